@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // System libraries (Debian: liblua5.4-dev, libcurl4-openssl-dev, libsqlite3-dev).
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // What must be C: the JSON <-> Lua bridge and sandbox (no longjmp crosses Swift frames),
+        // and wrappers for libcurl's variadic setopt.
+        .target(name: "CFerryLua", dependencies: ["CLua"]),
+        .target(name: "CFerryCurl", dependencies: ["CCurl"]),
+
+        // Swift libraries by concern.
+        .target(name: "FerryCore"),
+        .target(name: "FerryStore", dependencies: ["CSQLite", "FerryCore"]),
+        .target(name: "FerryScripting", dependencies: ["CFerryLua", "CLua", "FerryCore"]),
+        .target(name: "FerryCluster", dependencies: [
+            "CFerryCurl", "FerryCore", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "FerryRecipes", dependencies: [
+            "FerryCore", "FerryScripting", "FerryStore", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "FerryMigration", dependencies: [
+            "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting", "FerryStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "ferry", dependencies: [
+            "FerryMigration", "FerryRecipes", "FerryCluster", "FerryCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Starts a real osmem-server process for integration tests.
+        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryCluster"]),
+
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
+        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore"]),
+        .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport"]),
+        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting"]),
+        .testTarget(name: "FerryMigrationTests", dependencies: [
+            "FerryMigration", "FerryRecipes", "FerryCluster", "FerryTestSupport",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+#pragma once
+int ferry_curl_placeholder(void);

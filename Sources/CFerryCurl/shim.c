@@ -1,0 +1,1 @@
+int ferry_curl_placeholder(void) { return 0; }

@@ -1,0 +1,1 @@
+int ferry_lua_placeholder(void) { return 0; }
