@@ -1,0 +1,45 @@
+import FerryCluster
+import FerryCore
+import FerryRecipes
+
+/// Where the recipe's data lives now, as ferry found it.
+public struct SourceState: Sendable {
+    public enum VersionEvidence: String, Sendable {
+        /// The index's `_meta.ferry.version`, written when ferry created it.
+        case meta = "_meta.ferry"
+        /// The operator said so with `--from`.
+        case flag = "--from"
+        /// The live mapping equals the recipe's mapping for this version.
+        case mappingMatch = "mapping match"
+    }
+
+    /// The concrete index the read alias resolves to.
+    public let index: String
+    public let version: String
+    public let evidence: VersionEvidence
+    /// True when the read alias name is a concrete index the application uses by name: it
+    /// becomes an alias in the switch, after a copy of it is kept as the rollback point.
+    public let isConcreteIndex: Bool
+    /// Indices the write alias points to now (empty if it does not exist yet).
+    public let writeAliasIndices: [String]
+    /// Whether ferry created the index (it carries `_meta.ferry` for this recipe).
+    public let createdByFerry: Bool
+}
+
+/// What `ferry run` will do, decided before anything changes.
+public struct MigrationPlan: Sendable {
+    public let recipe: Recipe
+    public let source: SourceState
+    public let targetVersion: String
+    public let steps: [StepSpec]
+    public let targetIndex: String
+    /// Set when adopting a concrete index: the copy of it kept as the rollback point.
+    public let preservedIndex: String?
+
+    /// Nothing to do: the aliases already point at the index for the target version and mapping.
+    public var isUpToDate: Bool { source.index == targetIndex }
+
+    public var pathDescription: String {
+        steps.isEmpty ? "\(source.version) (mapping only)" : ([steps[0].from] + steps.map(\.to)).joined(separator: " → ")
+    }
+}

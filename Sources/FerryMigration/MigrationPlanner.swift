@@ -1,0 +1,99 @@
+import FerryCluster
+import FerryCore
+import FerryRecipes
+
+/// Finds the current version through the aliases, the index and its `_meta.ferry` (or
+/// `--from`, or a mapping match for an index ferry did not create) and chooses the steps.
+public struct MigrationPlanner {
+    let client: ClusterClient
+    let recipe: Recipe
+
+    public init(client: ClusterClient, recipe: Recipe) {
+        self.client = client
+        self.recipe = recipe
+    }
+
+    public func plan(from requestedFrom: String?, to requestedTo: String?) throws -> MigrationPlan {
+        for version in [requestedFrom, requestedTo].compactMap({ $0 }) where !recipe.versions.contains(version) {
+            throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
+        }
+        let source = try findSource(requestedFrom: requestedFrom)
+        let target = requestedTo ?? recipe.latestVersion
+        let steps = try recipe.graph.path(from: source.version, to: target)
+        let targetIndex = try recipe.indexName(for: target)
+        var preserved: String? = nil
+        if source.isConcreteIndex {
+            preserved = try recipe.indexName(for: source.version)
+        }
+        return MigrationPlan(
+            recipe: recipe, source: source, targetVersion: target, steps: steps,
+            targetIndex: targetIndex, preservedIndex: preserved)
+    }
+
+    func findSource(requestedFrom: String?) throws -> SourceState {
+        let alias = recipe.readAlias
+        let index: String
+        let isConcrete: Bool
+        switch try client.resolve(alias) {
+        case .missing:
+            throw FerryError(
+                "no index or alias named '\(alias)' in the cluster",
+                hint: "for a fresh install, `ferry init \(recipe.name)` creates the index at \(recipe.latestVersion) and its aliases")
+        case .index:
+            index = alias
+            isConcrete = true
+        case .alias(let indices):
+            guard indices.count == 1 else {
+                throw FerryError(
+                    "alias '\(alias)' points to \(indices.count) indices (\(indices.sorted().joined(separator: ", "))); ferry migrates from exactly one",
+                    hint: "point the alias at one index, or finish the migration that left it this way")
+            }
+            index = indices[0]
+            isConcrete = false
+        }
+
+        let mapping = try client.getMapping(index)
+        let meta = mapping["_meta"]?["ferry"]
+        let metaVersion = meta?["recipe"]?.stringValue == recipe.name ? meta?["version"]?.stringValue : nil
+        let writeIndices: [String]
+        switch try client.resolve(recipe.writeAlias) {
+        case .alias(let indices): writeIndices = indices
+        case .index:
+            throw FerryError(
+                "the write alias name '\(recipe.writeAlias)' is a concrete index; ferry needs it to be an alias",
+                hint: "if the application writes to that index by name, set aliases.write to the same name as aliases.read")
+        case .missing: writeIndices = []
+        }
+
+        if let metaVersion, recipe.versions.contains(metaVersion) {
+            if let requestedFrom, requestedFrom != metaVersion {
+                throw FerryError("--from \(requestedFrom) contradicts index \(index), which ferry created at version \(metaVersion)")
+            }
+            return SourceState(
+                index: index, version: metaVersion, evidence: .meta, isConcreteIndex: isConcrete,
+                writeAliasIndices: writeIndices, createdByFerry: true)
+        }
+        if let requestedFrom {
+            return SourceState(
+                index: index, version: requestedFrom, evidence: .flag, isConcreteIndex: isConcrete,
+                writeAliasIndices: writeIndices, createdByFerry: false)
+        }
+        let matches = try recipe.versions.filter { version in
+            try Self.sameProperties(mapping, try recipe.indexBody(for: version)["mappings"] ?? .null)
+        }
+        guard matches.count == 1 else {
+            throw FerryError(
+                "cannot tell the version of index '\(index)': ferry did not create it and its mapping matches "
+                    + (matches.isEmpty ? "no version" : "versions \(matches.joined(separator: ", "))") + " of recipe \(recipe.name)",
+                hint: "pass --from VERSION (one of \(recipe.versions.joined(separator: ", ")))")
+        }
+        return SourceState(
+            index: index, version: matches[0], evidence: .mappingMatch, isConcreteIndex: isConcrete,
+            writeAliasIndices: writeIndices, createdByFerry: false)
+    }
+
+    /// Compares the field definitions only: clusters add defaults elsewhere in a mapping.
+    static func sameProperties(_ live: JSONValue, _ declared: JSONValue) -> Bool {
+        live["properties"] == declared["properties"]
+    }
+}

@@ -1,0 +1,75 @@
+import FerryCore
+
+/// A named recipe: `recipes/<name>/recipe.lua` plus its mappings, steps and lookups,
+/// validated and with every path resolved.
+public struct Recipe: Sendable {
+    public let name: String
+    public let description: String
+    /// The recipe folder, e.g. `recipes/blog_posts`.
+    public let folder: String
+    /// The shared modules folder, searched by `require` after the recipe folder.
+    public let transformsFolder: String
+    public let readAlias: String
+    public let writeAlias: String
+    /// Versions in the order the recipe declares them; the last is the default target.
+    public let versions: [String]
+    public let steps: [StepSpec]
+    public let lookups: [LookupSpec]
+    /// A timestamp field the application maintains, for cheap catch-up passes.
+    public let changedField: String?
+    public let batch: BatchSettings
+
+    public var latestVersion: String { versions.last! }
+    public var graph: VersionGraph { VersionGraph(versions: versions, steps: steps) }
+    public var requireRoots: [String] { [folder, transformsFolder] }
+
+    public func mappingPath(for version: String) -> String {
+        "\(folder)/mappings/\(version).json"
+    }
+}
+
+/// One edge of the version graph: a script that turns a `from` document into a `to` document.
+public struct StepSpec: Sendable, Hashable {
+    public let from: String
+    public let to: String
+    /// Path of the script, including the recipe folder.
+    public let script: String
+
+    public init(from: String, to: String, script: String) {
+        self.from = from
+        self.to = to
+        self.script = script
+    }
+
+    public var label: String { "\(from)→\(to)" }
+}
+
+/// A table scripts read through `ctx.lookup(name, key)`.
+public struct LookupSpec: Sendable, Hashable {
+    public enum Source: Sendable, Hashable {
+        /// An SQL script loaded into a private in-memory database.
+        case sqlScript(path: String)
+        /// An SQLite database file, opened read-only.
+        case database(path: String)
+
+        public var path: String {
+            switch self {
+            case .sqlScript(let path), .database(let path): return path
+            }
+        }
+    }
+
+    public let name: String
+    public let source: Source
+    public let table: String
+    public let keyColumn: String
+}
+
+public struct BatchSettings: Sendable, Hashable {
+    /// Documents per bulk request.
+    public var size: Int
+    /// Upper bound on a bulk request body, in bytes.
+    public var bytes: Int
+
+    public static let `default` = BatchSettings(size: 500, bytes: 5 * 1024 * 1024)
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import FerryRecipes
+
+struct RecipesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recipes",
+        abstract: "List the recipes, their versions and steps.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting {
+            let catalog = global.catalog()
+            let names = try catalog.names()
+            if names.isEmpty {
+                printOut("no recipes in \(catalog.recipesFolder)")
+            }
+            for name in names {
+                do {
+                    let recipe = try catalog.load(name)
+                    let steps = recipe.steps.map(\.label).joined(separator: ", ")
+                    printOut("\(name)  versions \(recipe.versions.joined(separator: ", "))  steps \(steps.isEmpty ? "none" : steps)")
+                    printOut("  aliases: read \(recipe.readAlias), write \(recipe.writeAlias)")
+                    if !recipe.description.isEmpty { printOut("  \(recipe.description)") }
+                } catch {
+                    printOut("\(name)  INVALID: \(error)")
+                }
+            }
+        }
+    }
+}

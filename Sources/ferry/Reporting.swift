@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import FerryCore
+
+/// Prints an error as the operator should see it (one line naming the thing, then a hint)
+/// and turns it into exit code 1.
+func fail(_ error: any Error) -> ExitCode {
+    let text = String(describing: error)
+    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    if let hint = (error as? any UserFacingError)?.hint {
+        FileHandle.standardError.write(Data("hint: \(hint)\n".utf8))
+    }
+    return .failure
+}
+
+/// Runs a command body and reports its error the ferry way.
+func reporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw fail(error)
+    }
+}
+
+func printOut(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
+var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
