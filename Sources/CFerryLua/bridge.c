@@ -1,1 +1,0 @@
-int ferry_lua_placeholder(void) { return 0; }

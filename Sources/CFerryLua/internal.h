@@ -1,0 +1,122 @@
+#ifndef FERRY_INTERNAL_H
+#define FERRY_INTERNAL_H
+// Shared between the C files of the bridge; not part of the public header.
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "ferry_lua.h"
+
+#define FERRY_MAX_DEPTH 100
+
+// A growable byte buffer owned by the state (plain malloc, outside the Lua allocator, so a
+// Lua error unwinding through its users never leaks it).
+typedef struct {
+    char *p;
+    size_t len, cap;
+} ferry_buf;
+
+// One segment of the field path the encoder is at, for error messages.
+typedef struct {
+    const char *key;   // NULL for an array index
+    size_t keylen;
+    lua_Integer index;
+} ferry_pathseg;
+
+typedef struct {
+    const char *p;
+    size_t len;
+} ferry_keyref;
+
+struct ferry_lua {
+    lua_State *L;
+    uint64_t id;
+
+    // Sandbox limits.
+    size_t mem_limit, mem_used;
+    int64_t time_limit_ms;
+    uint64_t deadline_ns;   // 0 = no deadline armed
+
+    char **roots;
+    size_t nroots;
+
+    ferry_lookup_fn lookup_fn;
+    void *lookup_ud;
+
+    // Registry references and the identities of the shared metatables.
+    int array_mt_ref, object_mt_ref, bignum_mt_ref;
+    int steps_ref, ctx_ref, ctxproxy_ref, loaded_ref;
+    const void *array_mt, *object_mt, *bignum_mt;
+    int32_t nsteps;
+
+    ferry_buf out, err, scratch;
+
+    // Encoder state: a stack of object keys being sorted, and the current field path.
+    ferry_keyref *keys;
+    size_t nkeys, keycap;
+    ferry_pathseg path[FERRY_MAX_DEPTH + 2];
+    int pathdepth;
+
+    // Per-call outcome flags.
+    int fail_kind;    // a FERRY_ERR_* set just before a bridge-raised error, else 0
+    int mem_hit;      // the allocator refused a request during this call
+    int time_hit;     // the deadline passed during this call
+    int dropped;
+    int failed_step;
+
+    // Arguments of the call in progress (the protected functions read them from here).
+    const char *arg_json;
+    size_t arg_json_len;
+    const char *arg_id, *arg_index;
+    size_t arg_id_len, arg_index_len;
+    const int32_t *arg_steps;
+    size_t arg_nsteps;
+    const char *arg_path, *arg_from, *arg_to, *arg_key;
+    int32_t arg_step_out;
+};
+
+ferry_lua *ferry_state(lua_State *L);
+void ferry_set_error(ferry_lua *s, const char *msg, size_t len);
+void ferry_arm_deadline(ferry_lua *s);
+void ferry_disarm_deadline(ferry_lua *s);
+// Runs body(L) under lua_pcall with the deadline armed; returns a FERRY_* status and leaves
+// the error text in s->err.
+int ferry_call(ferry_lua *s, lua_CFunction body);
+int ferry_buf_reserve(ferry_buf *b, size_t extra, size_t limit);
+
+// Raise Lua errors; run only under a pcall.
+void ferry_json_decode(lua_State *L, ferry_lua *s, const char *json, size_t len);
+void ferry_json_encode(lua_State *L, ferry_lua *s, int idx, int require_object);
+void ferry_push_bignum(lua_State *L, ferry_lua *s, const char *digits, size_t len);
+const char *ferry_typename(lua_State *L, ferry_lua *s, int idx);
+void ferry_open_lib(lua_State *L, ferry_lua *s);
+int ferry_require(lua_State *L);
+int ferry_ctx_lookup(lua_State *L);
+
+// Length of the valid UTF-8 sequence at p (1..4), or 0 if it is invalid (overlong forms,
+// surrogates and code points above U+10FFFF are invalid).
+static inline size_t ferry_utf8_seq(const unsigned char *p, const unsigned char *end) {
+    unsigned c = p[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) {
+        if (end - p < 2 || (p[1] & 0xC0) != 0x80) return 0;
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;
+        if (c == 0xED && p[1] >= 0xA0) return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;
+        if (c == 0xF4 && p[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+#endif
