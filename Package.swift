@@ -37,8 +37,11 @@ let package = Package(
             "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting", "FerryStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "FerryAuthoring", dependencies: [
+            "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting",
+        ]),
         .executableTarget(name: "ferry", dependencies: [
-            "FerryMigration", "FerryRecipes", "FerryCluster", "FerryCore",
+            "FerryMigration", "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -48,8 +51,11 @@ let package = Package(
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
         .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore"]),
-        .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport"]),
+        .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport", "FerryCore"]),
         .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting"]),
+        .testTarget(name: "FerryAuthoringTests", dependencies: [
+            "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryTestSupport", "FerryMigration",
+        ]),
         .testTarget(name: "FerryMigrationTests", dependencies: [
             "FerryMigration", "FerryRecipes", "FerryCluster", "FerryTestSupport",
         ]),

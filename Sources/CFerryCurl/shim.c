@@ -1,1 +1,0 @@
-int ferry_curl_placeholder(void) { return 0; }

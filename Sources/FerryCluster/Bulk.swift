@@ -1,0 +1,271 @@
+import FerryCore
+import Foundation
+
+public enum BulkAction: String, Sendable {
+    /// Create or replace.
+    case index
+    /// Only if the id does not exist: 409 for that item otherwise (live writes win).
+    case create
+    case delete
+}
+
+/// Per-item options of a bulk action.
+public struct BulkItemOptions: Sendable, Hashable {
+    /// With `versionType` "external": the write only applies if this version is higher than the stored one.
+    public var version: Int64?
+    public var versionType: String
+    public var ifSeqNo: Int64?
+    public var ifPrimaryTerm: Int64?
+    public var routing: String?
+
+    public init(
+        version: Int64? = nil, versionType: String = "external", ifSeqNo: Int64? = nil, ifPrimaryTerm: Int64? = nil,
+        routing: String? = nil
+    ) {
+        self.version = version
+        self.versionType = versionType
+        self.ifSeqNo = ifSeqNo
+        self.ifPrimaryTerm = ifPrimaryTerm
+        self.routing = routing
+    }
+}
+
+/// Builds an NDJSON `_bulk` body from action lines and raw `_source` bytes, tracking the
+/// number of items and bytes so callers can cut batches by both. Every line ends with "\n".
+///
+/// Item-level 429s come back in the `BulkResponse`; `subset(_:)` rebuilds a body with only
+/// those items (see `ClusterClient.bulk(_:retryRejectedItems:)`).
+public struct BulkRequestBuilder: Sendable {
+    public private(set) var body: [UInt8] = []
+    /// Start of each item's action line in `body`; item `i` ends where item `i + 1` starts.
+    public private(set) var itemOffsets: [Int] = []
+    private var cachedIndexName: String?
+    private var cachedIndexJSON: [UInt8] = []
+
+    public init(reservingCapacity bytes: Int = 0) {
+        body.reserveCapacity(bytes)
+    }
+
+    public var count: Int { itemOffsets.count }
+    public var byteCount: Int { body.count }
+    public var isEmpty: Bool { itemOffsets.isEmpty }
+
+    public mutating func removeAll(keepingCapacity: Bool = true) {
+        body.removeAll(keepingCapacity: keepingCapacity)
+        itemOffsets.removeAll(keepingCapacity: keepingCapacity)
+    }
+
+    // MARK: Appending
+
+    /// Appends one item. `source` is required for index/create and must be nil for delete.
+    /// Newlines in `source` (only possible as whitespace in valid JSON) become spaces.
+    public mutating func append(
+        _ action: BulkAction, index: String, id: String?, source: UnsafeRawBufferPointer?,
+        options: BulkItemOptions = .init()
+    ) {
+        let escapedID = id.map { Array(JSONValue.quoted($0).utf8.dropFirst().dropLast()) }
+        if let escapedID {
+            escapedID.withUnsafeBytes { appendItem(action, index: index, rawID: $0, source: source, options: options) }
+        } else {
+            appendItem(action, index: index, rawID: nil, source: source, options: options)
+        }
+    }
+
+    /// Appends one item whose id is given as the bytes between the quotes of a JSON string,
+    /// escapes intact: exactly what `SearchPage.rawID(of:)` returns.
+    public mutating func append(
+        _ action: BulkAction, index: String, rawID: UnsafeRawBufferPointer, source: UnsafeRawBufferPointer?,
+        options: BulkItemOptions = .init()
+    ) {
+        appendItem(action, index: index, rawID: rawID, source: source, options: options)
+    }
+
+    public mutating func append(
+        _ action: BulkAction, index: String, id: String?, source: [UInt8]?, options: BulkItemOptions = .init()
+    ) {
+        guard let source else {
+            return append(action, index: index, id: id, source: nil as UnsafeRawBufferPointer?, options: options)
+        }
+        source.withUnsafeBytes { append(action, index: index, id: id, source: $0, options: options) }
+    }
+
+    public mutating func append(
+        _ action: BulkAction, index: String, id: String?, source: JSONValue, options: BulkItemOptions = .init()
+    ) {
+        append(action, index: index, id: id, source: source.serializedBytes(), options: options)
+    }
+
+    /// Appends the hit's raw id and `_source` from a search page, without decoding either.
+    public mutating func append(
+        _ action: BulkAction, index: String, hit: Hit, of page: SearchPage, options: BulkItemOptions = .init()
+    ) {
+        page.body.withUnsafeBytes { all in
+            let rawID = UnsafeRawBufferPointer(rebasing: all[hit.rawID])
+            let source = action == .delete ? nil : hit.source.map { UnsafeRawBufferPointer(rebasing: all[$0]) }
+            appendItem(action, index: index, rawID: rawID, source: source, options: options)
+        }
+    }
+
+    private mutating func appendItem(
+        _ action: BulkAction, index: String, rawID: UnsafeRawBufferPointer?, source: UnsafeRawBufferPointer?,
+        options: BulkItemOptions
+    ) {
+        precondition((action == .delete) == (source == nil), "bulk \(action.rawValue) needs a source iff not delete")
+        itemOffsets.append(body.count)
+        appendLiteral("{\"")
+        appendLiteral(action.rawValue)
+        appendLiteral("\":{\"_index\":")
+        if cachedIndexName != index {
+            cachedIndexName = index
+            cachedIndexJSON = Array(JSONValue.quoted(index).utf8)
+        }
+        body.append(contentsOf: cachedIndexJSON)
+        if let rawID {
+            appendLiteral(",\"_id\":\"")
+            body.append(contentsOf: rawID)
+            appendLiteral("\"")
+        }
+        if let routing = options.routing {
+            appendLiteral(",\"routing\":")
+            appendLiteral(JSONValue.quoted(routing))
+        }
+        if let version = options.version {
+            appendLiteral(",\"version\":\(version),\"version_type\":")
+            appendLiteral(JSONValue.quoted(options.versionType))
+        }
+        if let seqNo = options.ifSeqNo { appendLiteral(",\"if_seq_no\":\(seqNo)") }
+        if let term = options.ifPrimaryTerm { appendLiteral(",\"if_primary_term\":\(term)") }
+        appendLiteral("}}\n")
+        if let source {
+            let start = body.count
+            body.append(contentsOf: source)
+            Self.replaceNewlines(in: &body, from: start)
+            body.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    private mutating func appendLiteral(_ s: String) {
+        body.append(contentsOf: s.utf8)
+    }
+
+    /// A raw newline can only be insignificant whitespace in valid JSON (inside strings it is
+    /// escaped), but one would split the NDJSON line: turn it into a space.
+    private static func replaceNewlines(in body: inout [UInt8], from start: Int) {
+        body.withUnsafeMutableBytes { all in
+            guard let base = all.baseAddress else { return }
+            var offset = start
+            while offset < all.count,
+                let hit = memchr(base + offset, 0x0A, all.count - offset)
+            {
+                let p = hit.assumingMemoryBound(to: UInt8.self)
+                p.pointee = 0x20
+                offset = base.distance(to: UnsafeMutableRawPointer(p)) + 1
+            }
+        }
+    }
+
+    // MARK: Shorthands
+
+    public mutating func index(into index: String, id: String?, source: [UInt8], options: BulkItemOptions = .init()) {
+        append(.index, index: index, id: id, source: source, options: options)
+    }
+
+    public mutating func index(
+        into index: String, id: String?, source: UnsafeRawBufferPointer, options: BulkItemOptions = .init()
+    ) {
+        append(.index, index: index, id: id, source: source, options: options)
+    }
+
+    public mutating func create(into index: String, id: String?, source: [UInt8], options: BulkItemOptions = .init()) {
+        append(.create, index: index, id: id, source: source, options: options)
+    }
+
+    public mutating func create(
+        into index: String, id: String?, source: UnsafeRawBufferPointer, options: BulkItemOptions = .init()
+    ) {
+        append(.create, index: index, id: id, source: source, options: options)
+    }
+
+    public mutating func delete(from index: String, id: String, options: BulkItemOptions = .init()) {
+        append(.delete, index: index, id: id, source: nil as UnsafeRawBufferPointer?, options: options)
+    }
+
+    // MARK: Retrying parts
+
+    /// One already-encoded item (action line plus source line), to move between requests.
+    public struct Item: Sendable {
+        public let bytes: ArraySlice<UInt8>
+    }
+
+    public func item(at position: Int) -> Item {
+        Item(bytes: itemBytes(position))
+    }
+
+    public mutating func append(_ item: Item) {
+        itemOffsets.append(body.count)
+        body.append(contentsOf: item.bytes)
+    }
+
+    /// The bytes of item `position` (action line plus source line).
+    public func itemBytes(_ position: Int) -> ArraySlice<UInt8> {
+        let end = position + 1 < itemOffsets.count ? itemOffsets[position + 1] : body.count
+        return body[itemOffsets[position]..<end]
+    }
+
+    /// A new request holding only the items at `positions` (in that order), e.g. the items a
+    /// `BulkResponse` reported as rejected with 429.
+    public func subset(_ positions: some Sequence<Int>) -> BulkRequestBuilder {
+        var out = BulkRequestBuilder()
+        for position in positions { out.append(item(at: position)) }
+        return out
+    }
+}
+
+// MARK: - Response
+
+/// The outcome of one bulk item.
+public struct BulkItemResult: Sendable, Hashable {
+    /// Position of the item in the request.
+    public let position: Int
+    /// "index", "create", "delete" or "update".
+    public let action: String
+    public let index: String
+    /// Empty only if the cluster omitted it.
+    public let id: String
+    public let status: Int
+    /// "created", "updated", "deleted", "not_found", "noop".
+    public let result: String?
+    /// e.g. "mapper_parsing_exception", "version_conflict_engine_exception", "es_rejected_execution_exception".
+    public let errorType: String?
+    public let errorReason: String?
+    public let version: Int64?
+    public let seqNo: Int64?
+    public let primaryTerm: Int64?
+
+    /// True when the cluster reported an error for the item. (A delete of a missing document
+    /// is 404 "not_found" without an error: not a failure.)
+    public var failed: Bool { errorType != nil || errorReason != nil }
+    /// Rejected because the cluster is overloaded: retry the item after a pause.
+    public var isRejected: Bool { status == 429 }
+}
+
+public struct BulkResponse: Sendable {
+    public let took: Int
+    /// The cluster's `errors` flag: true when at least one item failed.
+    public let errors: Bool
+    public let itemCount: Int
+    /// Every item in request order, decoded only when `errors` is true (the fast path counts items).
+    public let items: [BulkItemResult]
+
+    public init(took: Int, errors: Bool, itemCount: Int, items: [BulkItemResult]) {
+        self.took = took
+        self.errors = errors
+        self.itemCount = itemCount
+        self.items = items
+    }
+
+    public var failures: [BulkItemResult] { items.filter(\.failed) }
+    public var rejected: [BulkItemResult] { items.filter { $0.failed && $0.isRejected } }
+
+    public static let empty = BulkResponse(took: 0, errors: false, itemCount: 0, items: [])
+}

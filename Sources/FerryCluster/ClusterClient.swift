@@ -1,0 +1,161 @@
+import FerryCore
+import Foundation
+import Logging
+
+/// A raw response, for endpoints this client does not wrap.
+public struct ClusterResponse: Sendable {
+    public let status: Int
+    public let body: [UInt8]
+
+    public func json() throws -> JSONValue {
+        try JSONValue.parse(body)
+    }
+}
+
+public enum ContentType {
+    public static let json = "application/json"
+    public static let ndjson = "application/x-ndjson"
+}
+
+/// The Elasticsearch / OpenSearch API surface Ferry needs, over one kept-alive connection.
+/// One client per thread (it owns a curl handle); every method throws `ClusterError`.
+public final class ClusterClient {
+    public let config: ClusterConfig
+    public var logger: Logger
+    let connection: HTTPConnection
+    /// How the retry loop waits; replaceable so tests of the loop need not wait.
+    var sleep: (Duration) -> Void = { duration in
+        Thread.sleep(forTimeInterval: RetryPolicy.milliseconds(duration) / 1000)
+    }
+
+    public init(config: ClusterConfig, logger: Logger = Logger(label: "ferry.cluster")) throws {
+        self.config = config
+        self.logger = logger
+        self.connection = try HTTPConnection(config: config)
+    }
+
+    // MARK: - Raw requests
+
+    /// Any request. Statuses for which `accept` is false become a `ClusterError` carrying the
+    /// cluster's error type and reason. 429/502/503/504 and connection failures are retried
+    /// per `config.retry` first.
+    @discardableResult
+    public func request(
+        _ method: HTTPMethod, _ path: RequestPath, body: [UInt8]? = nil, contentType: String = ContentType.json,
+        accept: (Int) -> Bool = { (200..<300).contains($0) }
+    ) throws -> ClusterResponse {
+        try withResponse(method, path, body: body, contentType: contentType, accept: accept) { status, bytes in
+            ClusterResponse(status: status, body: Array(bytes))
+        }
+    }
+
+    /// Sends `body` (JSON) and hands the response bytes, valid only inside `handle`, to `handle`.
+    func withResponse<R>(
+        _ method: HTTPMethod, _ path: RequestPath, body: [UInt8]?, contentType: String = ContentType.json,
+        accept: (Int) -> Bool = { (200..<300).contains($0) },
+        _ handle: (Int, UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
+        let (status, attempts): (Int, Int)
+        if let body {
+            (status, attempts) = try body.withUnsafeBytes { try send(method, path, body: $0, contentType: contentType) }
+        } else {
+            (status, attempts) = try send(method, path, body: nil, contentType: contentType)
+        }
+        let bytes = connection.responseBody
+        guard accept(status) else {
+            throw ClusterError.fromResponse(
+                method: method, path: path.path, endpoint: config.url, status: status, body: bytes, attempts: attempts)
+        }
+        return try handle(status, bytes)
+    }
+
+    /// A request whose response is small JSON (envelopes, settings, mappings).
+    func json(
+        _ method: HTTPMethod, _ path: RequestPath, body: JSONValue? = nil,
+        accept: (Int) -> Bool = { (200..<300).contains($0) }
+    ) throws -> (status: Int, json: JSONValue) {
+        try withResponse(method, path, body: body?.serializedBytes(), accept: accept) { status, bytes in
+            (status, try parse(bytes, method: method, path: path, status: status))
+        }
+    }
+
+    func parse(_ bytes: UnsafeRawBufferPointer, method: HTTPMethod, path: RequestPath, status: Int) throws -> JSONValue {
+        if bytes.isEmpty { return .null }
+        do {
+            return try JSONValue.parse(bytes)
+        } catch {
+            throw invalidResponse(method, path, status: status, reason: "not JSON: \(ClusterError.snippet(bytes))")
+        }
+    }
+
+    func invalidResponse(_ method: HTTPMethod, _ path: RequestPath, status: Int? = nil, reason: String) -> ClusterError {
+        ClusterError(kind: .invalidResponse, method: method, path: path.path, endpoint: config.url, status: status,
+                     reason: reason)
+    }
+
+    /// One request with retries. Returns the final status (possibly an error status once the
+    /// retries are spent); the body is in `connection.responseBody`.
+    func send(
+        _ method: HTTPMethod, _ path: RequestPath, body: UnsafeRawBufferPointer?, contentType: String
+    ) throws -> (status: Int, attempts: Int) {
+        let policy = config.retry
+        let target = path.target
+        var attempt = 1
+        while true {
+            let outcome = connection.perform(method, target: target, body: body, contentType: contentType)
+            let cause: String
+            var retryAfter: Duration?
+            switch outcome {
+            case .response(let status, let after):
+                guard policy.retryableStatuses.contains(status), attempt < policy.maxAttempts else {
+                    return (status, attempt)
+                }
+                cause = "HTTP \(status)"
+                retryAfter = after
+            case .failure(let failure):
+                guard failure.isRetryable, attempt < policy.maxAttempts else {
+                    logger.debug(
+                        "request failed",
+                        metadata: ["method": "\(method.rawValue)", "path": "\(path.path)", "curl": "\(failure.detail)"])
+                    throw ClusterError(
+                        kind: .transport, method: method, path: path.path, endpoint: config.url,
+                        transportError: failure.message, attempts: attempt)
+                }
+                cause = failure.message
+            }
+            let delay = policy.delay(beforeRetry: attempt, retryAfter: retryAfter)
+            logger.warning(
+                "retrying cluster request",
+                metadata: [
+                    "method": "\(method.rawValue)", "path": "\(path.path)", "cause": "\(cause)",
+                    "attempt": "\(attempt)/\(policy.maxAttempts)", "delay_ms": "\(Int(RetryPolicy.milliseconds(delay)))",
+                ])
+            sleep(delay)
+            attempt += 1
+        }
+    }
+
+    // MARK: - Cluster
+
+    /// `GET /`: distribution and version.
+    public func info() throws -> ClusterInfo {
+        let (_, json) = try json(.GET, RequestPath([]))
+        guard let info = ClusterInfo(json: json) else {
+            throw invalidResponse(.GET, RequestPath([]), status: 200, reason: "no version.number in GET / response")
+        }
+        return info
+    }
+
+    /// `GET /_cluster/health[/<index>]` → "green", "yellow" or "red".
+    public func clusterHealth(index: String? = nil) throws -> String {
+        let path = RequestPath(["_cluster", "health"] + (index.map { [$0] } ?? []))
+        let (_, json) = try json(.GET, path)
+        guard let status = json["status"]?.stringValue else {
+            throw invalidResponse(.GET, path, status: 200, reason: "no status in health response")
+        }
+        return status
+    }
+}
+
+@available(*, unavailable)
+extension ClusterClient: Sendable {}

@@ -1,0 +1,219 @@
+import FerryCore
+import Foundation
+
+/// Where the cluster is and how to talk to it. Credentials live here and nowhere else:
+/// `description` and `redactedURL` never show them.
+public struct ClusterConfig: Sendable, CustomStringConvertible {
+    public enum Auth: Sendable {
+        case none
+        case basic(user: String, password: String)
+        /// The encoded API key as Elasticsearch returns it (`base64(id:key)`), sent as
+        /// `Authorization: ApiKey <encoded>`. Use `ClusterConfig.apiKey(id:key:)` to build it from parts.
+        case apiKey(String)
+        case bearer(String)
+        /// AWS Signature V4 signing by libcurl. `provider` is curl's provider string,
+        /// e.g. "aws:amz:us-east-1:es" (Amazon OpenSearch Service) or "aws:amz:us-east-1:aoss".
+        case awsSigV4(provider: String, accessKeyID: String, secretAccessKey: String, sessionToken: String?)
+
+        /// A name for logs and descriptions; never the secret itself.
+        public var kind: String {
+            switch self {
+            case .none: "none"
+            case .basic(let user, _): "basic (user \(user))"
+            case .apiKey: "api-key"
+            case .bearer: "bearer token"
+            case .awsSigV4(let provider, _, _, _): "aws-sigv4 (\(provider))"
+            }
+        }
+    }
+
+    public struct TLS: Sendable, Hashable {
+        /// PEM bundle of CAs to trust instead of the system store.
+        public var caFile: String?
+        public var clientCertificate: String?
+        public var clientKey: String?
+        public var clientKeyPassword: String?
+        /// Turns certificate and host name verification off. Only ever by explicit choice.
+        public var insecure: Bool
+
+        public init(
+            caFile: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil,
+            clientKeyPassword: String? = nil, insecure: Bool = false
+        ) {
+            self.caFile = caFile
+            self.clientCertificate = clientCertificate
+            self.clientKey = clientKey
+            self.clientKeyPassword = clientKeyPassword
+            self.insecure = insecure
+        }
+    }
+
+    /// Base URL without credentials and without a trailing slash, e.g. "https://es.internal:9200"
+    /// or "https://proxy/es" (a path prefix is kept).
+    public let url: String
+    public var auth: Auth
+    public var tls: TLS
+    public var connectTimeout: Duration
+    /// Whole-request timeout; scroll pages and big bulk requests must fit in it.
+    public var requestTimeout: Duration
+    public var retry: RetryPolicy
+
+    /// Validates `url` (http or https, with a host). Credentials embedded in the URL
+    /// (`https://user:pass@host`) become basic auth unless `auth` is given, and are stripped.
+    public init(
+        url: String,
+        auth: Auth = .none,
+        tls: TLS = TLS(),
+        connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(120),
+        retry: RetryPolicy = .default
+    ) throws {
+        let trimmed = url.trimmingCharacters(in: .whitespaces)
+        guard var components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            throw FerryError(
+                "invalid cluster URL \(ClusterConfig.redact(trimmed))",
+                hint: "use http(s)://host:port, e.g. https://localhost:9200")
+        }
+        var auth = auth
+        if components.user != nil || components.password != nil {
+            if case .none = auth {
+                auth = .basic(
+                    user: components.user?.removingPercentEncoding ?? components.user ?? "",
+                    password: components.password?.removingPercentEncoding ?? components.password ?? "")
+            }
+            components.user = nil
+            components.password = nil
+        }
+        if components.query != nil || components.fragment != nil {
+            throw FerryError(
+                "cluster URL \(ClusterConfig.redact(trimmed)) must not have a query or fragment")
+        }
+        components.scheme = scheme
+        var base = components.string ?? trimmed
+        while base.hasSuffix("/") { base.removeLast() }
+        self.url = base
+        self.auth = auth
+        self.tls = tls
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.retry = retry
+    }
+
+    public var description: String {
+        var parts = ["url=\(url)", "auth=\(auth.kind)"]
+        if let ca = tls.caFile { parts.append("ca=\(ca)") }
+        if tls.clientCertificate != nil { parts.append("client-cert=yes") }
+        if tls.insecure { parts.append("tls-verify=OFF") }
+        return "ClusterConfig(" + parts.joined(separator: " ") + ")"
+    }
+
+    /// The encoded form of an API key given as id and key.
+    public static func apiKey(id: String, key: String) -> Auth {
+        .apiKey(Data("\(id):\(key)".utf8).base64EncodedString())
+    }
+
+    /// `url` with any `user:password@` removed; safe for logs and error messages.
+    public static func redact(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + String(rest[rest.index(after: at)...])
+    }
+}
+
+// MARK: - Building from command-line values
+
+extension ClusterConfig {
+    /// Builds a config from the values of CLI flags, falling back to environment variables
+    /// so secrets need not appear in shell history or `ps`:
+    /// - `user`: "name" or "name:password"; password from `FERRY_PASSWORD` when absent.
+    ///   Env fallback `FERRY_USER`.
+    /// - `apiKey`: encoded key, or "id:key" (encoded for you). Env fallback `FERRY_API_KEY`.
+    /// - `bearerToken`: env fallback `FERRY_BEARER_TOKEN`.
+    /// - `awsSigV4`: "region", "region:service" (service defaults to "es") or a full curl provider
+    ///   string "aws:amz:region:service"; keys from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    ///   `AWS_SESSION_TOKEN`.
+    /// At most one auth method may be given.
+    public static func fromCommandLine(
+        url: String,
+        user: String? = nil,
+        apiKey: String? = nil,
+        bearerToken: String? = nil,
+        awsSigV4: String? = nil,
+        caFile: String? = nil,
+        clientCertificate: String? = nil,
+        clientKey: String? = nil,
+        insecure: Bool = false,
+        connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(120),
+        retry: RetryPolicy = .default,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ClusterConfig {
+        func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
+        let user = nonEmpty(user) ?? nonEmpty(environment["FERRY_USER"])
+        let apiKey = nonEmpty(apiKey) ?? nonEmpty(environment["FERRY_API_KEY"])
+        let bearer = nonEmpty(bearerToken) ?? nonEmpty(environment["FERRY_BEARER_TOKEN"])
+        let sigv4 = nonEmpty(awsSigV4)
+
+        let given = [user != nil, apiKey != nil, bearer != nil, sigv4 != nil].filter { $0 }.count
+        if given > 1 {
+            throw FerryError(
+                "more than one authentication method given",
+                hint: "use only one of --user, --api-key, --bearer-token, --aws-sigv4 (or their FERRY_* variables)")
+        }
+
+        var auth = Auth.none
+        if let user {
+            if let colon = user.firstIndex(of: ":") {
+                auth = .basic(user: String(user[..<colon]), password: String(user[user.index(after: colon)...]))
+            } else {
+                auth = .basic(user: user, password: environment["FERRY_PASSWORD"] ?? "")
+            }
+        } else if let apiKey {
+            if apiKey.contains(":") {
+                let colon = apiKey.firstIndex(of: ":")!
+                auth = ClusterConfig.apiKey(
+                    id: String(apiKey[..<colon]), key: String(apiKey[apiKey.index(after: colon)...]))
+            } else {
+                auth = .apiKey(apiKey)
+            }
+        } else if let bearer {
+            auth = .bearer(bearer)
+        } else if let sigv4 {
+            let parts = sigv4.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            let provider: String
+            switch parts.count {
+            case 1: provider = "aws:amz:\(parts[0]):es"
+            case 2: provider = "aws:amz:\(parts[0]):\(parts[1])"
+            default: provider = sigv4
+            }
+            guard let access = nonEmpty(environment["AWS_ACCESS_KEY_ID"]),
+                let secret = nonEmpty(environment["AWS_SECRET_ACCESS_KEY"])
+            else {
+                throw FerryError(
+                    "AWS SigV4 needs credentials",
+                    hint: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)")
+            }
+            auth = .awsSigV4(
+                provider: provider, accessKeyID: access, secretAccessKey: secret,
+                sessionToken: nonEmpty(environment["AWS_SESSION_TOKEN"]))
+        }
+
+        if (clientCertificate == nil) != (clientKey == nil), clientCertificate == nil {
+            throw FerryError("a client key needs a client certificate", hint: "pass both --cert and --key")
+        }
+        let tls = TLS(
+            caFile: nonEmpty(caFile), clientCertificate: nonEmpty(clientCertificate), clientKey: nonEmpty(clientKey),
+            clientKeyPassword: nonEmpty(environment["FERRY_CLIENT_KEY_PASSWORD"]), insecure: insecure)
+        for path in [tls.caFile, tls.clientCertificate, tls.clientKey].compactMap({ $0 })
+        where !FileManager.default.isReadableFile(atPath: path) {
+            throw FerryError("cannot read \(path)", hint: "check the TLS file paths")
+        }
+        return try ClusterConfig(
+            url: url, auth: auth, tls: tls, connectTimeout: connectTimeout, requestTimeout: requestTimeout,
+            retry: retry)
+    }
+}

@@ -1,0 +1,179 @@
+import FerryCore
+import Foundation
+
+/// A failed cluster call, as a value: what was asked (method and path, never credentials),
+/// what the cluster said (status, error type and reason) or why it could not be asked
+/// (curl's error), and how many attempts were made.
+public struct ClusterError: UserFacingError, Sendable {
+    public enum Kind: Sendable, Hashable {
+        /// The cluster answered with an unexpected HTTP status.
+        case http
+        /// No (complete) HTTP response: connection refused, timeout, reset, TLS, ...
+        case transport
+        /// A search answered 200 but some shards failed or it timed out: the page is incomplete.
+        case incompleteResults
+        /// The cluster answered something this client cannot understand.
+        case invalidResponse
+    }
+
+    public var kind: Kind
+    public var method: HTTPMethod
+    /// Encoded path without query, e.g. "/blog_posts-3.0-ab12cd34".
+    public var path: String
+    /// Base URL of the cluster, without credentials.
+    public var endpoint: String
+    public var status: Int?
+    /// The cluster's error type, e.g. "resource_already_exists_exception". For
+    /// `search_phase_execution_exception` this is the first root cause's type (the useful one,
+    /// e.g. "search_context_missing_exception").
+    public var type: String?
+    public var reason: String?
+    /// Types of `root_cause` entries (and the wrapper type, when promoted), for `hasType`.
+    public var otherTypes: [String]
+    /// curl's error text for transport failures.
+    public var transportError: String?
+    public var attempts: Int
+
+    public init(
+        kind: Kind, method: HTTPMethod, path: String, endpoint: String, status: Int? = nil, type: String? = nil,
+        reason: String? = nil, otherTypes: [String] = [], transportError: String? = nil, attempts: Int = 1
+    ) {
+        self.kind = kind
+        self.method = method
+        self.path = path
+        self.endpoint = ClusterConfig.redact(endpoint)
+        self.status = status
+        self.type = type
+        self.reason = reason
+        self.otherTypes = otherTypes
+        self.transportError = transportError
+        self.attempts = attempts
+    }
+
+    /// True if the error, its root causes or its wrapper have this type.
+    public func hasType(_ type: String) -> Bool {
+        self.type == type || otherTypes.contains(type)
+    }
+
+    public var isNotFound: Bool { status == 404 }
+
+    public var description: String {
+        let request = "\(method.rawValue) \(path)"
+        switch kind {
+        case .transport:
+            let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+            return "cannot reach \(endpoint) (\(request)): \(transportError ?? "transport failure") after \(tries)"
+        case .http:
+            // "HTTP 400 resource_already_exists_exception: index [...] already exists"
+            var line = "\(request) → HTTP \(status.map(String.init) ?? "?")"
+            switch (type, reason) {
+            case let (t?, r?): line += " \(t): \(r)"
+            case let (t?, nil): line += " \(t)"
+            case let (nil, r?): line += ": \(r)"
+            case (nil, nil): break
+            }
+            if attempts > 1 { line += " (after \(attempts) attempts)" }
+            return line
+        case .incompleteResults:
+            return "\(request) → incomplete results" + detailSuffix
+        case .invalidResponse:
+            return "\(request) → unexpected response" + (status.map { " (HTTP \($0))" } ?? "") + detailSuffix
+        }
+    }
+
+    private var detailSuffix: String {
+        switch (type, reason) {
+        case let (t?, r?): ": \(t): \(r)"
+        case let (t?, nil): ": \(t)"
+        case let (nil, r?): ": \(r)"
+        case (nil, nil): ""
+        }
+    }
+
+    public var hint: String? {
+        switch status {
+        case 401:
+            return "the cluster rejected the credentials: check --user / --api-key / --bearer-token "
+                + "(or FERRY_USER, FERRY_PASSWORD, FERRY_API_KEY, FERRY_BEARER_TOKEN)"
+        case 403:
+            return "the credentials lack a privilege for \(method.rawValue) \(path): check the role of the user or "
+                + "API key given with --user / --api-key (or FERRY_USER, FERRY_API_KEY)"
+        case 413:
+            return "the request body is too large for the cluster (http.max_content_length): use smaller batches"
+        case 429:
+            return "the cluster is overloaded: lower the concurrency or batch size, or retry later"
+        default:
+            break
+        }
+        if hasType("search_context_missing_exception") {
+            return "the scroll context expired: use a longer keep-alive or process pages faster"
+        }
+        if kind == .transport {
+            return "check the URL and that the cluster is up and reachable from here"
+        }
+        return nil
+    }
+}
+
+extension ClusterError {
+    /// Builds an error from an HTTP error response body, understanding both
+    /// `{"error":{"type","reason","root_cause":[...]},"status":N}` and `{"error":"text"}`.
+    static func fromResponse(
+        method: HTTPMethod, path: String, endpoint: String, status: Int, body: UnsafeRawBufferPointer, attempts: Int
+    ) -> ClusterError {
+        var error = ClusterError(
+            kind: .http, method: method, path: path, endpoint: endpoint, status: status, attempts: attempts)
+        guard !body.isEmpty else { return error }
+        guard let json = try? JSONValue.parse(body) else {
+            error.reason = snippet(body)
+            return error
+        }
+        error.apply(errorField: json["error"] ?? json)
+        return error
+    }
+
+    /// Fills type, reason and root causes from an ES error object (or string).
+    mutating func apply(errorField: JSONValue) {
+        if let text = errorField.stringValue {
+            reason = Self.truncate(text)
+            return
+        }
+        guard errorField.objectValue != nil else {
+            if let message = errorField["message"]?.stringValue { reason = Self.truncate(message) }
+            return
+        }
+        type = errorField["type"]?.stringValue
+        reason = errorField["reason"]?.stringValue.map { Self.truncate($0) }
+        var causes: [String] = []
+        for cause in errorField["root_cause"]?.arrayValue ?? [] {
+            if let t = cause["type"]?.stringValue { causes.append(t) }
+        }
+        var caused = errorField["caused_by"]
+        while let c = caused, let t = c["type"]?.stringValue {
+            causes.append(t)
+            caused = c["caused_by"]
+        }
+        // "all shards failed" says nothing; the first root cause says what went wrong.
+        if type == "search_phase_execution_exception",
+            let first = errorField["root_cause"]?[0], let rootType = first["type"]?.stringValue
+        {
+            causes.append(type!)
+            type = rootType
+            reason = first["reason"]?.stringValue.map { Self.truncate($0) } ?? reason
+        }
+        if type == nil, reason == nil, let message = errorField["message"]?.stringValue {
+            reason = Self.truncate(message)
+        }
+        otherTypes = causes.filter { $0 != type }
+    }
+
+    static func snippet(_ body: UnsafeRawBufferPointer) -> String {
+        let text = String(decoding: body.prefix(300), as: UTF8.self)
+        let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return truncate(oneLine.trimmingCharacters(in: .whitespaces))
+    }
+
+    static func truncate(_ s: String, limit: Int = 500) -> String {
+        s.count <= limit ? s : String(s.prefix(limit)) + "…"
+    }
+}

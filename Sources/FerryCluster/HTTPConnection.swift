@@ -1,0 +1,249 @@
+import CFerryCurl
+import FerryCore
+import Foundation
+
+public enum HTTPMethod: String, Sendable {
+    case GET, HEAD, POST, PUT, DELETE
+}
+
+/// What came back from one attempt: an HTTP status (any status, errors included) or a
+/// transport failure (no complete HTTP response).
+enum HTTPOutcome {
+    case response(status: Int, retryAfter: Duration?)
+    case failure(TransportFailure)
+}
+
+struct TransportFailure: Sendable {
+    /// The CURLcode.
+    let code: Int
+    /// curl_easy_strerror text, e.g. "Couldn't connect to server".
+    let message: String
+    /// curl's error buffer, e.g. "Failed to connect to 127.0.0.1 port 9 after 0 ms: Connection refused".
+    /// Holds host and port, never credentials (they are never part of the URL we hand curl).
+    let detail: String
+
+    /// Failures where the request may not have reached the cluster, or the cluster may
+    /// recover: worth retrying.
+    var isRetryable: Bool {
+        switch UInt32(code) {
+        case CURLE_COULDNT_CONNECT.rawValue, CURLE_OPERATION_TIMEDOUT.rawValue, CURLE_SEND_ERROR.rawValue,
+            CURLE_RECV_ERROR.rawValue, CURLE_GOT_NOTHING.rawValue, CURLE_PARTIAL_FILE.rawValue:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// One libcurl easy handle and the buffers it writes into. Reusing it for every request of a
+/// thread keeps connections alive (curl's connection cache lives in the handle).
+/// Not thread-safe and not Sendable: one per thread.
+public final class HTTPConnection {
+    private let handle: UnsafeMutableRawPointer
+    private let config: ClusterConfig
+    private let response: UnsafeMutablePointer<ferry_buffer>
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// A valid pointer for zero-length bodies (curl wants non-NULL POSTFIELDS).
+    private let emptyBody: UnsafeMutableRawPointer
+    /// Header lists per content type, built once: auth header (if any), `Expect:` (no
+    /// 100-continue round trip before big bulk bodies), Accept and Content-Type.
+    private var headerLists: [String: OpaquePointer] = [:]
+
+    public init(config: ClusterConfig) throws {
+        let rc = ferry_curl_global_init()
+        guard rc == CURLE_OK, let handle = curl_easy_init() else {
+            throw FerryError("cannot initialise libcurl: \(String(cString: curl_easy_strerror(rc)))")
+        }
+        self.handle = handle
+        self.config = config
+        response = .allocate(capacity: 1)
+        ferry_buffer_init(response)
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        emptyBody = .allocate(byteCount: 1, alignment: 1)
+        emptyBody.storeBytes(of: 0, as: UInt8.self)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        for list in headerLists.values { curl_slist_free_all(UnsafeMutablePointer(list)) }
+        ferry_buffer_free(response)
+        response.deallocate()
+        errorBuffer.deallocate()
+        emptyBody.deallocate()
+    }
+
+    /// The body of the last response; valid until the next `perform`.
+    public var responseBody: UnsafeRawBufferPointer {
+        let buffer = response.pointee
+        guard let data = buffer.data, buffer.len > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: data, count: buffer.len)
+    }
+
+    /// A copy of the last response body.
+    public func responseBytes() -> [UInt8] {
+        Array(responseBody)
+    }
+
+    /// Performs one request, no retries. `target` is the already-encoded path and query
+    /// ("/idx/_search?scroll=1m"). The body is handed to curl without copying.
+    func perform(
+        _ method: HTTPMethod, target: String, body: UnsafeRawBufferPointer?, contentType: String
+    ) -> HTTPOutcome {
+        ferry_buffer_reset(response)
+        errorBuffer[0] = 0
+        // Reset keeps live connections, DNS and TLS session caches; it only clears options,
+        // so nothing from the previous request (NOBODY, CUSTOMREQUEST, ...) leaks into this one.
+        curl_easy_reset(handle)
+        var setup = OptionSetter(handle: handle)
+        applyCommonOptions(&setup, contentType: contentType)
+        setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
+
+        let code: CURLcode = withBody(body, method: method) { pointer, count in
+            switch method {
+            case .HEAD:
+                setup.long(CURLOPT_NOBODY, 1, "CURLOPT_NOBODY")
+            case .GET where pointer == nil:
+                setup.long(CURLOPT_HTTPGET, 1, "CURLOPT_HTTPGET")
+            case .DELETE where pointer == nil:
+                setup.string(CURLOPT_CUSTOMREQUEST, "DELETE", "CURLOPT_CUSTOMREQUEST")
+            default:
+                // POSTFIELDS does not copy: `pointer` stays valid for the whole perform below.
+                setup.offset(CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(count), "CURLOPT_POSTFIELDSIZE_LARGE")
+                setup.pointer(CURLOPT_POSTFIELDS, pointer ?? emptyBody, "CURLOPT_POSTFIELDS")
+                if method != .POST {
+                    setup.string(CURLOPT_CUSTOMREQUEST, method.rawValue, "CURLOPT_CUSTOMREQUEST")
+                }
+            }
+            // An option this libcurl rejects (say, no SigV4 or TLS support) must not turn into
+            // an unauthenticated or unverified request: fail instead.
+            if setup.failure != nil { return setup.failureCode }
+            return curl_easy_perform(handle)
+        }
+
+        if let failure = setup.failure {
+            return .failure(TransportFailure(code: Int(setup.failureCode.rawValue), message: failure, detail: failure))
+        }
+        guard code == CURLE_OK else {
+            var message = String(cString: curl_easy_strerror(code))
+            if response.pointee.oom != 0 { message = "out of memory while reading the response" }
+            return .failure(
+                TransportFailure(code: Int(code.rawValue), message: message, detail: String(cString: errorBuffer)))
+        }
+        var status = 0
+        _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var retryAfterSeconds: curl_off_t = 0
+        let retryAfter: Duration? =
+            ferry_curl_getinfo_off_t(handle, CURLINFO_RETRY_AFTER, &retryAfterSeconds) == CURLE_OK
+                && retryAfterSeconds > 0 ? .seconds(retryAfterSeconds) : nil
+        return .response(status: status, retryAfter: retryAfter)
+    }
+
+    private func withBody<R>(
+        _ body: UnsafeRawBufferPointer?, method: HTTPMethod,
+        _ run: (UnsafeMutableRawPointer?, Int) -> R
+    ) -> R {
+        guard let body else { return run(method == .PUT || method == .POST ? emptyBody : nil, 0) }
+        return run(UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(emptyBody)), body.count)
+    }
+
+    private func applyCommonOptions(_ setup: inout OptionSetter, contentType: String) {
+        let h = handle
+        setup.check(ferry_curl_set_write_buffer(h, response), "CURLOPT_WRITEFUNCTION")
+        setup.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
+        // No signals: timeouts must not longjmp through a multi-threaded process.
+        setup.long(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
+        setup.long(CURLOPT_CONNECTTIMEOUT_MS, Self.ms(config.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
+        setup.long(CURLOPT_TIMEOUT_MS, Self.ms(config.requestTimeout), "CURLOPT_TIMEOUT_MS")
+        // Keepalive tuning is best effort: not every platform has these knobs.
+        _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPIDLE, 30)
+        _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPINTVL, 15)
+        // Ids like ".." must reach the cluster as they are, not be folded as dot segments.
+        setup.long(CURLOPT_PATH_AS_IS, 1, "CURLOPT_PATH_AS_IS")
+        setup.string(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
+        setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers(for: contentType)), "CURLOPT_HTTPHEADER")
+
+        switch config.auth {
+        case .none, .apiKey, .bearer:
+            break  // header-based auth lives in the header list
+        case .basic(let user, let password):
+            setup.long(CURLOPT_HTTPAUTH, FERRY_CURLAUTH_BASIC, "CURLOPT_HTTPAUTH")
+            setup.string(CURLOPT_USERNAME, user, "CURLOPT_USERNAME")
+            setup.string(CURLOPT_PASSWORD, password, "CURLOPT_PASSWORD")
+        case .awsSigV4(let provider, let accessKeyID, let secretAccessKey, _):
+            setup.string(CURLOPT_AWS_SIGV4, provider, "CURLOPT_AWS_SIGV4")
+            setup.string(CURLOPT_USERNAME, accessKeyID, "CURLOPT_USERNAME")
+            setup.string(CURLOPT_PASSWORD, secretAccessKey, "CURLOPT_PASSWORD")
+        }
+
+        let tls = config.tls
+        setup.long(CURLOPT_SSL_VERIFYPEER, tls.insecure ? 0 : 1, "CURLOPT_SSL_VERIFYPEER")
+        setup.long(CURLOPT_SSL_VERIFYHOST, tls.insecure ? 0 : 2, "CURLOPT_SSL_VERIFYHOST")
+        if let ca = tls.caFile { setup.string(CURLOPT_CAINFO, ca, "CURLOPT_CAINFO") }
+        if let cert = tls.clientCertificate { setup.string(CURLOPT_SSLCERT, cert, "CURLOPT_SSLCERT") }
+        if let key = tls.clientKey { setup.string(CURLOPT_SSLKEY, key, "CURLOPT_SSLKEY") }
+        if let pass = tls.clientKeyPassword { setup.string(CURLOPT_KEYPASSWD, pass, "CURLOPT_KEYPASSWD") }
+    }
+
+    private func headers(for contentType: String) -> OpaquePointer? {
+        if let list = headerLists[contentType] { return list }
+        var lines = ["Expect:", "Accept: application/json"]
+        if !contentType.isEmpty { lines.append("Content-Type: \(contentType)") }
+        switch config.auth {
+        case .apiKey(let key): lines.append("Authorization: ApiKey \(key)")
+        case .bearer(let token): lines.append("Authorization: Bearer \(token)")
+        case .awsSigV4(_, _, _, let token?): lines.append("x-amz-security-token: \(token)")
+        default: break
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in lines {
+            guard let next = ferry_curl_header_append(list, line) else { continue }
+            list = next
+        }
+        let opaque = list.map(OpaquePointer.init)
+        if let opaque { headerLists[contentType] = opaque }
+        return opaque
+    }
+
+    private static func ms(_ d: Duration) -> Int {
+        max(1, Int(RetryPolicy.milliseconds(d)))
+    }
+}
+
+@available(*, unavailable)
+extension HTTPConnection: Sendable {}
+
+/// Sets options and remembers the first one libcurl rejects. Error texts name the option,
+/// never its value (values include passwords).
+private struct OptionSetter {
+    let handle: UnsafeMutableRawPointer
+    private(set) var failure: String?
+    private(set) var failureCode = CURLE_OK
+
+    init(handle: UnsafeMutableRawPointer) {
+        self.handle = handle
+    }
+
+    mutating func check(_ rc: CURLcode, _ name: StaticString) {
+        guard rc != CURLE_OK, failure == nil else { return }
+        failure = "libcurl rejected \(name): \(String(cString: curl_easy_strerror(rc)))"
+        failureCode = rc
+    }
+
+    mutating func long(_ option: CURLoption, _ value: Int, _ name: StaticString) {
+        check(ferry_curl_setopt_long(handle, option, value), name)
+    }
+
+    mutating func string(_ option: CURLoption, _ value: String, _ name: StaticString) {
+        check(ferry_curl_setopt_string(handle, option, value), name)
+    }
+
+    mutating func pointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?, _ name: StaticString) {
+        check(ferry_curl_setopt_pointer(handle, option, value), name)
+    }
+
+    mutating func offset(_ option: CURLoption, _ value: curl_off_t, _ name: StaticString) {
+        check(ferry_curl_setopt_off_t(handle, option, value), name)
+    }
+}
