@@ -5,7 +5,7 @@ import FerryCore
 import FerryRecipes
 import FerryScripting
 
-/// What one copy moves: every document of `sourceIndex`, through `steps`, into `targetIndex`.
+/// What one copy pass moves: the given slices of `sourceIndex`, through `steps`, into `targetIndex`.
 public struct CopyJob: Sendable {
     public let sourceIndex: String
     public let targetIndex: String
@@ -13,28 +13,39 @@ public struct CopyJob: Sendable {
     public let recipe: Recipe
     public let run: RunContext
     public var batch: BatchSettings
+    /// The slices (of `sliceCount`, by `_id` hash) this pass copies.
+    public var slices: [Int]
+    public var sliceCount: Int
     /// Transform workers, each with its own `lua_State`.
     public var workers: Int = 1
     /// Bulk writers, each with its own connection.
     public var writers: Int = 1
     /// Pages and batches held between stages; bounds memory.
     public var queueDepth: Int = 4
-    /// Stop the copy after this many failed documents (the rest would fail the same way).
-    public var stopAfterFailures: Int = 100
+    /// Past this many failed documents the run cannot switch, so the copy stops.
+    public var maxFailures: Int = 0
+    /// Write each document with the source's `_version` (`version_type=external_gte`), so a
+    /// resent or stale copy can never overwrite a newer one.
+    public var versioned: Bool = true
     public var scrollKeepAlive: String = "5m"
 
-    public init(sourceIndex: String, targetIndex: String, steps: [StepSpec], recipe: Recipe, run: RunContext, batch: BatchSettings) {
+    public init(
+        sourceIndex: String, targetIndex: String, steps: [StepSpec], recipe: Recipe, run: RunContext,
+        batch: BatchSettings, slices: [Int], sliceCount: Int
+    ) {
         self.sourceIndex = sourceIndex
         self.targetIndex = targetIndex
         self.steps = steps
         self.recipe = recipe
         self.run = run
         self.batch = batch
+        self.slices = slices
+        self.sliceCount = sliceCount
     }
 }
 
 /// The copy as stages joined by bounded queues:
-/// reader (scroll pages, raw bytes) → transform workers (one LuaEngine each) → bulk writers.
+/// reader (sliced scroll, raw bytes) → transform workers (one LuaEngine each) → bulk writers.
 /// Each stage runs on its own thread because libcurl, Lua and SQLite calls block; each thread
 /// owns its C handles. Any stage's fatal error cancels both queues and stops every stage.
 public final class CopyPipeline: Sendable {
@@ -46,55 +57,64 @@ public final class CopyPipeline: Sendable {
     public init(job: CopyJob, cluster: ClusterConfig) {
         self.job = job
         self.cluster = cluster
-        self.ledger = PipelineLedger(failureLimit: 50)
+        self.ledger = PipelineLedger(maxFailures: job.maxFailures)
     }
 
     public var counts: CopyCounts { ledger.counts }
-    public var failures: [DocumentFailure] { ledger.failures }
+    /// The first failures of this pass.
+    public var recentFailures: [DocumentFailure] { ledger.recentFailures }
+    /// Failures of slices this pass did not finish.
+    public var unfinishedFailures: [(slice: Int, failures: [DocumentFailure])] { ledger.failuresOfUnfinishedSlices() }
 
-    /// Runs the copy to the end, calling `progress` about twice a second from this thread.
-    /// Throws the first fatal error of any stage; document failures are in `failures`.
-    public func run(progress: (CopyCounts) -> Void) throws {
-        let pages = BoundedQueue<SearchPage>(capacity: job.queueDepth)
+    /// Runs the pass to the end. On this thread, about twice a second, calls `progress` and
+    /// hands each completed slice to `sliceCompleted` (to be journaled). Throws the first fatal
+    /// error of any stage; failed documents are in the slice results.
+    public func run(
+        expected: Int, alreadyDone: Int,
+        progress: (CopyCounts) -> Void, sliceCompleted: (SliceResult) throws -> Void
+    ) throws {
+        ledger.setBaseline(expected: expected, alreadyDone: alreadyDone)
+        let pages = BoundedQueue<SlicePage>(capacity: job.queueDepth)
         let batches = BoundedQueue<WriteBatch>(capacity: job.queueDepth, producers: job.workers)
         let finished = DispatchGroup()
         let cancelAll: @Sendable () -> Void = {
             pages.cancel()
             batches.cancel()
         }
+        let fail: @Sendable (any Error) -> Void = { [ledger] error in
+            if ledger.abort(error) { cancelAll() }
+        }
 
         spawn("ferry-reader", finished) { [self] in
             defer { pages.close() }
-            do { try readPages(into: pages) } catch {
-                if ledger.abort(error) { cancelAll() }
-            }
+            do { try readSlices(into: pages) } catch { fail(error) }
         }
         for worker in 0..<job.workers {
             spawn("ferry-transform-\(worker)", finished) { [self] in
                 defer { batches.close() }
-                do { try transformPages(from: pages, into: batches) } catch {
-                    if ledger.abort(error) { cancelAll() }
-                }
+                do { try transformPages(from: pages, into: batches) } catch { fail(error) }
             }
         }
         for writer in 0..<job.writers {
             spawn("ferry-writer-\(writer)", finished) { [self] in
-                do { try writeBatches(from: batches) } catch {
-                    if ledger.abort(error) { cancelAll() }
-                }
+                do { try writeBatches(from: batches) } catch { fail(error) }
             }
         }
 
         let started = ContinuousClock.now
-        func snapshot() -> CopyCounts {
+        func tick() throws {
             var counts = ledger.counts
             counts.elapsed = (ContinuousClock.now - started) / .seconds(1)
-            return counts
+            progress(counts)
+            for slice in ledger.takeCompleted() { try sliceCompleted(slice) }
         }
-        while finished.wait(timeout: .now() + .milliseconds(500)) == .timedOut {
-            progress(snapshot())
+        do {
+            while finished.wait(timeout: .now() + .milliseconds(500)) == .timedOut { try tick() }
+            try tick()
+        } catch {
+            fail(error)
+            finished.wait()
         }
-        progress(snapshot())
         if let error = ledger.firstError { throw error }
     }
 
@@ -111,57 +131,53 @@ public final class CopyPipeline: Sendable {
 
     // MARK: Reader
 
-    private func readPages(into pages: BoundedQueue<SearchPage>) throws {
+    private func readSlices(into pages: BoundedQueue<SlicePage>) throws {
         let client = try ClusterClient(config: cluster)
+        for slice in job.slices {
+            do {
+                guard try readSlice(slice, with: client, into: pages) else { return }
+            } catch let error as ClusterError where error.hasType("search_context_missing_exception") {
+                // The scroll expired (a stage was slow): this slice is read again in another pass.
+                logger.warning("slice \(slice): scroll context expired; the slice will be copied again")
+                ledger.sliceAbandoned(slice)
+            }
+        }
+    }
+
+    /// Returns false when the queue was cancelled.
+    private func readSlice(_ slice: Int, with client: ClusterClient, into pages: BoundedQueue<SlicePage>) throws -> Bool {
+        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true]
+        if job.sliceCount > 1 {
+            body["slice"] = ["id": .int(Int64(slice)), "max": .int(Int64(job.sliceCount))]
+        }
         var page = try client.openScroll(
-            index: job.sourceIndex, body: ["sort": ["_doc"], "track_total_hits": true], size: job.batch.size, keepAlive: job.scrollKeepAlive)
-        ledger.update { $0.expected = page.totalHits ?? 0 }
+            index: job.sourceIndex, body: .object(body), size: job.batch.size, keepAlive: job.scrollKeepAlive)
         defer {
             if let id = page.scrollID { try? client.clearScroll(id: id) }
         }
         while !page.hits.isEmpty {
-            ledger.update { $0.read += page.hits.count }
-            guard pages.put(page) else { return }
+            ledger.pageRead(slice: slice, hits: page.hits.count)
+            guard pages.put(SlicePage(slice: slice, page: page)) else { return false }
             guard let scrollID = page.scrollID else { break }
             page = try client.scroll(id: scrollID, keepAlive: job.scrollKeepAlive)
         }
+        ledger.sliceRead(slice)
+        return true
     }
 
     // MARK: Transform
 
-    private func transformPages(from pages: BoundedQueue<SearchPage>, into batches: BoundedQueue<WriteBatch>) throws {
+    private func transformPages(from pages: BoundedQueue<SlicePage>, into batches: BoundedQueue<WriteBatch>) throws {
         let engine = try LuaEngine(requireRoots: job.recipe.requireRoots, runStartedAt: job.run.startedAtISO)
-        let lookups = try SQLiteLookups(job.recipe.lookups)
-        engine.lookupProvider = lookups
+        engine.lookupProvider = try SQLiteLookups(job.recipe.lookups)
         let steps = try job.steps.map { try engine.loadStep(script: $0.script, from: $0.from, to: $0.to) }
 
-        var builder = BulkRequestBuilder()
-        var transformed = 0, dropped = 0
-        var failures: [DocumentFailure] = []
-
-        func flush() -> Bool {
-            ledger.update {
-                $0.transformed += transformed
-                $0.dropped += dropped
-            }
-            transformed = 0
-            dropped = 0
-            if !failures.isEmpty {
-                let total = ledger.fail(failures)
-                failures.removeAll()
-                if total >= job.stopAfterFailures {
-                    ledger.abort(FerryError("stopped after \(total) failed documents; the first failures are listed above"))
-                    pages.cancel()
-                    batches.cancel()
-                    return false
-                }
-            }
-            guard builder.count > 0 else { return true }
-            defer { builder = BulkRequestBuilder() }
-            return batches.put(WriteBatch(request: builder))
-        }
-
-        while let page = pages.take() {
+        while let item = pages.take() {
+            let page = item.page
+            var builder = BulkRequestBuilder()
+            var made: [BulkRequestBuilder] = []
+            var transformed = 0, dropped = 0
+            var failures: [DocumentFailure] = []
             for hit in page.hits {
                 do {
                     let outcome = try page.withSource(of: hit) { source throws(TransformError) in
@@ -169,7 +185,12 @@ public final class CopyPipeline: Sendable {
                     }
                     switch outcome {
                     case .kept(let bytes):
-                        builder.index(into: job.targetIndex, id: hit.id, source: bytes)
+                        var options = BulkItemOptions()
+                        if job.versioned, let version = hit.version {
+                            options.version = version
+                            options.versionType = "external_gte"
+                        }
+                        builder.index(into: job.targetIndex, id: hit.id, source: bytes, options: options)
                         transformed += 1
                     case .dropped:
                         dropped += 1
@@ -179,16 +200,25 @@ public final class CopyPipeline: Sendable {
                             message: "document \(hit.id) in \(hit.index) has no _source (disabled in its mapping?)", status: nil))
                     }
                 } catch let error as TransformError {
-                    failures.append(DocumentFailure(
+                    var failure = DocumentFailure(
                         id: hit.id, stage: .transform, location: error.step ?? "", errorType: error.kind.rawValue,
-                        message: error.description, status: nil))
+                        message: error.description, status: nil)
+                    failure.source = page.source(of: hit).map(Array.init)
+                    failures.append(failure)
                 }
                 if builder.count >= job.batch.size || builder.byteCount >= job.batch.bytes {
-                    guard flush() else { return }
+                    made.append(builder)
+                    builder = BulkRequestBuilder()
                 }
             }
+            if builder.count > 0 { made.append(builder) }
+            let withinLimit = ledger.pageTransformed(
+                slice: item.slice, batches: made.count, transformed: transformed, dropped: dropped, failures: failures)
+            guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
+            for request in made {
+                guard batches.put(WriteBatch(slice: item.slice, request: request)) else { return }
+            }
         }
-        _ = flush()
     }
 
     // MARK: Writer
@@ -196,57 +226,77 @@ public final class CopyPipeline: Sendable {
     private func writeBatches(from batches: BoundedQueue<WriteBatch>) throws {
         let client = try ClusterClient(config: cluster)
         while let batch = batches.take() {
-            try write(batch.request, with: client)
+            try write(batch, with: client)
         }
     }
 
-    /// Sends one bulk request; items the cluster answers 429 for are resent alone with backoff,
-    /// every other rejected item is a document failure naming the index, status and error type.
-    private func write(_ request: BulkRequestBuilder, with client: ClusterClient) throws {
-        var pending = request
+    /// Sends one bulk request. Items answered 429 are resent alone with backoff; a version
+    /// conflict means the target already holds this version or a newer one (not a failure);
+    /// any other rejection is a document failure naming the index, status and error type.
+    private func write(_ batch: WriteBatch, with client: ClusterClient) throws {
+        var pending = batch.request
         var attempt = 0
+        var written = 0, conflicts = 0, retried = 0
+        var failures: [DocumentFailure] = []
         while true {
             let response = try client.bulk(body: pending.body)
             var retry = BulkRequestBuilder()
-            var rejected: [DocumentFailure] = []
             var succeeded = pending.count
             if response.errors {
-                for (position, item) in response.items.enumerated() where item.status >= 300 {
+                for item in response.items where item.failed || item.status >= 300 {
                     succeeded -= 1
                     if item.status == 429 {
-                        retry.append(pending.item(at: position))
+                        retry.append(pending.item(at: item.position))
+                    } else if item.status == 409 && job.versioned {
+                        conflicts += 1
                     } else {
-                        rejected.append(DocumentFailure(
+                        var failure = DocumentFailure(
                             id: item.id, stage: .write, location: item.index, errorType: item.errorType ?? "error",
-                            message: item.errorReason ?? "rejected", status: item.status))
+                            message: item.errorReason ?? "rejected", status: item.status)
+                        failure.source = try? originalSource(of: item.id, with: client)
+                        failures.append(failure)
                     }
                 }
             }
-            ledger.update {
-                $0.written += succeeded
-                $0.bytesWritten += pending.byteCount
-            }
-            if !rejected.isEmpty {
-                let total = ledger.fail(rejected)
-                if total >= job.stopAfterFailures {
-                    throw FerryError("stopped after \(total) failed documents; the first failures are listed above")
-                }
-            }
-            guard retry.count > 0 else { return }
+            written += succeeded
+            guard retry.count > 0 else { break }
             attempt += 1
             guard attempt <= 8 else {
                 throw FerryError("bulk: \(retry.count) documents still rejected with HTTP 429 after \(attempt) attempts; the cluster is overloaded")
             }
-            ledger.update { $0.retriedItems += retry.count }
+            retried += retry.count
             let delay = min(5.0, 0.1 * pow(2.0, Double(attempt))) * Double.random(in: 0.5...1.0)
             logger.warning("bulk: \(retry.count) items rejected with 429, retrying in \(Int(delay * 1000)) ms (attempt \(attempt))")
             Thread.sleep(forTimeInterval: delay)
             pending = retry
         }
+        let withinLimit = ledger.batchWritten(
+            slice: batch.slice, written: written, versionConflicts: conflicts, bytes: batch.request.byteCount,
+            retried: retried, failures: failures)
+        guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
+    }
+
+    /// The original document, for the dead-letter record of a rejected write (rare path).
+    private func originalSource(of id: String, with client: ClusterClient) throws -> [UInt8]? {
+        try client.getDocument(index: job.sourceIndex, id: id)?.serializedBytes()
     }
 }
 
+/// The copy stopped because more documents failed than `--max-errors` allows.
+public struct TooManyFailures: UserFacingError {
+    public let limit: Int
+    public var description: String {
+        "more than \(limit) document(s) failed (--max-errors \(limit)); the copy stopped and the aliases were not switched"
+    }
+}
+
+struct SlicePage: Sendable {
+    let slice: Int
+    let page: SearchPage
+}
+
 /// A bulk request on its way from a transform worker to a writer.
-struct WriteBatch: @unchecked Sendable {
+struct WriteBatch: Sendable {
+    let slice: Int
     let request: BulkRequestBuilder
 }

@@ -1,16 +1,20 @@
 import Foundation
 
-/// What a run did, for the operator and for `--json`.
+/// What a run did, for the operator.
 public struct MigrationReport: Sendable {
+    public let runID: String
     public let recipe: String
     public let sourceIndex: String
     public let targetIndex: String
     public let path: String
+    /// Totals over every slice of the run, including those done before a resume.
+    public let totals: SliceTotals
+    /// This process's copy pass (throughput figures).
     public let counts: CopyCounts
-    public let targetCount: Int
     public let seconds: Double
     public let copySeconds: Double
     public let preservedIndex: String?
+    public var freezeMilliseconds: Int? = nil
 
     public var docsPerSecond: Double {
         copySeconds > 0 ? Double(counts.read) / copySeconds : 0
@@ -18,13 +22,16 @@ public struct MigrationReport: Sendable {
 
     public var lines: [String] {
         var out = [
+            "run         \(runID)",
             "recipe      \(recipe): \(path)",
             "source      \(sourceIndex)",
-            "target      \(targetIndex) (\(targetCount) documents)",
-            "documents   read \(counts.read), written \(counts.written), dropped \(counts.dropped), failed \(counts.failed)",
+            "target      \(targetIndex) (\(totals.written) documents)",
+            "documents   read \(totals.read), written \(totals.written), dropped \(totals.dropped), failed \(totals.failed)",
             String(format: "time        %.1f s in all, copy %.1f s at %.0f docs/s", seconds, copySeconds, docsPerSecond),
         ]
+        if counts.alreadyDone > 0 { out.append("resumed     \(counts.alreadyDone) documents were copied before the resume") }
         if counts.retriedItems > 0 { out.append("retried     \(counts.retriedItems) bulk items after HTTP 429") }
+        if let freezeMilliseconds { out.append("freeze      \(freezeMilliseconds) ms with writes blocked") }
         if let preservedIndex { out.append("rollback    \(preservedIndex) (copy of the concrete index, unchanged)") }
         return out
     }

@@ -5,23 +5,49 @@ import FerryCore
 import FerryRecipes
 import FerryScripting
 
-/// Runs `ferry run` and `ferry init`: checks everything it can before it changes anything,
-/// then creates the target, copies, verifies counts and switches the aliases in one call.
+/// Options of `ferry run`.
+public struct RunOptions: Sendable {
+    public var from: String?
+    public var to: String?
+    /// Abandon an unfinished run of this recipe (its new index is deleted) and start over.
+    public var restart = false
+    /// Failed documents (dead letters) a run may have and still switch.
+    public var maxErrors = 0
+    public var workers = 1
+    public var writers = 1
+    /// Slices the copy is cut into (by `_id` hash); a resumed run redoes unfinished slices only.
+    public var slices = 8
+
+    public init() {}
+}
+
+/// What `ferry run` will do once it has looked at the journal and the cluster.
+public enum RunStart: Sendable {
+    /// The aliases already point to the target version's index: nothing to do.
+    case upToDate(MigrationPlan)
+    /// An interrupted run of this recipe, to be continued from its phase.
+    case resume(RunRecord, MigrationPlan)
+    case new(MigrationPlan)
+}
+
+/// Runs `ferry run` and `ferry init`: a journaled phase machine (VALIDATING → TARGET_CREATED →
+/// COPYING → COPIED → VERIFIED → SWITCHED → COMPLETED). Each phase's work is idempotent, so a
+/// run killed at any instant continues where it was when the same command runs again.
 public final class Migrator {
     public let recipe: Recipe
     public let cluster: ClusterConfig
-    public var workers = 1
-    public var writers = 1
+    public let journal: Journal
     /// Called with one line per phase, for the operator.
     public var say: (String) -> Void = { _ in }
     /// Called about twice a second during a copy.
     public var progress: (String, CopyCounts) -> Void = { _, _ in }
-    private let client: ClusterClient
+    let client: ClusterClient
     private let logger = Logger(label: "ferry.migration")
 
-    public init(recipe: Recipe, cluster: ClusterConfig) throws {
+    public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal) throws {
         self.recipe = recipe
         self.cluster = cluster
+        self.journal = journal
         self.client = try ClusterClient(config: cluster)
     }
 
@@ -29,6 +55,49 @@ public final class Migrator {
     public func plan(from: String?, to: String?) throws -> MigrationPlan {
         _ = try client.info()
         return try MigrationPlanner(client: client, recipe: recipe).plan(from: from, to: to)
+    }
+
+    /// Looks at the journal first: an unfinished run is resumed (if the recipe is unchanged),
+    /// abandoned (`--restart`), or refused.
+    public func prepare(_ options: RunOptions) throws -> RunStart {
+        _ = try client.info()
+        if let open = try journal.unfinishedRun(recipe: recipe.name) {
+            if options.restart {
+                try abandon(open, reason: "abandoned by --restart")
+                say("abandoned run \(open.runID) (\(open.phase.rawValue)); starting over")
+            } else {
+                let fingerprint = try recipe.fingerprint()
+                guard open.fingerprint == fingerprint else {
+                    throw FerryError(
+                        "recipe \(recipe.name) changed since run \(open.runID) started (\(open.phase.rawValue)); it cannot be resumed with different scripts, mappings or lookup data",
+                        hint: "restore the recipe to resume, or `ferry run \(recipe.name) --restart` to start over (the unfinished \(open.plan.targetIndex) is deleted)")
+                }
+                if let to = options.to, to != open.plan.targetVersion {
+                    throw FerryError(
+                        "run \(open.runID) to \(open.plan.targetVersion) is unfinished; --to \(to) would start another",
+                        hint: "finish it with `ferry run \(recipe.name)`, or --restart")
+                }
+                return .resume(open, try plan(from: open))
+            }
+        }
+        let plan = try MigrationPlanner(client: client, recipe: recipe).plan(from: options.from, to: options.to)
+        return plan.isUpToDate ? .upToDate(plan) : .new(plan)
+    }
+
+    /// The plan a journaled run was started with, rebuilt from the recipe.
+    func plan(from record: RunRecord) throws -> MigrationPlan {
+        let p = record.plan
+        let steps = try recipe.graph.path(from: p.sourceVersion, to: p.targetVersion)
+        guard steps.map(\.label) == p.steps else {
+            throw FerryError("run \(record.runID): the recipe's steps from \(p.sourceVersion) to \(p.targetVersion) are not the ones the run started with")
+        }
+        let source = SourceState(
+            index: p.sourceIndex, version: p.sourceVersion,
+            evidence: SourceState.VersionEvidence(rawValue: p.evidence) ?? .flag,
+            isConcreteIndex: p.sourceIsConcrete, writeAliasIndices: p.writeAliasIndices, createdByFerry: false)
+        return MigrationPlan(
+            recipe: recipe, source: source, targetVersion: p.targetVersion, steps: steps,
+            targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
     }
 
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
@@ -45,97 +114,169 @@ public final class Migrator {
         }
     }
 
-    public func run(_ plan: MigrationPlan, run: RunContext = RunContext()) throws -> MigrationReport {
-        let started = Date()
-        try validate(plan, run: run)
-        if try client.indexExists(plan.targetIndex) {
-            throw FerryError(
-                "target index \(plan.targetIndex) already exists but the aliases do not point to it",
-                hint: "it is left from an interrupted run; delete it (or inspect it) and run again")
+    /// Starts or resumes a run and drives it to COMPLETED.
+    public func execute(_ start: RunStart, options: RunOptions) throws -> MigrationReport {
+        let began = Date()
+        var record: RunRecord
+        let plan: MigrationPlan
+        switch start {
+        case .upToDate(let p):
+            throw FerryError("\(recipe.name) is already at \(p.targetVersion); nothing to do")
+        case .resume(let r, let p):
+            record = r
+            plan = p
+            say("resuming run \(r.runID) at \(r.phase.rawValue)")
+        case .new(let p):
+            plan = p
+            let run = RunContext()
+            try validate(plan, run: run)
+            try Preflight(client: client, recipe: recipe).check(plan, runID: run.runID)
+            record = RunRecord(
+                runID: run.runID, recipe: recipe.name, readAlias: recipe.readAlias, fingerprint: try recipe.fingerprint(),
+                plan: PlanRecord(plan), phase: .validating, sliceCount: max(1, options.slices), startedAt: run.startedAtISO)
+            try journal.begin(record)
         }
-        let source = plan.source.index
-        var preservedCreated = false
+        let run = RunContext(runID: record.runID, startedAtISO: record.startedAt)
         var copySeconds = 0.0
-        var counts = CopyCounts()
-        do {
-            if let preserved = plan.preservedIndex {
-                // An alias cannot share a name with an index, so the concrete index is removed in
-                // the switch; copy it as it is first, to keep a rollback point.
-                say("preserving concrete index \(source) as \(preserved) (rollback point)")
-                try createTarget(preserved, version: plan.source.version, run: run)
-                preservedCreated = true
-                _ = try copy(from: source, to: preserved, steps: [], run: run, label: "preserve")
-                try finishTarget(preserved, version: plan.source.version, expected: try client.count(source))
+        var lastCounts = CopyCounts()
+
+        while !record.phase.isFinal {
+            Failpoints.hit("phase:\(record.phase.rawValue)")
+            let next: Phase
+            switch record.phase {
+            case .validating:
+                try validate(plan, run: run)
+                try createTargets(plan, run: run)
+                next = .targetCreated
+            case .targetCreated:
+                next = .copying
+            case .copying:
+                let started = Date()
+                lastCounts = try copyPendingSlices(plan, record: record, run: run, options: options)
+                copySeconds = Date().timeIntervalSince(started)
+                next = .copied
+            case .copied, .catchingUp, .frozen:
+                try verify(plan, record: record, options: options)
+                next = .verified
+            case .verified:
+                try switchAliases(plan)
+                Failpoints.hit("after-switch")
+                next = .switched
+            case .switched:
+                next = .completed
+            case .completed, .abandoned, .rolledBack:
+                next = record.phase
             }
-            say("creating \(plan.targetIndex) with the \(plan.targetVersion) mapping")
-            try createTarget(plan.targetIndex, version: plan.targetVersion, run: run)
-            let copyStarted = Date()
-            say("copying \(source) → \(plan.targetIndex) through \(plan.pathDescription)")
-            counts = try copy(from: source, to: plan.targetIndex, steps: plan.steps, run: run, label: "copy")
-            copySeconds = Date().timeIntervalSince(copyStarted)
-            let expected = counts.read - counts.dropped
-            try finishTarget(plan.targetIndex, version: plan.targetVersion, expected: expected)
-            say("verified: \(plan.targetIndex) holds \(expected) documents (\(counts.read) read − \(counts.dropped) dropped)")
-            try switchAliases(plan)
-            say("switched \(recipe.readAlias) and \(recipe.writeAlias) to \(plan.targetIndex)")
-        } catch {
-            // Nothing has switched: remove what this run created so the cluster is as it was.
-            try? client.deleteIndex(plan.targetIndex)
-            if preservedCreated, let preserved = plan.preservedIndex { try? client.deleteIndex(preserved) }
-            throw error
+            try journal.setPhase(record.runID, next, Self.message(for: next, plan))
+            record.phase = next
         }
+
+        let totals = try journal.totals(record.runID)
         return MigrationReport(
-            recipe: recipe.name, sourceIndex: plan.source.index, targetIndex: plan.targetIndex,
-            path: plan.pathDescription, counts: counts, targetCount: counts.read - counts.dropped,
-            seconds: Date().timeIntervalSince(started), copySeconds: copySeconds, preservedIndex: plan.preservedIndex)
+            runID: record.runID, recipe: recipe.name, sourceIndex: plan.source.index, targetIndex: plan.targetIndex,
+            path: plan.pathDescription, totals: totals, counts: lastCounts,
+            seconds: Date().timeIntervalSince(began), copySeconds: copySeconds, preservedIndex: plan.preservedIndex)
     }
 
-    /// `ferry init`: the first index at `version` (default the latest) and both aliases.
-    public func initialize(version: String? = nil, run: RunContext = RunContext()) throws -> String {
-        _ = try client.info()
-        let version = version ?? recipe.latestVersion
-        guard recipe.versions.contains(version) else {
-            throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
+    static func message(for phase: Phase, _ plan: MigrationPlan) -> String {
+        switch phase {
+        case .targetCreated: return "created \(plan.targetIndex)"
+        case .copying: return "copying \(plan.source.index) → \(plan.targetIndex)"
+        case .copied: return "copy finished"
+        case .verified: return "verified \(plan.targetIndex)"
+        case .switched: return "aliases switched to \(plan.targetIndex)"
+        case .completed: return "completed"
+        default: return phase.rawValue.lowercased()
         }
-        for name in Set([recipe.readAlias, recipe.writeAlias]) {
-            if case let resolved = try client.resolve(name), resolved != .missing {
-                throw FerryError(
-                    "'\(name)' already exists in the cluster; init is for a fresh install",
-                    hint: "use `ferry run \(recipe.name)` to migrate existing data")
-            }
-        }
-        let index = try recipe.indexName(for: version)
-        try client.createIndex(index, body: try recipe.indexBodyWithMeta(for: version, runID: run.runID))
-        do {
-            try client.updateAliases(aliasAdds(to: index))
-        } catch {
-            try? client.deleteIndex(index)
-            throw error
-        }
-        return index
     }
 
     // MARK: Phases
 
-    private func copy(from source: String, to target: String, steps: [StepSpec], run: RunContext, label: String) throws -> CopyCounts {
-        var job = CopyJob(sourceIndex: source, targetIndex: target, steps: steps, recipe: recipe, run: run, batch: recipe.batch)
-        job.workers = workers
-        job.writers = writers
-        let pipeline = CopyPipeline(job: job, cluster: cluster)
-        do {
-            try pipeline.run { self.progress(label, $0) }
-        } catch {
-            throw CopyFailed(cause: error, failures: pipeline.failures, counts: pipeline.counts, target: target)
+    /// Creates the target (and, when adopting a concrete index, the rollback copy of it).
+    /// Idempotent: an index this run already created is reused.
+    private func createTargets(_ plan: MigrationPlan, run: RunContext) throws {
+        if let preserved = plan.preservedIndex {
+            // An alias cannot share a name with an index, so the concrete index is removed in
+            // the switch; copy it as it is first, to keep a rollback point.
+            if try ownedByRun(preserved, run.runID) { try client.deleteIndex(preserved) }
+            say("preserving concrete index \(plan.source.index) as \(preserved) (rollback point)")
+            try createIndex(preserved, version: plan.source.version, run: run)
+            var job = CopyJob(
+                sourceIndex: plan.source.index, targetIndex: preserved, steps: [], recipe: recipe, run: run,
+                batch: recipe.batch, slices: [0], sliceCount: 1)
+            job.versioned = true
+            let pipeline = CopyPipeline(job: job, cluster: cluster)
+            let expected = try client.count(plan.source.index)
+            try pipeline.run(expected: expected, alreadyDone: 0, progress: { self.progress("preserve", $0) }, sliceCompleted: { _ in })
+            try restoreSettingsAndCount(preserved, version: plan.source.version, expected: expected)
         }
-        let counts = pipeline.counts
-        if counts.failed > 0 {
-            throw CopyFailed(cause: nil, failures: pipeline.failures, counts: counts, target: target)
+        if try ownedByRun(plan.targetIndex, run.runID) {
+            say("reusing \(plan.targetIndex), created by this run")
+            return
+        }
+        say("creating \(plan.targetIndex) with the \(plan.targetVersion) mapping")
+        try createIndex(plan.targetIndex, version: plan.targetVersion, run: run)
+        Failpoints.hit("target-created")
+    }
+
+    /// Copies every slice the journal has not recorded as done, in passes: a slice whose
+    /// scroll expired is read again in the next pass.
+    private func copyPendingSlices(_ plan: MigrationPlan, record: RunRecord, run: RunContext, options: RunOptions) throws -> CopyCounts {
+        var pending = try journal.pendingSlices(record.runID)
+        let expected = try client.count(plan.source.index)
+        var counts = CopyCounts()
+        say("copying \(plan.source.index) → \(plan.targetIndex) through \(plan.pathDescription)"
+            + (pending.count < record.sliceCount ? " (\(record.sliceCount - pending.count) of \(record.sliceCount) slices already done)" : ""))
+        var pass = 0
+        while !pending.isEmpty {
+            pass += 1
+            let before = try journal.totals(record.runID)
+            var job = CopyJob(
+                sourceIndex: plan.source.index, targetIndex: plan.targetIndex, steps: plan.steps, recipe: recipe, run: run,
+                batch: recipe.batch, slices: pending, sliceCount: record.sliceCount)
+            job.workers = options.workers
+            job.writers = options.writers
+            job.maxFailures = max(0, options.maxErrors - before.failed)
+            let pipeline = CopyPipeline(job: job, cluster: cluster)
+            do {
+                try pipeline.run(
+                    expected: expected, alreadyDone: before.read,
+                    progress: { self.progress("copy", $0) },
+                    sliceCompleted: { slice in
+                        try self.journal.completeSlice(record.runID, slice)
+                        Failpoints.hit("slice-completed")
+                    })
+            } catch {
+                for (slice, failures) in pipeline.unfinishedFailures {
+                    try? journal.recordDeadLetters(record.runID, slice: slice, failures)
+                }
+                throw CopyFailed(cause: error, failures: pipeline.recentFailures, counts: pipeline.counts, runID: record.runID, recipe: recipe.name)
+            }
+            counts = pipeline.counts
+            let remaining = try journal.pendingSlices(record.runID)
+            guard remaining.count < pending.count else {
+                throw FerryError("copy pass \(pass) finished no slice (\(remaining.count) pending); stopping")
+            }
+            pending = remaining
         }
         return counts
     }
 
-    /// Creates the index with bulk-load settings: no refresh and no replicas during the copy.
-    private func createTarget(_ name: String, version: String, run: RunContext) throws {
+    /// Restores settings, refreshes and checks that the target holds read − dropped − failed
+    /// documents; refuses to go on with more dead letters than `--max-errors`.
+    private func verify(_ plan: MigrationPlan, record: RunRecord, options: RunOptions) throws {
+        let totals = try journal.totals(record.runID)
+        if totals.failed > options.maxErrors {
+            let letters = try journal.deadLetters(record.runID, limit: 10)
+            throw DocumentsFailed(runID: record.runID, recipe: recipe.name, failed: totals.failed, maxErrors: options.maxErrors, sample: letters)
+        }
+        let expected = totals.read - totals.dropped - totals.failed
+        try restoreSettingsAndCount(plan.targetIndex, version: plan.targetVersion, expected: expected)
+        say("verified: \(plan.targetIndex) holds \(expected) documents (\(totals.read) read − \(totals.dropped) dropped − \(totals.failed) failed)")
+    }
+
+    /// Creates an index with bulk-load settings: no refresh and no replicas during the copy.
+    private func createIndex(_ name: String, version: String, run: RunContext) throws {
         guard case .object(var body) = try recipe.indexBodyWithMeta(for: version, runID: run.runID) else { return }
         var settings = body["settings"]?.objectValue ?? [:]
         var index = settings["index"]?.objectValue ?? [:]
@@ -146,8 +287,20 @@ public final class Migrator {
         try client.createIndex(name, body: .object(body))
     }
 
+    /// Whether `index` exists and was created by run `runID` (its `_meta.ferry.run_id`).
+    func ownedByRun(_ index: String, _ runID: String) throws -> Bool {
+        guard try client.indexExists(index) else { return false }
+        let owner = try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue
+        guard owner == runID else {
+            throw FerryError(
+                "index \(index) already exists and was not created by this run (\(owner.map { "run \($0)" } ?? "not by ferry"))",
+                hint: "inspect it; delete it if it is a leftover, then run again")
+        }
+        return true
+    }
+
     /// Restores the mapping's own refresh and replica settings, refreshes and checks the count.
-    private func finishTarget(_ name: String, version: String, expected: Int) throws {
+    private func restoreSettingsAndCount(_ name: String, version: String, expected: Int) throws {
         let declared = try recipe.indexBody(for: version)["settings"]
         func declaredSetting(_ key: String) -> JSONValue {
             declared?["index"]?[key] ?? declared?["index.\(key)"] ?? declared?[key] ?? .null
@@ -164,7 +317,9 @@ public final class Migrator {
     }
 
     /// One atomic `_aliases` call: read and write aliases move to the target together.
+    /// Idempotent: if the read alias already points only at the target, there is nothing to do.
     private func switchAliases(_ plan: MigrationPlan) throws {
+        if try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex]) { return }
         var actions: [AliasAction] = []
         if plan.source.isConcreteIndex {
             actions.append(.removeIndex(index: plan.source.index))
@@ -177,10 +332,12 @@ public final class Migrator {
             }
         }
         actions += aliasAdds(to: plan.targetIndex)
+        Failpoints.hit("before-switch")
         try client.updateAliases(actions)
+        say("switched \(recipe.readAlias) and \(recipe.writeAlias) to \(plan.targetIndex)")
     }
 
-    private func aliasAdds(to index: String) -> [AliasAction] {
+    func aliasAdds(to index: String) -> [AliasAction] {
         if recipe.writeAlias == recipe.readAlias {
             return [.add(index: index, alias: recipe.readAlias, isWriteIndex: true)]
         }
@@ -189,31 +346,47 @@ public final class Migrator {
             .add(index: index, alias: recipe.writeAlias, isWriteIndex: true),
         ]
     }
-}
 
-/// A copy that did not finish cleanly: the documents that failed (with ids and reasons) and,
-/// when a stage stopped, why.
-public struct CopyFailed: UserFacingError {
-    public let cause: (any Error)?
-    public let failures: [DocumentFailure]
-    public let counts: CopyCounts
-    public let target: String
-
-    public var description: String {
-        var lines: [String] = []
-        if let cause { lines.append(String(describing: cause)) }
-        if counts.failed > 0 {
-            lines.append("\(counts.failed) document(s) failed; aliases not switched, \(target) deleted")
-            lines += failures.prefix(10).map { "  \($0)" }
-            if counts.failed > 10 { lines.append("  … and \(counts.failed - 10) more") }
-        } else {
-            lines.append("aliases not switched; \(target) deleted")
+    /// Stops an unfinished run for good: deletes the indices it created (never one an alias
+    /// points to) and marks it ABANDONED.
+    public func abandon(_ record: RunRecord, reason: String) throws {
+        guard record.phase < .switched else {
+            throw FerryError("run \(record.runID) already switched the aliases; use `ferry rollback \(recipe.name)`")
         }
-        return lines.joined(separator: "\n")
+        for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) {
+            guard try client.indexExists(index),
+                  try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue == record.runID
+            else { continue }
+            guard try client.aliasesOfIndex(index).isEmpty else {
+                throw FerryError("index \(index) has aliases; not deleting it")
+            }
+            try client.deleteIndex(index)
+        }
+        try journal.setPhase(record.runID, .abandoned, reason)
     }
 
-    public var hint: String? {
-        failures.contains { $0.stage == .transform }
-            ? "fix the step, then check it offline with the recipe's fixtures before running again" : nil
+    // MARK: init
+
+    /// `ferry init`: the first index at `version` (default the latest) and both aliases.
+    public func initialize(version: String? = nil, run: RunContext = RunContext()) throws -> String {
+        _ = try client.info()
+        let version = version ?? recipe.latestVersion
+        guard recipe.versions.contains(version) else {
+            throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
+        }
+        for name in Set([recipe.readAlias, recipe.writeAlias]) where try client.resolve(name) != .missing {
+            throw FerryError(
+                "'\(name)' already exists in the cluster; init is for a fresh install",
+                hint: "use `ferry run \(recipe.name)` to migrate existing data")
+        }
+        let index = try recipe.indexName(for: version)
+        try client.createIndex(index, body: try recipe.indexBodyWithMeta(for: version, runID: run.runID))
+        do {
+            try client.updateAliases(aliasAdds(to: index))
+        } catch {
+            try? client.deleteIndex(index)
+            throw error
+        }
+        return index
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import FerryCluster
+import FerryCore
+import FerryMigration
 import FerryRecipes
 
 /// Options every command that talks to the cluster or reads recipes shares.
@@ -26,6 +28,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Skip TLS certificate verification (never in production).")
     var insecure = false
 
+    @Option(help: ArgumentHelp("The run journal (SQLite).", discussion: "Default: $FERRY_STATE, else .ferry/state.db.", valueName: "path"))
+    var state: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "notice"
 
@@ -33,6 +38,18 @@ struct GlobalOptions: ParsableArguments {
 
     var recipesFolder: String {
         recipes ?? environment["FERRY_RECIPES"] ?? "recipes"
+    }
+
+    var statePath: String {
+        state ?? environment["FERRY_STATE"] ?? ".ferry/state.db"
+    }
+
+    func journal() throws -> Journal {
+        do {
+            return try Journal(path: statePath)
+        } catch {
+            throw FerryError("cannot open the journal \(statePath): \(error)", hint: "pass --state PATH or set FERRY_STATE")
+        }
     }
 
     func catalog() -> RecipeCatalog {

@@ -23,7 +23,7 @@ struct InitCommand: ParsableCommand {
         global.bootstrapLogging()
         try reporting {
             let recipe = try global.catalog().load(self.recipe)
-            let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig())
+            let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
             let index = try migrator.initialize(version: version)
             printOut("created \(index); \(recipe.readAlias) and \(recipe.writeAlias) point to it")
         }

@@ -1,16 +1,33 @@
 import ArgumentParser
 import Foundation
 import FerryCore
+import FerryMigration
+
+/// Exit codes, documented in `ferry help run`.
+enum ExitStatus {
+    static let failure: Int32 = 1
+    static let documentsFailed: Int32 = 3
+    static let clusterUnavailable: Int32 = 4
+}
 
 /// Prints an error as the operator should see it (one line naming the thing, then a hint)
-/// and turns it into exit code 1.
+/// and turns it into an exit code.
 func fail(_ error: any Error) -> ExitCode {
     let text = String(describing: error)
     FileHandle.standardError.write(Data("error: \(text)\n".utf8))
     if let hint = (error as? any UserFacingError)?.hint {
         FileHandle.standardError.write(Data("hint: \(hint)\n".utf8))
     }
-    return .failure
+    switch error {
+    case is DocumentsFailed:
+        return ExitCode(ExitStatus.documentsFailed)
+    case let copy as CopyFailed where copy.cause is TooManyFailures:
+        return ExitCode(ExitStatus.documentsFailed)
+    case let copy as CopyFailed where copy.isClusterUnavailable:
+        return ExitCode(ExitStatus.clusterUnavailable)
+    default:
+        return ExitCode(ExitStatus.failure)
+    }
 }
 
 /// Runs a command body and reports its error the ferry way.

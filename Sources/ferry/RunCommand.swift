@@ -6,22 +6,35 @@ import FerryMigration
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Migrate the recipe's index to a version (default: the latest).",
+        abstract: "Migrate the recipe's index to a version (default: the latest), or continue an interrupted run.",
         discussion: """
             Finds the current version (read alias → index → _meta.ferry; for an index ferry did \
             not create, --from or a mapping match), checks the recipe (scripts compile, lookups \
-            open, mappings parse), creates <read alias>-<version>-<hash8>, copies every document \
-            through the steps with bulk requests, refreshes, checks that source − dropped = \
-            target, then switches the read and write aliases in one atomic _aliases call.
+            open, mappings parse) and the cluster (health, target name, disk), creates \
+            <read alias>-<version>-<hash8>, copies every document through the steps with bulk \
+            requests (each written with the source's _version, so a resent or stale copy never \
+            overwrites a newer one), restores settings, refreshes, checks that \
+            read − dropped − failed = target, then switches the read and write aliases in one \
+            atomic _aliases call.
 
-            Nothing switches unless every document made it. On failure the new index is deleted \
-            and the aliases are untouched; each failed document is listed with its id and reason.
+            Every phase is recorded in the journal (--state). If the process dies at any point, \
+            running the same command again continues the run and ends with the same result; a \
+            recipe changed in between is refused (--restart starts over). Documents that fail \
+            their step or are rejected by the cluster are dead letters (`ferry deadletters`); \
+            the run switches only if there are no more than --max-errors of them.
 
             A concrete index the application uses by name is adopted: it is first copied as it \
             is into <alias>-<version>-<hash8> (the rollback point), and the switch replaces it \
-            with an alias of the same name.
+            with an alias of the same name. Running again at the target version does nothing.
 
-            Running again at the target version does nothing and says so.
+            Exit codes: 0 done (or nothing to do); 1 failed, state saved where there is a run; \
+            3 documents failed beyond --max-errors; 4 the cluster was unavailable (state saved: \
+            run again to continue); 2 bad usage.
+
+            Examples:
+              ferry run blog_posts --yes
+              ferry run blog_posts --from 1.0 --to 3.0 --workers 2
+              ferry run blog_posts --restart --yes
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -38,39 +51,61 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
     var yes = false
 
+    @Flag(help: "Abandon an unfinished run of this recipe (deleting the index it created) and start over.")
+    var restart = false
+
+    @Option(name: .customLong("max-errors"), help: "Failed documents (dead letters) the run may have and still switch.")
+    var maxErrors: Int = 0
+
     @Option(help: "Transform workers, each with its own Lua state.")
     var workers: Int = 1
 
     @Option(help: "Bulk writers, each with its own connection.")
     var writers: Int = 1
 
+    @Option(help: "Slices the copy is cut into; an interrupted run redoes unfinished slices only.")
+    var slices: Int = 8
+
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
+        guard (1...1024).contains(slices) else { throw ValidationError("--slices must be between 1 and 1024") }
+        guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
     }
 
     func run() throws {
         global.bootstrapLogging()
         try reporting {
             let recipe = try global.catalog().load(self.recipe)
-            let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig())
-            migrator.workers = workers
-            migrator.writers = writers
-            let plan = try migrator.plan(from: from, to: to)
-            if plan.isUpToDate {
-                printOut("\(recipe.name) is already at \(plan.targetVersion): \(recipe.readAlias) → \(plan.targetIndex); nothing to do")
-                return
-            }
-            printOut("plan: \(recipe.readAlias) \(plan.source.index) (\(plan.source.version), from \(plan.source.evidence.rawValue)) → \(plan.targetIndex)")
-            printOut("      steps \(plan.pathDescription)")
-            if let preserved = plan.preservedIndex {
-                printOut("      adopting concrete index \(plan.source.index): kept as \(preserved), replaced by an alias")
-            }
-            try confirm()
+            let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
+            var options = RunOptions()
+            options.from = from
+            options.to = to
+            options.restart = restart
+            options.maxErrors = maxErrors
+            options.workers = workers
+            options.writers = writers
+            options.slices = slices
             let display = ProgressDisplay()
             migrator.say = { display.finishLine(); printOut($0) }
             migrator.progress = { label, counts in display.update(label: label, counts: counts) }
-            let report = try migrator.run(plan)
+
+            let start = try migrator.prepare(options)
+            switch start {
+            case .upToDate(let plan):
+                printOut("\(recipe.name) is already at \(plan.targetVersion): \(recipe.readAlias) → \(plan.targetIndex); nothing to do")
+                return
+            case .resume(let record, _):
+                printOut("continuing run \(record.runID) (\(record.phase.rawValue)) → \(record.plan.targetIndex)")
+            case .new(let plan):
+                printOut("plan: \(recipe.readAlias) \(plan.source.index) (\(plan.source.version), from \(plan.source.evidence.rawValue)) → \(plan.targetIndex)")
+                printOut("      steps \(plan.pathDescription)")
+                if let preserved = plan.preservedIndex {
+                    printOut("      adopting concrete index \(plan.source.index): kept as \(preserved), replaced by an alias")
+                }
+                try confirm()
+            }
+            let report = try migrator.execute(start, options: options)
             display.finishLine()
             printOut("done")
             report.lines.forEach { printOut("  " + $0) }

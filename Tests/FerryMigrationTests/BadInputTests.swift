@@ -20,9 +20,22 @@ struct BadInputTests {
     func install(_ recipe: Recipe, count: Int = 20) throws -> Installed {
         let clone = try OsmemServer.shared().clone()
         let client = try clone.client()
-        let source = try Migrator(recipe: recipe, cluster: try clone.config()).initialize(version: "1.0")
+        let source = try makeMigrator(recipe, clone).initialize(version: "1.0")
         try seedBlogPosts(client, into: recipe.writeAlias, count: count)
         return Installed(clone: clone, client: client, source: source, indicesBefore: try indices(client, prefix: recipe.readAlias))
+    }
+
+    /// After a copy that stopped: aliases untouched, the run journaled before the switch with
+    /// its dead letters; abandoning it removes the new index, leaving the cluster as it was.
+    func expectStoppedThenAbandon(_ installed: Installed, _ recipe: Recipe, _ migrator: Migrator, deadLetter id: String) throws {
+        #expect(try installed.client.resolve(recipe.readAlias) == .alias(indices: [installed.source]))
+        #expect(try installed.client.resolve(recipe.writeAlias) == .alias(indices: [installed.source]))
+        let run = try #require(try migrator.journal.unfinishedRun(recipe: recipe.name))
+        #expect(run.phase == .copying)
+        #expect(try migrator.journal.deadLetters(run.runID).map(\.id) == [id])
+        try migrator.abandon(run, reason: "test")
+        #expect(try migrator.journal.unfinishedRun(recipe: recipe.name) == nil)
+        try expectUnchanged(installed, recipe)
     }
 
     func expectUnchanged(_ installed: Installed, _ recipe: Recipe) throws {
@@ -61,9 +74,9 @@ struct BadInputTests {
         let installed = try install(recipe)
         defer { installed.clone.close() }
         try FileManager.default.removeItem(atPath: scratch.path("blog_posts/mappings/3.0.json"))
-        let migrator = try Migrator(recipe: recipe, cluster: try installed.clone.config())
+        let migrator = try makeMigrator(recipe, installed.clone)
         #expect {
-            try migrator.run(try migrator.plan(from: nil, to: nil))
+            try migrator.runToEnd()
         } throws: { error in
             String(describing: error).contains("mappings/3.0.json: not found")
         }
@@ -78,9 +91,9 @@ struct BadInputTests {
         let installed = try install(recipe)
         defer { installed.clone.close() }
         try scratch.write("blog_posts/steps/v2_to_v3.lua", "return function(doc, ctx)\n  doc.x = = 1\n  return doc\nend\n")
-        let migrator = try Migrator(recipe: recipe, cluster: try installed.clone.config())
+        let migrator = try makeMigrator(recipe, installed.clone)
         #expect {
-            try migrator.run(try migrator.plan(from: nil, to: nil))
+            try migrator.runToEnd()
         } throws: { error in
             String(describing: error).contains("steps/v2_to_v3.lua:2")
         }
@@ -102,9 +115,9 @@ struct BadInputTests {
         let recipe = try scratch.load()
         let installed = try install(recipe)
         defer { installed.clone.close() }
-        let migrator = try Migrator(recipe: recipe, cluster: try installed.clone.config())
+        let migrator = try makeMigrator(recipe, installed.clone)
         #expect {
-            try migrator.run(try migrator.plan(from: nil, to: nil))
+            try migrator.runToEnd()
         } throws: { error in
             guard let failed = error as? CopyFailed else { return false }
             let text = failed.description
@@ -112,7 +125,7 @@ struct BadInputTests {
                 && text.contains("post-7") && text.contains("2.0→3.0")
                 && text.contains("steps/v2_to_v3.lua:3") && text.contains("cannot categorise this one")
         }
-        try expectUnchanged(installed, recipe)
+        try expectStoppedThenAbandon(installed, recipe, migrator, deadLetter: "post-7")
     }
 
     @Test("index creation refused by the cluster names the status and error type")
@@ -123,9 +136,9 @@ struct BadInputTests {
         let recipe = try scratch.load()
         let installed = try install(recipe)
         defer { installed.clone.close() }
-        let migrator = try Migrator(recipe: recipe, cluster: try installed.clone.config())
+        let migrator = try makeMigrator(recipe, installed.clone)
         #expect {
-            try migrator.run(try migrator.plan(from: nil, to: nil))
+            try migrator.runToEnd()
         } throws: { error in
             guard let e = error as? ClusterError else { return false }
             return e.status == 400 && e.type != nil && e.description.contains("400")
@@ -147,17 +160,17 @@ struct BadInputTests {
         let recipe = try scratch.load()
         let installed = try install(recipe)
         defer { installed.clone.close() }
-        let migrator = try Migrator(recipe: recipe, cluster: try installed.clone.config())
+        let migrator = try makeMigrator(recipe, installed.clone)
         let plan = try migrator.plan(from: nil, to: nil)
         #expect {
-            try migrator.run(plan)
+            try migrator.runToEnd()
         } throws: { error in
             guard let failed = error as? CopyFailed, let first = failed.failures.first else { return false }
             return failed.counts.failed == 1 && first.id == "post-5" && first.stage == .write
                 && first.status == 400 && first.errorType == "strict_dynamic_mapping_exception"
                 && first.location == plan.targetIndex
         }
-        try expectUnchanged(installed, recipe)
+        try expectStoppedThenAbandon(installed, recipe, migrator, deadLetter: "post-5")
     }
 
     @Test("an unreachable cluster is named with the URL")
@@ -165,7 +178,7 @@ struct BadInputTests {
         let port = try unusedLoopbackPort()
         let config = try ClusterConfig(
             url: "http://127.0.0.1:\(port)", retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5)))
-        let migrator = try Migrator(recipe: try realRecipe(), cluster: config)
+        let migrator = try Migrator(recipe: try realRecipe(), cluster: config, journal: try temporaryJournal())
         #expect {
             try migrator.plan(from: nil, to: nil)
         } throws: { error in

@@ -71,3 +71,33 @@ func indices(_ client: ClusterClient, prefix: String) throws -> [String] {
     let rows = try response.json().arrayValue ?? []
     return rows.compactMap { $0["index"]?.stringValue }.filter { $0.hasPrefix(prefix) }.sorted()
 }
+
+/// A journal in a fresh temporary folder.
+func temporaryJournal() throws -> Journal {
+    try Journal(path: NSTemporaryDirectory() + "ferry-journal-\(UUID().uuidString)/state.db")
+}
+
+func makeMigrator(_ recipe: Recipe, _ clone: OsmemClone, journal: Journal? = nil) throws -> Migrator {
+    try Migrator(recipe: recipe, cluster: try clone.config(), journal: try journal ?? temporaryJournal())
+}
+
+extension Migrator {
+    /// What `ferry run` does: look at the journal and the cluster, then drive the run to the end.
+    @discardableResult
+    func runToEnd(_ options: RunOptions = RunOptions()) throws -> MigrationReport {
+        try execute(try prepare(options), options: options)
+    }
+
+    func plan(_ options: RunOptions = RunOptions()) throws -> MigrationPlan {
+        try plan(from: options.from, to: options.to)
+    }
+}
+
+func options(from: String? = nil, to: String? = nil, maxErrors: Int = 0, slices: Int = 4) -> RunOptions {
+    var o = RunOptions()
+    o.from = from
+    o.to = to
+    o.maxErrors = maxErrors
+    o.slices = slices
+    return o
+}

@@ -14,7 +14,7 @@ struct RunMigrationTests {
         defer { clone.close() }
         let client = try clone.client()
         let recipe = try realRecipe()
-        let migrator = try Migrator(recipe: recipe, cluster: try clone.config())
+        let migrator = try makeMigrator(recipe, clone)
         let source = try migrator.initialize(version: "1.0")
         try seedBlogPosts(client, into: recipe.writeAlias, count: 120)
 
@@ -22,10 +22,11 @@ struct RunMigrationTests {
         #expect(plan.source.index == source)
         #expect(plan.source.evidence == .meta)
         #expect(plan.steps.map(\.label) == ["1.0→2.0", "2.0→3.0"])
-        let report = try migrator.run(plan)
+        let report = try migrator.runToEnd(options())
 
-        #expect(report.counts.read == 120)
-        #expect(report.counts.written == 120)
+        #expect(report.totals.read == 120)
+        #expect(report.totals.written == 120)
+        #expect(report.totals.done == report.totals.slices)
         #expect(try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex]))
         let writeEntries = try client.aliasEntries(name: recipe.writeAlias)
         #expect(writeEntries.map(\.index) == [plan.targetIndex])
@@ -54,14 +55,16 @@ struct RunMigrationTests {
         defer { clone.close() }
         let client = try clone.client()
         let recipe = try realRecipe()
-        let migrator = try Migrator(recipe: recipe, cluster: try clone.config())
+        let migrator = try makeMigrator(recipe, clone)
         _ = try migrator.initialize(version: "1.0")
         try seedBlogPosts(client, into: recipe.writeAlias, count: 10)
-        _ = try migrator.run(try migrator.plan(from: nil, to: nil))
+        try migrator.runToEnd()
         let before = try indices(client, prefix: recipe.readAlias)
 
-        let again = try migrator.plan(from: nil, to: nil)
-        #expect(again.isUpToDate)
+        guard case .upToDate(let again) = try migrator.prepare(RunOptions()) else {
+            Issue.record("a second run should find nothing to do")
+            return
+        }
         #expect(again.steps.isEmpty)
         #expect(try indices(client, prefix: recipe.readAlias) == before)
     }
@@ -74,14 +77,14 @@ struct RunMigrationTests {
         let recipe = try realRecipe()
         try client.createIndex(recipe.readAlias, body: try recipe.indexBody(for: "1.0"))
         try seedBlogPosts(client, into: recipe.readAlias, count: 30)
-        let migrator = try Migrator(recipe: recipe, cluster: try clone.config())
+        let migrator = try makeMigrator(recipe, clone)
 
         let plan = try migrator.plan(from: nil, to: nil)
         #expect(plan.source.isConcreteIndex)
         #expect(plan.source.evidence == .mappingMatch)
         #expect(plan.source.version == "1.0")
         let preserved = try #require(plan.preservedIndex)
-        _ = try migrator.run(plan)
+        try migrator.runToEnd()
 
         #expect(try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex]))
         #expect(try client.count(preserved) == 30)
@@ -99,7 +102,7 @@ struct RunMigrationTests {
         try client.createIndex("legacy_posts", body: ["mappings": ["dynamic": true]])
         try seedBlogPosts(client, into: "legacy_posts", count: 5)
         try client.updateAliases([.add(index: "legacy_posts", alias: recipe.readAlias)])
-        let migrator = try Migrator(recipe: recipe, cluster: try clone.config())
+        let migrator = try makeMigrator(recipe, clone)
 
         #expect {
             try migrator.plan(from: nil, to: nil)
@@ -109,7 +112,7 @@ struct RunMigrationTests {
         }
         let plan = try migrator.plan(from: "1.0", to: "3.0")
         #expect(plan.source.evidence == .flag)
-        _ = try migrator.run(plan)
+        try migrator.runToEnd(options(from: "1.0", to: "3.0"))
         #expect(try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex]))
         #expect(try client.count(recipe.readAlias) == 5)
     }

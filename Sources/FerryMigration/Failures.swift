@@ -1,0 +1,58 @@
+import FerryCluster
+import FerryCore
+
+/// A copy pass that stopped: why, and the first documents that failed. The run's state is
+/// in the journal; running the same command again continues it.
+public struct CopyFailed: UserFacingError {
+    public let cause: any Error
+    public let failures: [DocumentFailure]
+    public let counts: CopyCounts
+    public let runID: String
+    public let recipe: String
+
+    public var description: String {
+        var lines = [String(describing: cause)]
+        if !failures.isEmpty {
+            lines += failures.prefix(10).map { "  \($0)" }
+            if counts.failed > 10 { lines.append("  … \(counts.failed - 10) more in `ferry deadletters \(recipe)`") }
+        }
+        lines.append("run \(runID) stopped during the copy; the aliases were not switched")
+        return lines.joined(separator: "\n")
+    }
+
+    public var hint: String? {
+        if cause is TooManyFailures {
+            return "fix the recipe and `ferry run \(recipe) --restart`, or accept them with --max-errors N; `ferry deadletters \(recipe)` lists them"
+        }
+        return "`ferry run \(recipe)` continues the run; `ferry status \(recipe)` shows where it stands"
+    }
+
+    /// Whether the copy stopped because the cluster could not be reached or kept failing.
+    public var isClusterUnavailable: Bool {
+        guard let error = cause as? ClusterError else { return false }
+        return error.kind == .transport || error.status.map { $0 == 429 || $0 >= 500 } ?? false
+    }
+}
+
+/// More documents failed than `--max-errors` allows: the run stays before the switch.
+public struct DocumentsFailed: UserFacingError {
+    public let runID: String
+    public let recipe: String
+    public let failed: Int
+    public let maxErrors: Int
+    public let sample: [DeadLetter]
+
+    public var description: String {
+        var lines = ["\(failed) document(s) failed, more than --max-errors \(maxErrors) allows; the aliases were not switched"]
+        lines += sample.map { letter in
+            let status = letter.status.map { "HTTP \($0) " } ?? ""
+            return "  document \(letter.id): \(letter.stage == "write" ? "rejected by \(letter.location): \(status)\(letter.errorType): " : "")\(letter.message)"
+        }
+        if failed > sample.count { lines.append("  … \(failed - sample.count) more") }
+        return lines.joined(separator: "\n")
+    }
+
+    public var hint: String? {
+        "`ferry deadletters \(recipe)` lists and exports them; fix the recipe and `ferry run \(recipe) --restart`, or `ferry run \(recipe) --max-errors \(failed)` to switch without them"
+    }
+}
