@@ -17,6 +17,8 @@ public struct RunOptions: Sendable {
     public var writers = 1
     /// Slices the copy is cut into (by `_id` hash); a resumed run redoes unfinished slices only.
     public var slices = 8
+    /// How long the lease on the alias lasts without renewal (renewed every third of it).
+    public var leaseTTL: Duration = .seconds(60)
 
     public init() {}
 }
@@ -63,6 +65,9 @@ public final class Migrator {
         _ = try client.info()
         if let open = try journal.unfinishedRun(recipe: recipe.name) {
             if options.restart {
+                // Hold the lease while abandoning, so a live runner of that run is not undercut.
+                let lease = try Lease.acquire(alias: recipe.readAlias, runID: open.runID, cluster: cluster, ttl: options.leaseTTL)
+                defer { lease.release() }
                 try abandon(open, reason: "abandoned by --restart")
                 say("abandoned run \(open.runID) (\(open.phase.rawValue)); starting over")
             } else {
@@ -119,29 +124,44 @@ public final class Migrator {
         let began = Date()
         var record: RunRecord
         let plan: MigrationPlan
+        let lease: Lease
         switch start {
         case .upToDate(let p):
             throw FerryError("\(recipe.name) is already at \(p.targetVersion); nothing to do")
         case .resume(let r, let p):
             record = r
             plan = p
+            lease = try Lease.acquire(alias: recipe.readAlias, runID: r.runID, cluster: cluster, ttl: options.leaseTTL)
             say("resuming run \(r.runID) at \(r.phase.rawValue)")
         case .new(let p):
             plan = p
             let run = RunContext()
             try validate(plan, run: run)
-            try Preflight(client: client, recipe: recipe).check(plan, runID: run.runID)
+            lease = try Lease.acquire(alias: recipe.readAlias, runID: run.runID, cluster: cluster, ttl: options.leaseTTL)
+            do {
+                try Preflight(client: client, recipe: recipe).check(plan, runID: run.runID)
+            } catch {
+                lease.release()
+                throw error
+            }
             record = RunRecord(
                 runID: run.runID, recipe: recipe.name, readAlias: recipe.readAlias, fingerprint: try recipe.fingerprint(),
                 plan: PlanRecord(plan), phase: .validating, sliceCount: max(1, options.slices), startedAt: run.startedAtISO)
-            try journal.begin(record)
+            do {
+                try journal.begin(record)
+            } catch {
+                lease.release()
+                throw error
+            }
         }
+        defer { lease.release() }
         let run = RunContext(runID: record.runID, startedAtISO: record.startedAt)
         var copySeconds = 0.0
         var lastCounts = CopyCounts()
 
         while !record.phase.isFinal {
             Failpoints.hit("phase:\(record.phase.rawValue)")
+            try lease.check()
             let next: Phase
             switch record.phase {
             case .validating:

@@ -18,7 +18,9 @@ struct Preflight {
             let owner = try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue
             throw FerryError(
                 "preflight: target index \(index) already exists (\(owner.map { "left by run \($0)" } ?? "not created by ferry"))",
-                hint: "inspect it; delete it if it is a leftover, then run again")
+                hint: owner == nil
+                    ? "inspect it; delete it if it is a leftover, then run again"
+                    : "it is left from an earlier run (rolled back or abandoned); `ferry cleanup \(recipe.name) --older-than 0s` deletes it once you no longer need it")
         }
         try checkDisk(plan)
     }

@@ -8,6 +8,7 @@ enum ExitStatus {
     static let failure: Int32 = 1
     static let documentsFailed: Int32 = 3
     static let clusterUnavailable: Int32 = 4
+    static let leaseHeld: Int32 = 5
 }
 
 /// Prints an error as the operator should see it (one line naming the thing, then a hint)
@@ -19,6 +20,8 @@ func fail(_ error: any Error) -> ExitCode {
         FileHandle.standardError.write(Data("hint: \(hint)\n".utf8))
     }
     switch error {
+    case is LeaseHeld:
+        return ExitCode(ExitStatus.leaseHeld)
     case is DocumentsFailed:
         return ExitCode(ExitStatus.documentsFailed)
     case let copy as CopyFailed where copy.cause is TooManyFailures:

@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
 
             Exit codes: 0 done (or nothing to do); 1 failed, state saved where there is a run; \
             3 documents failed beyond --max-errors; 4 the cluster was unavailable (state saved: \
-            run again to continue); 2 bad usage.
+            run again to continue); 5 another runner holds the lease on the alias; 2 bad usage.
 
             Examples:
               ferry run blog_posts --yes
@@ -103,23 +103,12 @@ struct RunCommand: ParsableCommand {
                 if let preserved = plan.preservedIndex {
                     printOut("      adopting concrete index \(plan.source.index): kept as \(preserved), replaced by an alias")
                 }
-                try confirm()
+                try confirm(yes, "proceed?")
             }
             let report = try migrator.execute(start, options: options)
             display.finishLine()
             printOut("done")
             report.lines.forEach { printOut("  " + $0) }
         }
-    }
-
-    private func confirm() throws {
-        if yes { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw FerryError("not starting without confirmation", hint: "pass --yes to run non-interactively")
-        }
-        print("proceed? [y/N] ", terminator: "")
-        fflush(nil)
-        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard answer == "y" || answer == "yes" else { throw FerryError("cancelled; nothing changed") }
     }
 }

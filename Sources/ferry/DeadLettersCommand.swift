@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import FerryCore
+import FerryMigration
+
+struct DeadLettersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deadletters",
+        abstract: "List the documents a run could not migrate, or export them for a fix-and-replay.",
+        discussion: """
+            Each dead letter is a document that failed its Lua step or was rejected by the \
+            cluster: its id, the step or index, the error type, HTTP status and message. \
+            --export FILE writes them as NDJSON {"_id":…,"_source":…} with the original source \
+            (- for stdout), ready for `ferry transform` or a bulk load once fixed.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The recipe.")
+    var recipe: String
+
+    @Option(name: .customLong("run"), help: "The run id (default: the latest).")
+    var runID: String?
+
+    @Option(help: ArgumentHelp("Write the dead letters as NDJSON to this file (- for stdout).", valueName: "file"))
+    var export: String?
+
+    func run() throws {
+        try reporting {
+            let journal = try global.journal()
+            let runs = try journal.runs(recipe: recipe)
+            guard let record = runID.map({ id in runs.first { $0.runID == id } }) ?? runs.first else {
+                throw FerryError(runID.map { "no run \($0) of recipe \(recipe) in \(global.statePath)" } ?? "no runs of recipe \(recipe) in \(global.statePath)")
+            }
+            let letters = try journal.deadLetters(record.runID)
+            if let export {
+                var out = Data()
+                for letter in letters {
+                    out.append(contentsOf: Array("{\"_id\":\(JSONValue.quoted(letter.id)),\"_source\":".utf8))
+                    out.append(contentsOf: letter.source ?? Array("null".utf8))
+                    out.append(contentsOf: Array("}\n".utf8))
+                }
+                if export == "-" {
+                    FileHandle.standardOutput.write(out)
+                } else {
+                    try out.write(to: URL(fileURLWithPath: export))
+                    printOut("exported \(letters.count) dead letter(s) of run \(record.runID) to \(export)")
+                }
+                return
+            }
+            printOut("run \(record.runID) (\(record.phase.rawValue)): \(letters.count) dead letter(s)")
+            for letter in letters {
+                let status = letter.status.map { " HTTP \($0)" } ?? ""
+                printOut("  \(letter.id)  \(letter.stage) \(letter.location)\(status) \(letter.errorType): \(letter.message)")
+            }
+        }
+    }
+}
+
+/// Asks on a terminal; refuses without --yes otherwise.
+func confirm(_ yes: Bool, _ question: String) throws {
+    if yes { return }
+    guard isatty(STDIN_FILENO) == 1 else {
+        throw FerryError("not going on without confirmation", hint: "pass --yes to run non-interactively")
+    }
+    print("\(question) [y/N] ", terminator: "")
+    fflush(nil)
+    let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+    guard answer == "y" || answer == "yes" else { throw FerryError("cancelled; nothing changed") }
+}

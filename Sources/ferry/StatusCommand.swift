@@ -1,0 +1,154 @@
+import ArgumentParser
+import FerryCore
+import FerryMigration
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Where the recipe's migration stands, and the next command to run.",
+        discussion: """
+            Reads the journal and the cluster and names one of the recovery states: \
+            Pre-Migration, Partial Schema Change, Mid-Reindex, Post-Reindex Pre-Switch, \
+            Mid-Switch, Post-Switch, Cleanup; with the run's phase, progress, dead letters, the \
+            lease holder and the recommended next command. Changes nothing.
+
+            --save-evidence DIR writes indices, aliases, health, mappings, settings and the \
+            journal (runs, events, dead letters) as JSON files for an incident review.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The recipe.")
+    var recipe: String
+
+    @Flag(help: "Print the status as JSON.")
+    var json = false
+
+    @Option(name: .customLong("save-evidence"), help: ArgumentHelp("Write evidence files to this folder.", valueName: "dir"))
+    var saveEvidence: String?
+
+    func run() throws {
+        global.bootstrapLogging()
+        try reporting {
+            let recipe = try global.catalog().load(self.recipe)
+            let operations = try Operations(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
+            let status = try operations.status()
+            if json {
+                printOut(status.json.serialized(sortedKeys: true))
+            } else {
+                printOut("\(recipe.name): \(status.state.rawValue)")
+                printOut("  \(status.explanation)")
+                if let run = status.run {
+                    printOut("  run \(run.runID): \(run.phase.rawValue), \(run.plan.sourceIndex) (\(run.plan.sourceVersion)) → \(run.plan.targetIndex) (\(run.plan.targetVersion)), started \(run.startedAt)")
+                }
+                if let t = status.totals, t.slices > 0 {
+                    printOut("  progress: \(t.done)/\(t.slices) slices, read \(t.read), written \(t.written), dropped \(t.dropped), failed \(t.failed)")
+                }
+                if status.deadLetters > 0 { printOut("  dead letters: \(status.deadLetters) (`ferry deadletters \(recipe.name)`)") }
+                printOut("  \(recipe.readAlias) → \(status.readAliasIndices.joined(separator: ", "))")
+                if recipe.writeAlias != recipe.readAlias {
+                    printOut("  \(recipe.writeAlias) → \(status.writeAliasIndices.joined(separator: ", "))")
+                }
+                printOut("  lease: \(status.leaseHolder ?? "free")")
+                printOut("next: \(status.nextCommand)")
+            }
+            if let folder = saveEvidence {
+                let files = try operations.saveEvidence(to: folder, status: status)
+                printOut("evidence: \(files.count) files in \(folder)")
+            }
+        }
+    }
+}
+
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Undo the recipe's latest run.",
+        discussion: """
+            Before the switch: abandons the run and deletes the index it created; the aliases \
+            were never moved. After the switch: one atomic _aliases call moves the read and \
+            write aliases back to the previous index (lifting its write block); refuses when \
+            that index is gone. Documents written to the new index since the switch are not \
+            copied back: the new index is kept so nothing is lost.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The recipe.")
+    var recipe: String
+
+    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
+    var yes = false
+
+    func run() throws {
+        global.bootstrapLogging()
+        try reporting {
+            let recipe = try global.catalog().load(self.recipe)
+            let config = try global.clusterConfig()
+            let operations = try Operations(recipe: recipe, cluster: config, journal: try global.journal())
+            let status = try operations.status()
+            printOut("\(recipe.name): \(status.state.rawValue) — \(status.explanation)")
+            try confirm(yes, "roll back?")
+            printOut(try operations.rollback(cluster: config))
+        }
+    }
+}
+
+struct CleanupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanup",
+        abstract: "Delete superseded indices of the recipe past their retention.",
+        discussion: """
+            Lists the indices ferry created for the recipe (<read alias>-<version>-<hash8>) and \
+            deletes those that no alias points to, that no unfinished run uses, and that are \
+            older than --older-than (default 7d; units s, m, h, d). Until then they stay, \
+            write-blocked, as rollback points. --dry-run only lists.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The recipe.")
+    var recipe: String
+
+    @Option(name: .customLong("older-than"), help: "Retention, e.g. 7d, 12h, 30m.")
+    var olderThan: String = "7d"
+
+    @Flag(name: .customLong("dry-run"), help: "List what would be deleted; delete nothing.")
+    var dryRun = false
+
+    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
+    var yes = false
+
+    func run() throws {
+        global.bootstrapLogging()
+        try reporting {
+            guard let retention = parseDuration(olderThan) else {
+                throw FerryError("--older-than \(olderThan): expected a number with s, m, h or d, e.g. 7d")
+            }
+            let recipe = try global.catalog().load(self.recipe)
+            let operations = try Operations(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
+            let candidates = try operations.cleanupCandidates(olderThan: retention)
+            for c in candidates { printOut("\(c.deletable ? "delete" : "keep  ")  \(c.index)  \(c.reason)") }
+            let doomed = candidates.filter(\.deletable)
+            guard !doomed.isEmpty else { return printOut("nothing to delete") }
+            if dryRun { return printOut("dry run: \(doomed.count) index(es) would be deleted") }
+            try confirm(yes, "delete \(doomed.count) index(es)?")
+            for c in doomed {
+                try operations.delete(c)
+                printOut("deleted \(c.index)")
+            }
+        }
+    }
+}
+
+/// `7d`, `12h`, `30m`, `45s`.
+func parseDuration(_ text: String) -> Duration? {
+    guard let unit = text.last, let value = Double(text.dropLast()), value >= 0 else { return nil }
+    switch unit {
+    case "s": return .seconds(value)
+    case "m": return .seconds(value * 60)
+    case "h": return .seconds(value * 3600)
+    case "d": return .seconds(value * 86_400)
+    default: return nil
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import FerryCluster
+import FerryCore
+import FerryMigration
+import FerryRecipes
+import FerryScripting
+
+/// Checks the exact result of a finished run: both aliases on the target alone, and every
+/// target document equal to T(source document) computed here with the run's own
+/// `run_started_at`, with no document missing or extra.
+func expectExactResult(
+    _ client: ClusterClient, recipe: Recipe, journal: Journal, sourceIndex: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let run = try #require(try journal.latestRun(recipe: recipe.name), sourceLocation: sourceLocation)
+    #expect(run.phase == .completed, sourceLocation: sourceLocation)
+    let target = run.plan.targetIndex
+    #expect(try client.resolve(recipe.readAlias) == .alias(indices: [target]), sourceLocation: sourceLocation)
+    #expect(try client.resolve(recipe.writeAlias) == .alias(indices: [target]), sourceLocation: sourceLocation)
+
+    let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: run.startedAt)
+    engine.lookupProvider = try SQLiteLookups(recipe.lookups)
+    let steps = try recipe.graph.path(from: run.plan.sourceVersion, to: run.plan.targetVersion).map {
+        try engine.loadStep(script: $0.script, from: $0.from, to: $0.to)
+    }
+    var expected: [String: JSONValue] = [:]
+    try client.scrollAll(index: sourceIndex, body: ["sort": ["_doc"]], size: 500, keepAlive: .seconds(60)) { page in
+        for hit in page.hits {
+            let outcome = try page.withSource(of: hit) { source in
+                try engine.transform(source: source, id: hit.id, index: hit.index, steps: steps)
+            }
+            if case .kept(let bytes) = outcome {
+                expected[hit.id] = try JSONValue.parse(Array(bytes))
+            }
+        }
+    }
+    var actual: [String: JSONValue] = [:]
+    try client.scrollAll(index: target, body: ["sort": ["_doc"]], size: 500, keepAlive: .seconds(60)) { page in
+        for hit in page.hits {
+            #expect(actual[hit.id] == nil, "duplicate \(hit.id)", sourceLocation: sourceLocation)
+            actual[hit.id] = try JSONValue.parse(Array(page.source(of: hit) ?? []))
+        }
+    }
+    #expect(Set(actual.keys) == Set(expected.keys), "missing: \(Set(expected.keys).subtracting(actual.keys).sorted().prefix(5)), extra: \(Set(actual.keys).subtracting(expected.keys).sorted().prefix(5))", sourceLocation: sourceLocation)
+    let different = expected.keys.filter { actual[$0] != nil && actual[$0] != expected[$0] }.sorted()
+    #expect(different.isEmpty, "documents differing from T(source): \(different.prefix(5))", sourceLocation: sourceLocation)
+}
