@@ -28,6 +28,8 @@ public struct CopyJob: Sendable {
     /// resent or stale copy can never overwrite a newer one.
     public var versioned: Bool = true
     public var scrollKeepAlive: String = "5m"
+    /// The cluster, when known: point-in-time paging is used where it supports it.
+    public var pointInTime: ClusterInfo? = nil
 
     public init(
         sourceIndex: String, targetIndex: String, steps: [StepSpec], recipe: Recipe, run: RunContext,
@@ -133,23 +135,78 @@ public final class CopyPipeline: Sendable {
 
     private func readSlices(into pages: BoundedQueue<SlicePage>) throws {
         let client = try ClusterClient(config: cluster)
+        var usePointInTime = job.pointInTime.map { Self.supportsShardDocSort($0) } ?? false
         for slice in job.slices {
             do {
-                guard try readSlice(slice, with: client, into: pages) else { return }
+                let more: Bool
+                if usePointInTime {
+                    do {
+                        more = try readSliceWithPointInTime(slice, info: job.pointInTime!, with: client, into: pages)
+                    } catch let error as ClusterError where error.status == 400 && !ledger.hasRead(slice: slice) {
+                        // The cluster has PIT but not `_shard_doc` paging: scroll instead.
+                        logger.notice("point-in-time paging refused (\(error)); reading with scroll")
+                        usePointInTime = false
+                        more = try readSliceWithScroll(slice, with: client, into: pages)
+                    }
+                } else {
+                    more = try readSliceWithScroll(slice, with: client, into: pages)
+                }
+                guard more else { return }
             } catch let error as ClusterError where error.hasType("search_context_missing_exception") {
-                // The scroll expired (a stage was slow): this slice is read again in another pass.
-                logger.warning("slice \(slice): scroll context expired; the slice will be copied again")
+                // The scroll or PIT expired (a stage was slow): this slice is read again in another pass.
+                logger.warning("slice \(slice): search context expired; the slice will be copied again")
                 ledger.sliceAbandoned(slice)
             }
         }
     }
 
-    /// Returns false when the queue was cancelled.
-    private func readSlice(_ slice: Int, with client: ClusterClient, into pages: BoundedQueue<SlicePage>) throws -> Bool {
-        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true]
-        if job.sliceCount > 1 {
-            body["slice"] = ["id": .int(Int64(slice)), "max": .int(Int64(job.sliceCount))]
+    /// Elasticsearch 7.12+ pages a point in time by `_shard_doc`; OpenSearch 3 does too.
+    static func supportsShardDocSort(_ info: ClusterInfo) -> Bool {
+        switch info.distribution {
+        case .elasticsearch: return (info.version.major, info.version.minor) >= (7, 12)
+        case .opensearch: return info.version.major >= 3
         }
+    }
+
+    private func sliceClause(_ slice: Int) -> JSONValue? {
+        job.sliceCount > 1 ? ["id": .int(Int64(slice)), "max": .int(Int64(job.sliceCount))] : nil
+    }
+
+    /// Point in time + `search_after` on `_shard_doc`: a consistent view, no scroll context held
+    /// per slice. Returns false when the queue was cancelled.
+    private func readSliceWithPointInTime(
+        _ slice: Int, info: ClusterInfo, with client: ClusterClient, into pages: BoundedQueue<SlicePage>
+    ) throws -> Bool {
+        var pit = try client.openPointInTime(index: job.sourceIndex, keepAlive: .seconds(300), on: info)
+        defer { try? client.closePointInTime(id: pit, on: info) }
+        var after: JSONValue? = nil
+        while true {
+            var body: [String: JSONValue] = [
+                "size": .int(Int64(job.batch.size)), "pit": ["id": .string(pit), "keep_alive": "5m"],
+                "sort": [["_shard_doc": "asc"]], "version": true, "track_total_hits": false,
+            ]
+            if let clause = sliceClause(slice) { body["slice"] = clause }
+            if let after { body["search_after"] = after }
+            let page = try client.search(index: nil, body: .object(body))
+            if let next = page.pitID { pit = next }
+            guard let last = page.hits.last else { break }
+            ledger.pageRead(slice: slice, hits: page.hits.count)
+            guard let sort = page.sortValues(of: last) else {
+                throw FerryError("point-in-time page without sort values; cannot page on")
+            }
+            after = try JSONValue.parse(Array(sort))
+            guard pages.put(SlicePage(slice: slice, page: page)) else { return false }
+            if page.hits.count < job.batch.size { break }
+        }
+        ledger.sliceRead(slice)
+        return true
+    }
+
+    /// Sliced scroll, for clusters without point-in-time paging. Returns false when the queue
+    /// was cancelled.
+    private func readSliceWithScroll(_ slice: Int, with client: ClusterClient, into pages: BoundedQueue<SlicePage>) throws -> Bool {
+        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true]
+        if let clause = sliceClause(slice) { body["slice"] = clause }
         var page = try client.openScroll(
             index: job.sourceIndex, body: .object(body), size: job.batch.size, keepAlive: job.scrollKeepAlive)
         defer {

@@ -256,6 +256,7 @@ public final class Migrator {
                 batch: recipe.batch, slices: pending, sliceCount: record.sliceCount)
             job.workers = options.workers
             job.writers = options.writers
+            job.pointInTime = try client.info()
             job.maxFailures = max(0, options.maxErrors - before.failed)
             let pipeline = CopyPipeline(job: job, cluster: cluster)
             do {

@@ -118,6 +118,10 @@ final class PipelineLedger: Sendable {
         }
     }
 
+    func hasRead(slice: Int) -> Bool {
+        state.withLock { $0.slices[slice] != nil }
+    }
+
     func sliceRead(_ slice: Int) {
         state.withLock {
             $0.slices[slice, default: SliceState(result: SliceResult(slice: slice))].readDone = true
