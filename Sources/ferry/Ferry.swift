@@ -22,8 +22,9 @@ struct Ferry: ParsableCommand {
             Connection: --url (or FERRY_URL), --user user:password (or FERRY_USER, \
             FERRY_PASSWORD), --api-key (or FERRY_API_KEY). Credentials are never printed.
 
-            Exit codes: 0 success, 1 failure (the message names the thing), 2 bad usage.
+            Exit codes: 0 success, 1 failure (the message names the thing), 64 bad usage; \
+            `ferry help run` lists the codes a migration adds.
             """,
-        subcommands: [RecipesCommand.self, InitCommand.self, RunCommand.self]
+        subcommands: [RecipesCommand.self, InitCommand.self, RunCommand.self, PreviewCommand.self, TransformCommand.self, TestCommand.self, CheckCommand.self, StatusCommand.self, RollbackCommand.self, CleanupCommand.self, DeadLettersCommand.self]
     )
 }

@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
 
             Exit codes: 0 done (or nothing to do); 1 failed, state saved where there is a run; \
             3 documents failed beyond --max-errors; 4 the cluster was unavailable (state saved: \
-            run again to continue); 5 another runner holds the lease on the alias; 2 bad usage.
+            run again to continue); 5 another runner holds the lease on the alias; 64 bad usage.
 
             Examples:
               ferry run blog_posts --yes

@@ -1,0 +1,150 @@
+import FerryCore
+import FerryRecipes
+import FerryScripting
+
+/// What the steps did with a fixture's input.
+public enum FixtureActual: Hashable, Sendable {
+    case kept(JSONValue)
+    /// Dropped by the step with this label ("2.0→3.0").
+    case dropped(step: String)
+    /// The document failed: the full message (script path:line, step, document id).
+    case failed(String)
+    /// A step on the path could not be loaded, or the path does not exist.
+    case notRun(String)
+
+    public var summary: String {
+        switch self {
+        case .kept(let doc): "the output " + doc.compactText(limit: 200)
+        case .dropped(let step): "the document was dropped by step \(step)"
+        case .failed(let message): "the error: " + message
+        case .notRun(let message): message
+        }
+    }
+}
+
+/// The verdict on one fixture.
+public struct FixtureResult: Sendable {
+    public let path: String
+    public let description: String
+    /// nil when the file itself is not a valid fixture.
+    public let fixture: Fixture?
+    public let actual: FixtureActual?
+    /// nil when the fixture passed; otherwise one line saying what went wrong.
+    public let failure: String?
+    /// For an output mismatch: the changes from the expected document to the actual one.
+    public let changes: [JSONChange]
+
+    public var passed: Bool { failure == nil }
+
+    /// True when the steps never ran (a step does not load, or no path of steps exists).
+    public var notRun: Bool {
+        if case .notRun? = actual { return true }
+        return false
+    }
+
+    /// Fixtures that could not run, grouped by the reason (one broken step stops many fixtures).
+    public static func notRunGroups(_ results: [FixtureResult]) -> [(message: String, names: [String])] {
+        var groups: [(message: String, names: [String])] = []
+        for result in results {
+            guard case .notRun(let message)? = result.actual else { continue }
+            if let i = groups.firstIndex(where: { $0.message == message }) {
+                groups[i].names.append(result.name)
+            } else {
+                groups.append((message, [result.name]))
+            }
+        }
+        return groups
+    }
+    public var name: String { fixture?.name ?? (path.split(separator: "/").last.map(String.init) ?? path) }
+
+    public var json: JSONValue {
+        var out: [String: JSONValue] = [
+            "file": .string(path), "description": .string(description), "status": .string(passed ? "pass" : "fail"),
+        ]
+        if let failure { out["message"] = .string(failure) }
+        if !changes.isEmpty { out["diff"] = .array(changes.map(\.json)) }
+        if !passed, case .kept(let doc)? = actual { out["actual"] = doc }
+        return .object(out)
+    }
+}
+
+/// Runs fixtures through a `StepRunner` (the real engine, sandbox and lookups), each with
+/// its own `run_started_at`, and compares the output with the expectation as JSON values
+/// (key order does not matter; integer and float do).
+public struct FixtureRunner {
+    public let runner: StepRunner
+
+    public init(runner: StepRunner) {
+        self.runner = runner
+    }
+
+    /// Loads the recipe's fixtures and runs them in one engine.
+    public static func run(recipe: Recipe) throws -> [FixtureResult] {
+        let runner = try StepRunner(recipe: recipe, runStartedAt: Fixture.defaultRunStartedAt)
+        return FixtureRunner(runner: runner).run(Fixture.load(recipe: recipe))
+    }
+
+    public func run(_ files: [Result<Fixture, FixtureError>]) -> [FixtureResult] {
+        files.map { file in
+            switch file {
+            case .success(let fixture): return run(fixture)
+            case .failure(let error):
+                return FixtureResult(path: error.path, description: "", fixture: nil, actual: nil, failure: error.message, changes: [])
+            }
+        }
+    }
+
+    public func run(_ fixture: Fixture) -> FixtureResult {
+        let actual = outcome(of: fixture)
+        var failure: String?
+        var changes: [JSONChange] = []
+        switch (fixture.expectation, actual) {
+        case (_, .notRun(let message)):
+            failure = message
+        case (.output(let expected), .kept(let doc)):
+            changes = JSONDiff.changes(from: expected, to: doc)
+            if !changes.isEmpty {
+                failure = "the output differs from \"expected\" in \(changes.count) field\(changes.count == 1 ? "" : "s")"
+            }
+        case (.output, _):
+            failure = "expected an output document, got \(actual.summary)"
+        case (.drop, .dropped):
+            break
+        case (.drop, _):
+            failure = "expected the document to be dropped, got \(actual.summary)"
+        case (.error(let text), .failed(let message)):
+            if !message.contains(text) {
+                failure = "expected an error containing \(JSONValue.quoted(text)), got \(actual.summary)"
+            }
+        case (.error(let text), _):
+            failure = "expected an error containing \(JSONValue.quoted(text)), got \(actual.summary)"
+        }
+        return FixtureResult(
+            path: fixture.path, description: fixture.description, fixture: fixture, actual: actual,
+            failure: failure, changes: changes)
+    }
+
+    /// Runs the fixture's input from its `from` to its `to` version.
+    public func outcome(of fixture: Fixture) -> FixtureActual {
+        let steps: [LoadedStep]
+        do {
+            try runner.setRunStartedAt(fixture.runStartedAt)
+            steps = try runner.steps(from: fixture.from, to: fixture.to)
+        } catch {
+            return .notRun("\(error)")
+        }
+        do {
+            switch try runner.run(fixture.input, id: fixture.id, index: fixture.index, steps: steps) {
+            case .kept(let bytes):
+                guard let doc = try? JSONValue.parse(bytes) else {
+                    return .failed("the engine's output is not valid JSON: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+                }
+                return .kept(doc)
+            case .dropped(let i):
+                return .dropped(step: steps.indices.contains(i) ? steps[i].label : "?")
+            }
+        } catch {
+            return .failed(error.description)
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import FerryCluster
+import FerryCore
+import FerryRecipes
+import FerryScripting
+
+/// Which documents to preview.
+public enum PreviewSelection: Sendable, Hashable {
+    /// The first `n` documents the index returns.
+    case sample(Int)
+    /// These ids, in this order.
+    case ids([String])
+
+    /// The search body: read-only, `_source` included.
+    var searchBody: JSONValue {
+        switch self {
+        case .sample(let n):
+            return ["size": .int(Int64(n)), "query": ["match_all": [:]]]
+        case .ids(let ids):
+            return ["size": .int(Int64(max(ids.count, 1))), "query": ["ids": ["values": .array(ids.map { .string($0) })]]]
+        }
+    }
+}
+
+/// One document's preview.
+public struct DocumentPreview: Sendable {
+    public enum Outcome: Sendable {
+        case changed
+        case unchanged
+        /// Dropped by the step with this label.
+        case dropped(step: String)
+        /// The chain failed: the message names the script path:line, the step and the id.
+        case failed(String)
+    }
+
+    public struct StepSnapshot: Sendable {
+        /// "1.0→2.0"
+        public let step: String
+        /// The document after this step, or nil when the step dropped it or failed.
+        public let document: JSONValue?
+        /// Changes this step made to the document it received.
+        public let changes: [JSONChange]
+        /// The error, when this step failed.
+        public let error: String?
+    }
+
+    public let id: String
+    public let index: String
+    public let before: JSONValue
+    /// The document the chain writes, when it keeps one.
+    public let after: JSONValue?
+    public let outcome: Outcome
+    public let changes: [JSONChange]
+    /// Filled when the preview was asked for per-step documents.
+    public let steps: [StepSnapshot]
+    /// What the target mapping says about `after` (notes included; see `MappingProblem.isProblem`).
+    public let mapping: [MappingProblem]
+
+    public var problems: [MappingProblem] { mapping.filter(\.isProblem) }
+}
+
+/// Totals of a preview, and whether the recipe looks safe to run.
+public struct PreviewSummary: Sendable, Hashable {
+    public var previewed = 0
+    public var changed = 0
+    public var unchanged = 0
+    public var dropped = 0
+    public var failed = 0
+    /// Documents with at least one rejected or mis-mapped field.
+    public var documentsWithMappingProblems = 0
+    public var rejectedFields = 0
+    public var misMappedFields = 0
+    public var missingIDs: [String] = []
+
+    public var mappingProblems: Int { rejectedFields + misMappedFields }
+    /// No document failed and the target mapping takes every output as written.
+    public var isSafe: Bool { failed == 0 && mappingProblems == 0 }
+
+    public var json: JSONValue {
+        [
+            "previewed": .int(Int64(previewed)), "changed": .int(Int64(changed)), "unchanged": .int(Int64(unchanged)),
+            "dropped": .int(Int64(dropped)), "failed": .int(Int64(failed)),
+            "mapping_problems": .int(Int64(mappingProblems)), "rejected_fields": .int(Int64(rejectedFields)),
+            "mis_mapped_fields": .int(Int64(misMappedFields)),
+            "documents_with_mapping_problems": .int(Int64(documentsWithMappingProblems)),
+            "missing_ids": .array(missingIDs.map { .string($0) }), "safe": .bool(isSafe),
+        ]
+    }
+}
+
+public struct PreviewReport: Sendable {
+    public let recipe: String
+    public let sourceIndex: String
+    public let fromVersion: String
+    public let toVersion: String
+    /// "1.0 → 2.0 → 3.0"
+    public let path: String
+    public let documents: [DocumentPreview]
+    public let summary: PreviewSummary
+}
+
+/// Reads documents from the live source index (one search request: nothing is written,
+/// no alias, setting or document changes), runs them through the steps in a local sandbox
+/// and compares each output with its `_source` and with the target version's mapping.
+public struct Previewer {
+    public let recipe: Recipe
+    public let sourceIndex: String
+    public let fromVersion: String
+    public let toVersion: String
+    public let showSteps: Bool
+    public let runStartedAt: String
+
+    public init(
+        recipe: Recipe, sourceIndex: String, fromVersion: String, toVersion: String, showSteps: Bool = false,
+        runStartedAt: String = StepRunner.now()
+    ) {
+        self.recipe = recipe
+        self.sourceIndex = sourceIndex
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.showSteps = showSteps
+        self.runStartedAt = runStartedAt
+    }
+
+    public func run(client: ClusterClient, selection: PreviewSelection) throws -> PreviewReport {
+        let specs = try recipe.graph.path(from: fromVersion, to: toVersion)
+        let checker = MappingChecker(indexBody: try recipe.indexBody(for: toVersion))
+        let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt)
+        let chain = try specs.map { try runner.step($0) }
+
+        let page = try client.search(index: sourceIndex, body: selection.searchBody)
+        var hits = page.hits
+        var summary = PreviewSummary()
+        if case .ids(let ids) = selection {
+            let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            hits.sort { (order[$0.id] ?? .max) < (order[$1.id] ?? .max) }
+            let found = Set(hits.map(\.id))
+            summary.missingIDs = ids.filter { !found.contains($0) }
+        }
+
+        var documents: [DocumentPreview] = []
+        for hit in hits {
+            guard let source = page.source(of: hit) else {
+                let preview = DocumentPreview(
+                    id: hit.id, index: hit.index, before: .null, after: nil,
+                    outcome: .failed("document \(hit.id) in \(hit.index) has no _source (disabled in the mapping?)"),
+                    changes: [], steps: [], mapping: [])
+                documents.append(preview)
+                summary.add(preview)
+                continue
+            }
+            let preview = self.preview(Array(source), hit: hit, runner: runner, chain: chain, checker: checker)
+            documents.append(preview)
+            summary.add(preview)
+        }
+        let path = specs.isEmpty ? fromVersion : ([specs[0].from] + specs.map(\.to)).joined(separator: " → ")
+        return PreviewReport(
+            recipe: recipe.name, sourceIndex: sourceIndex, fromVersion: fromVersion, toVersion: toVersion, path: path,
+            documents: documents, summary: summary)
+    }
+
+    func preview(_ source: [UInt8], hit: Hit, runner: StepRunner, chain: [LoadedStep], checker: MappingChecker) -> DocumentPreview {
+        let before = (try? JSONValue.parse(source)) ?? .null
+        // The whole chain in one call is what `ferry run` does: its result is the truth.
+        let outcome: DocumentPreview.Outcome
+        var after: JSONValue?
+        do {
+            switch try runner.run(source, id: hit.id, index: hit.index, steps: chain) {
+            case .kept(let bytes):
+                after = try? JSONValue.parse(bytes)
+                outcome = after == before ? .unchanged : .changed
+            case .dropped(let i):
+                outcome = .dropped(step: chain.indices.contains(i) ? chain[i].label : "?")
+            }
+        } catch {
+            outcome = .failed(error.description + (error.hint.map { " (\($0))" } ?? ""))
+        }
+        let steps = showSteps ? snapshots(source, before: before, hit: hit, runner: runner, chain: chain) : []
+        return DocumentPreview(
+            id: hit.id, index: hit.index, before: before, after: after, outcome: outcome,
+            changes: after.map { JSONDiff.changes(from: before, to: $0) } ?? [], steps: steps,
+            mapping: after.map { checker.check($0) } ?? [])
+    }
+
+    /// The document after each step, each step run on the previous step's output.
+    private func snapshots(
+        _ source: [UInt8], before: JSONValue, hit: Hit, runner: StepRunner, chain: [LoadedStep]
+    ) -> [DocumentPreview.StepSnapshot] {
+        var input = source
+        var previous = before
+        var out: [DocumentPreview.StepSnapshot] = []
+        for step in chain {
+            do {
+                switch try runner.run(input, id: hit.id, index: hit.index, steps: [step]) {
+                case .kept(let bytes):
+                    let doc = (try? JSONValue.parse(bytes)) ?? .null
+                    out.append(.init(step: step.label, document: doc, changes: JSONDiff.changes(from: previous, to: doc), error: nil))
+                    input = bytes
+                    previous = doc
+                case .dropped:
+                    out.append(.init(step: step.label, document: nil, changes: [], error: nil))
+                    return out
+                }
+            } catch {
+                out.append(.init(step: step.label, document: nil, changes: [], error: error.description))
+                return out
+            }
+        }
+        return out
+    }
+}
+
+extension PreviewSummary {
+    mutating func add(_ preview: DocumentPreview) {
+        previewed += 1
+        switch preview.outcome {
+        case .changed: changed += 1
+        case .unchanged: unchanged += 1
+        case .dropped: dropped += 1
+        case .failed: failed += 1
+        }
+        let problems = preview.problems
+        if !problems.isEmpty { documentsWithMappingProblems += 1 }
+        rejectedFields += problems.filter { $0.severity == .rejected }.count
+        misMappedFields += problems.filter { $0.severity == .misMapped }.count
+    }
+}

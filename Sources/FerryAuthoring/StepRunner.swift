@@ -1,0 +1,67 @@
+import Foundation
+import FerryCore
+import FerryRecipes
+import FerryScripting
+
+/// One sandboxed Lua state for a recipe, with its lookups open and its steps loaded on first
+/// use: the same engine, sandbox and lookups `ferry run` uses, for offline work (fixtures,
+/// previews, NDJSON). Not thread-safe: one per thread, like `LuaEngine`.
+public final class StepRunner {
+    public let recipe: Recipe
+    public let engine: LuaEngine
+    private var loaded: [String: LoadedStep] = [:]
+
+    /// `lookups` defaults to all of the recipe's (`ferry check` passes only those that open,
+    /// so one broken table does not hide every other problem).
+    public init(recipe: Recipe, runStartedAt: String, limits: SandboxLimits = .default, lookups: [LookupSpec]? = nil) throws {
+        self.recipe = recipe
+        engine = try LuaEngine(requireRoots: recipe.requireRoots, limits: limits, runStartedAt: runStartedAt)
+        engine.lookupProvider = try SQLiteLookups(lookups ?? recipe.lookups)
+    }
+
+    /// The loaded steps from `from` to `to` along the recipe's shortest path.
+    public func steps(from: String, to: String) throws -> [LoadedStep] {
+        try recipe.graph.path(from: from, to: to).map { try step($0) }
+    }
+
+    public func step(_ spec: StepSpec) throws(ScriptError) -> LoadedStep {
+        let key = "\(spec.from)\u{0}\(spec.to)\u{0}\(spec.script)"
+        if let step = loaded[key] { return step }
+        let step = try engine.loadStep(script: spec.script, from: spec.from, to: spec.to)
+        loaded[key] = step
+        return step
+    }
+
+    public func setRunStartedAt(_ value: String) throws(ScriptError) {
+        try engine.setContext("run_started_at", value)
+    }
+
+    /// Runs `steps` on `source` and copies the outcome out of the engine's buffer.
+    public func run(_ source: [UInt8], id: String, index: String, steps: [LoadedStep]) throws(TransformError) -> OwnedOutcome {
+        let result: Result<OwnedOutcome, TransformError> = source.withUnsafeBytes { raw in
+            do throws(TransformError) {
+                switch try engine.transform(source: raw, id: id, index: index, steps: steps) {
+                case .kept(let bytes): return .success(.kept(Array(bytes)))
+                case .dropped(let i): return .success(.dropped(stepIndex: i))
+                }
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The current UTC time as `ctx.run_started_at` shows it (`2026-11-21T04:31:40Z`).
+    public static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
+
+/// A `TransformOutcome` whose bytes the caller owns.
+public enum OwnedOutcome: Hashable, Sendable {
+    case kept([UInt8])
+    case dropped(stepIndex: Int)
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import FerryAuthoring
+import FerryCore
+
+@Suite("ferry transform")
+struct NDJSONTransformerTests {
+    struct Run {
+        let output: [String]
+        let failures: [NDJSONFailure]
+        let stats: NDJSONStats
+    }
+
+    func transform(_ input: String, recipe: FerryRecipes.Recipe? = nil, from: String = "1.0", to: String = "3.0") throws -> Run {
+        let transformer = try NDJSONTransformer(
+            recipe: try recipe ?? realRecipe(), from: from, to: to, runStartedAt: "2026-01-01T00:00:00Z")
+        let inPath = try temporaryFile(input)
+        let outPath = try temporaryFile("")
+        defer {
+            try? FileManager.default.removeItem(atPath: inPath)
+            try? FileManager.default.removeItem(atPath: outPath)
+        }
+        let inFD = open(inPath, O_RDONLY)
+        let outFD = open(outPath, O_WRONLY | O_TRUNC)
+        defer {
+            close(inFD)
+            close(outFD)
+        }
+        var failures: [NDJSONFailure] = []
+        let stats = try transformer.run(input: inFD, output: outFD) { failures.append($0) }
+        let text = try String(contentsOfFile: outPath, encoding: .utf8)
+        return Run(output: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), failures: failures, stats: stats)
+    }
+
+    @Test("bare _source lines and {_id,_source} lines come out in the same shape, other members kept")
+    func bothShapes() throws {
+        let run = try transform("""
+            {"title":"Hi","content":"#a","author":"alice","created_date":"2024-01-01"}
+            {"_index":"old","_id":"p-2","_source":{"title":"Yo","content":"#b","author":"bob"},"note":[1,"}"]}
+            """)
+        #expect(run.failures.isEmpty)
+        #expect(run.stats.written == 2)
+        #expect(run.output.count == 3 && run.output[2].isEmpty, "one line per document, newline-terminated")
+        let bare = json(run.output[0])
+        #expect(bare["_source"] == nil)
+        #expect(bare["schema_version"] == "3.0")
+        #expect(bare["tags"] == ["a"])
+        #expect(bare["author_name"] == "Alice Martin")
+        let envelope = json(run.output[1])
+        #expect(envelope["_id"] == "p-2")
+        #expect(envelope["_index"] == "old")
+        #expect(envelope["note"] == [1, "}"])
+        #expect(envelope["_source"]?["tags"] == ["b"])
+        #expect(run.output[1].hasPrefix(#"{"_index":"old","_id":"p-2","_source":{"#))
+        #expect(run.output[1].hasSuffix(#"},"note":[1,"}"]}"#))
+    }
+
+    @Test("a dropped document is left out and counted")
+    func dropped() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/steps/v1_to_v2.lua", replacing: "return function(doc, ctx)\n",
+                         with: "return function(doc, ctx)\n  if doc.title == \"spam\" then return nil end\n")
+        let run = try transform("""
+            {"title":"spam"}
+            {"_id":"keep","_source":{"title":"ham"}}
+            """, recipe: try scratch.load())
+        #expect(run.stats.dropped == 1)
+        #expect(run.stats.written == 1)
+        #expect(run.output.count == 2)
+        #expect(json(run.output[0])["_id"] == "keep")
+    }
+
+    @Test("a failing document is reported with its line number, id, step and script line; the others are written")
+    func failingDocument() throws {
+        let run = try transform("""
+            {"title":"ok"}
+
+            {"_id":"bad-1","_source":{"content":{"nested":true}}}
+            {"content":{"nested":true}}
+            not json
+            {"_id":"x","_source":"text"}
+            {"title":"ok too"}
+            """)
+        #expect(run.stats.written == 2)
+        #expect(run.stats.failed == 4)
+        #expect(run.stats.blank == 1)
+        #expect(run.failures.map(\.line) == [3, 4, 5, 6])
+        let first = run.failures[0].description
+        #expect(first.hasPrefix("line 3: document bad-1: step 1.0→2.0 ("))
+        #expect(first.contains("steps/v1_to_v2.lua:17): content: expected text, got an object"))
+        #expect(run.failures[0].id == "bad-1")
+        #expect(run.failures[1].description.hasPrefix("line 4: step 1.0→2.0 ("), "a bare line has no id to name")
+        #expect(run.failures[2].description.contains("invalid JSON"))
+        #expect(run.failures[3].description == "line 6: document x: _source must be an object")
+    }
+
+    @Test("a wrong return type names the type, a require outside the allowed folders names the folders")
+    func pointedErrors() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/steps/v1_to_v2.lua", replacing: "return function(doc, ctx)\n", with: """
+            return function(doc, ctx)
+              if doc.title == "ret" then return "done" end
+              if doc.title == "req" then require("../secrets") end
+              if doc.title == "missing" then require("nowhere") end
+
+            """)
+        let run = try transform("""
+            {"_id":"r1","_source":{"title":"ret"}}
+            {"_id":"r2","_source":{"title":"req"}}
+            {"_id":"r3","_source":{"title":"missing"}}
+            """, recipe: try scratch.load(), to: "2.0")
+        #expect(run.failures.count == 3)
+        #expect(run.failures[0].description.hasSuffix("returned a string; a step must return a table or nil"))
+        #expect(run.failures[1].description.contains("steps/v1_to_v2.lua:23): module name '../secrets' is not allowed"))
+        #expect(run.failures[1].description.hasSuffix("require only searches: \(scratch.recipes)/blog_posts/, \(scratch.root)/transforms/"))
+        #expect(run.failures[2].description.contains("module 'nowhere' not found; require only searches: \(scratch.recipes)/blog_posts/nowhere.lua, \(scratch.root)/transforms/nowhere.lua"))
+    }
+
+    @Test("--from and --to choose the steps: a 2.0 document runs only 2.0→3.0")
+    func versions() throws {
+        let run = try transform(#"{"title":"t","category":"review","tags":["x"]}"#, from: "2.0", to: "3.0")
+        let doc = json(run.output[0])
+        #expect(doc["category"] == "review")
+        #expect(doc["tags"] == ["x"])
+        #expect(try transform(#"{"title":"t"}"#, from: "1.0", to: "2.0").output[0] == #"{"category":"general","tags":[],"title":"t"}"#)
+    }
+
+    @Test("CRLF line ends, a last line without newline, and unicode pass through")
+    func lineEnds() throws {
+        let run = try transform("{\"title\":\"café 東京 🗼\"}\r\n{\"title\":\"end\"}")
+        #expect(run.stats.written == 2)
+        #expect(json(run.output[0])["title"] == "café 東京 🗼")
+        #expect(json(run.output[1])["title"] == "end")
+    }
+
+    @Test("the line reader hands out lines that cross its buffer boundaries, and lines longer than the buffer")
+    func lineReaderBoundaries() throws {
+        let lines = ["short", String(repeating: "x", count: 100), "", "tail-without-newline"]
+        let path = try temporaryFile(lines.joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var seen: [(String, Int)] = []
+        var reader = LineReader(fd: fd)
+        reader.chunk = 16
+        try reader.forEachLine { line, number in seen.append((String(decoding: line, as: UTF8.self), number)) }
+        #expect(seen.map(\.0) == lines)
+        #expect(seen.map(\.1) == [1, 2, 3, 4])
+    }
+}
+
+import FerryRecipes
