@@ -28,6 +28,9 @@ public struct CopyJob: Sendable {
     /// resent or stale copy can never overwrite a newer one.
     public var versioned: Bool = true
     public var scrollKeepAlive: String = "5m"
+    /// Only the source documents matching this query (a catch-up pass: ids, or a range on the
+    /// recipe's `changed_field`); nil copies everything.
+    public var query: JSONValue? = nil
     /// The cluster, when known: point-in-time paging is used where it supports it.
     public var pointInTime: ClusterInfo? = nil
 
@@ -186,6 +189,7 @@ public final class CopyPipeline: Sendable {
                 "sort": [["_shard_doc": "asc"]], "version": true, "track_total_hits": false,
             ]
             if let clause = sliceClause(slice) { body["slice"] = clause }
+            if let query = job.query { body["query"] = query }
             if let after { body["search_after"] = after }
             let page = try client.search(index: nil, body: .object(body))
             if let next = page.pitID { pit = next }
@@ -207,6 +211,7 @@ public final class CopyPipeline: Sendable {
     private func readSliceWithScroll(_ slice: Int, with client: ClusterClient, into pages: BoundedQueue<SlicePage>) throws -> Bool {
         var body: [String: JSONValue] = ["sort": ["_doc"], "version": true]
         if let clause = sliceClause(slice) { body["slice"] = clause }
+        if let query = job.query { body["query"] = query }
         var page = try client.openScroll(
             index: job.sourceIndex, body: .object(body), size: job.batch.size, keepAlive: job.scrollKeepAlive)
         defer {
@@ -233,7 +238,8 @@ public final class CopyPipeline: Sendable {
             let page = item.page
             var builder = BulkRequestBuilder()
             var made: [BulkRequestBuilder] = []
-            var transformed = 0, dropped = 0
+            var transformed = 0
+            var dropped: [SkippedDocument] = []
             var failures: [DocumentFailure] = []
             for hit in page.hits {
                 do {
@@ -249,8 +255,8 @@ public final class CopyPipeline: Sendable {
                         }
                         builder.index(into: job.targetIndex, id: hit.id, source: bytes, options: options)
                         transformed += 1
-                    case .dropped:
-                        dropped += 1
+                    case .dropped(let stepIndex):
+                        dropped.append(SkippedDocument(id: hit.id, version: hit.version, reason: "dropped by \(job.steps[stepIndex].label)"))
                     case nil:
                         failures.append(DocumentFailure(
                             id: hit.id, stage: .transform, location: hit.index, errorType: "no_source",
@@ -261,6 +267,7 @@ public final class CopyPipeline: Sendable {
                         id: hit.id, stage: .transform, location: error.step ?? "", errorType: error.kind.rawValue,
                         message: error.description, status: nil)
                     failure.source = page.source(of: hit).map(Array.init)
+                    failure.sourceVersion = hit.version
                     failures.append(failure)
                 }
                 if builder.count >= job.batch.size || builder.byteCount >= job.batch.bytes {

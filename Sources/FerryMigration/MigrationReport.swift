@@ -15,6 +15,9 @@ public struct MigrationReport: Sendable {
     public let copySeconds: Double
     public let preservedIndex: String?
     public var freezeMilliseconds: Int? = nil
+    public var catchUp = CatchUpStats()
+    /// Documents in the target at the end.
+    public var targetCount = 0
 
     public var docsPerSecond: Double {
         copySeconds > 0 ? Double(counts.read) / copySeconds : 0
@@ -25,13 +28,16 @@ public struct MigrationReport: Sendable {
             "run         \(runID)",
             "recipe      \(recipe): \(path)",
             "source      \(sourceIndex)",
-            "target      \(targetIndex) (\(totals.written) documents)",
+            "target      \(targetIndex) (\(targetCount) documents)",
             "documents   read \(totals.read), written \(totals.written), dropped \(totals.dropped), failed \(totals.failed)",
             String(format: "time        %.1f s in all, copy %.1f s at %.0f docs/s", seconds, copySeconds, docsPerSecond),
         ]
         if counts.alreadyDone > 0 { out.append("resumed     \(counts.alreadyDone) documents were copied before the resume") }
         if counts.retriedItems > 0 { out.append("retried     \(counts.retriedItems) bulk items after HTTP 429") }
-        if let freezeMilliseconds { out.append("freeze      \(freezeMilliseconds) ms with writes blocked") }
+        if catchUp.passes > 0 {
+            out.append("catch-up    \(catchUp.passes) pass(es): \(catchUp.copied) documents copied again, \(catchUp.deleted) deletes reconciled; \(catchUp.frozenDelta) changes under the freeze")
+        }
+        if let freezeMilliseconds { out.append("freeze      \(freezeMilliseconds) ms with writes to \(sourceIndex) blocked (it stays blocked as the rollback point)") }
         if let preservedIndex { out.append("rollback    \(preservedIndex) (copy of the concrete index, unchanged)") }
         return out
     }

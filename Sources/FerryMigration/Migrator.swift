@@ -19,6 +19,9 @@ public struct RunOptions: Sendable {
     public var slices = 8
     /// How long the lease on the alias lasts without renewal (renewed every third of it).
     public var leaseTTL: Duration = .seconds(60)
+    /// Catch-up passes stop (and writes freeze) once a pass finds at most this many changes.
+    public var freezeThreshold = 1_000
+    public var maxCatchUpPasses = 10
 
     public init() {}
 }
@@ -158,6 +161,8 @@ public final class Migrator {
         let run = RunContext(runID: record.runID, startedAtISO: record.startedAt)
         var copySeconds = 0.0
         var lastCounts = CopyCounts()
+        var catchUpStats = CatchUpStats()
+        var freezeMilliseconds: Int? = nil
 
         while !record.phase.isFinal {
             Failpoints.hit("phase:\(record.phase.rawValue)")
@@ -175,12 +180,33 @@ public final class Migrator {
                 lastCounts = try copyPendingSlices(plan, record: record, run: run, options: options)
                 copySeconds = Date().timeIntervalSince(started)
                 next = .copied
-            case .copied, .catchingUp, .frozen:
-                try verify(plan, record: record, options: options)
+            case .copied:
+                next = .catchingUp
+            case .catchingUp:
+                let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
+                try catchUp.passes(&catchUpStats)
+                try freezeWrites(plan.source.index, record: record)
+                next = .frozen
+            case .frozen:
+                do {
+                    let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
+                    try catchUp.frozenPass(&catchUpStats)
+                    try verify(plan, record: record, options: options)
+                } catch {
+                    // Never leave the application blocked because this run failed: lift the
+                    // block and go back to catching up; the next attempt freezes again.
+                    try? unfreezeWrites(plan.source.index, record: record)
+                    try? journal.setPhase(record.runID, .catchingUp, "write block lifted after a failure under the freeze: \(error)")
+                    throw error
+                }
                 next = .verified
             case .verified:
                 try switchAliases(plan)
                 Failpoints.hit("after-switch")
+                if let frozenAt = try journal.frozenAt(record.runID) {
+                    freezeMilliseconds = Int(Lease.nowMilliseconds() - frozenAt)
+                    try journal.setFreezeWindow(record.runID, milliseconds: freezeMilliseconds!)
+                }
                 next = .switched
             case .switched:
                 next = .completed
@@ -192,10 +218,14 @@ public final class Migrator {
         }
 
         let totals = try journal.totals(record.runID)
-        return MigrationReport(
+        var report = MigrationReport(
             runID: record.runID, recipe: recipe.name, sourceIndex: plan.source.index, targetIndex: plan.targetIndex,
             path: plan.pathDescription, totals: totals, counts: lastCounts,
             seconds: Date().timeIntervalSince(began), copySeconds: copySeconds, preservedIndex: plan.preservedIndex)
+        report.freezeMilliseconds = freezeMilliseconds
+        report.catchUp = catchUpStats
+        report.targetCount = try client.count(plan.targetIndex)
+        return report
     }
 
     static func message(for phase: Phase, _ plan: MigrationPlan) -> String {
@@ -285,15 +315,40 @@ public final class Migrator {
 
     /// Restores settings, refreshes and checks that the target holds read − dropped − failed
     /// documents; refuses to go on with more dead letters than `--max-errors`.
+    /// Refuses to go on with more dead letters than `--max-errors`, restores the target's own
+    /// settings and refreshes it. (The frozen pass has already proved, id by id and version by
+    /// version, that the target holds exactly the source's documents less the dropped ones.)
     private func verify(_ plan: MigrationPlan, record: RunRecord, options: RunOptions) throws {
-        let totals = try journal.totals(record.runID)
-        if totals.failed > options.maxErrors {
+        let failed = try journal.deadLetterCount(record.runID)
+        if failed > options.maxErrors {
             let letters = try journal.deadLetters(record.runID, limit: 10)
-            throw DocumentsFailed(runID: record.runID, recipe: recipe.name, failed: totals.failed, maxErrors: options.maxErrors, sample: letters)
+            throw DocumentsFailed(runID: record.runID, recipe: recipe.name, failed: failed, maxErrors: options.maxErrors, sample: letters)
         }
-        let expected = totals.read - totals.dropped - totals.failed
+        let expected = try client.count(plan.targetIndex)
         try restoreSettingsAndCount(plan.targetIndex, version: plan.targetVersion, expected: expected)
-        say("verified: \(plan.targetIndex) holds \(expected) documents (\(totals.read) read − \(totals.dropped) dropped − \(totals.failed) failed)")
+    }
+
+    // MARK: Freeze
+
+    /// Blocks writes to the source: the `_block/write` API where the cluster has it (it waits
+    /// for in-flight writes), else the `index.blocks.write` setting.
+    private func freezeWrites(_ index: String, record: RunRecord) throws {
+        if try journal.frozenAt(record.runID) == nil {
+            try journal.setFrozenAt(record.runID, milliseconds: Lease.nowMilliseconds())
+        }
+        do {
+            try client.request(.PUT, RequestPath([index, "_block", "write"]))
+        } catch let error as ClusterError where error.status == 404 || error.status == 405 || error.status == 400 {
+            try client.putSettings(index, body: ["index": ["blocks": ["write": true]]])
+        }
+        try journal.event(record.runID, .catchingUp, "writes to \(index) blocked")
+        say("froze writes to \(index)")
+    }
+
+    private func unfreezeWrites(_ index: String, record: RunRecord) throws {
+        try client.putSettings(index, body: ["index": ["blocks": ["write": .null]]])
+        try journal.setFrozenAt(record.runID, milliseconds: nil)
+        say("lifted the write block on \(index)")
     }
 
     /// Creates an index with bulk-load settings: no refresh and no replicas during the copy.
@@ -373,6 +428,9 @@ public final class Migrator {
     public func abandon(_ record: RunRecord, reason: String) throws {
         guard record.phase < .switched else {
             throw FerryError("run \(record.runID) already switched the aliases; use `ferry rollback \(recipe.name)`")
+        }
+        if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
+            try unfreezeWrites(record.plan.sourceIndex, record: record)
         }
         for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) {
             guard try client.indexExists(index),

@@ -40,6 +40,8 @@ public struct DocumentFailure: Sendable, CustomStringConvertible {
     public let status: Int?
     /// The original `_source` bytes, kept for the dead-letter export.
     public var source: [UInt8]? = nil
+    /// The source document's `_version` when it failed, so catch-up passes know whether it changed.
+    public var sourceVersion: Int64? = nil
 
     public var description: String {
         switch stage {
@@ -140,13 +142,16 @@ final class PipelineLedger: Sendable {
 
     /// A page became `batches` bulk requests (none if every document dropped or failed).
     /// Returns false when failures are past the limit.
-    func pageTransformed(slice: Int, batches: Int, transformed: Int, dropped: Int, failures: [DocumentFailure]) -> Bool {
+    func pageTransformed(
+        slice: Int, batches: Int, transformed: Int, dropped: [SkippedDocument], failures: [DocumentFailure]
+    ) -> Bool {
         state.withLock {
             $0.counts.transformed += transformed
-            $0.counts.dropped += dropped
+            $0.counts.dropped += dropped.count
+            $0.slices[slice]!.result.droppedDocuments += dropped
             $0.counts.failed += failures.count
             $0.slices[slice]!.pendingBatches += batches - 1
-            $0.slices[slice]!.result.dropped += dropped
+            $0.slices[slice]!.result.dropped += dropped.count
             $0.slices[slice]!.result.failures += failures
             Self.remember(failures, &$0)
             Self.completeIfDone(slice, &$0)

@@ -115,8 +115,12 @@ public struct Operations {
                 return report(.midSwitch, "aliases are split: \(recipe.readAlias) → \(readIndices.joined(separator: ", ")), \(recipe.writeAlias) → \(writeIndices.joined(separator: ", "))",
                               "ferry run \(name)  (completes the switch)  or  ferry rollback \(name)")
             }
-            return report(.postReindexPreSwitch, "\(target) is copied" + (run.phase == .verified ? " and verified" : "") + "; the aliases still point to \(run.plan.sourceIndex)",
-                          "ferry run \(name)  (verifies and switches)")
+            if run.phase == .frozen || run.phase == .verified {
+                return report(.postReindexPreSwitch, "\(target) is copied; WRITES TO \(run.plan.sourceIndex) ARE BLOCKED (frozen for the switch) and the aliases still point to it",
+                              "ferry run \(name)  now (finishes and switches)  or  ferry rollback \(name)  (lifts the block)")
+            }
+            return report(.postReindexPreSwitch, "\(target) is copied; the aliases still point to \(run.plan.sourceIndex)",
+                          "ferry run \(name)  (catches up, verifies and switches)")
         case .switched, .completed:
             if readOnTarget != writeOnTarget {
                 return report(.midSwitch, "aliases are split after the switch: \(recipe.readAlias) → \(readIndices.joined(separator: ", ")), \(recipe.writeAlias) → \(writeIndices.joined(separator: ", "))",

@@ -32,6 +32,7 @@ public final class Journal {
             slices INTEGER NOT NULL,
             started_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
+            frozen_at_ms INTEGER,
             freeze_ms INTEGER
         );
         CREATE INDEX IF NOT EXISTS runs_by_recipe ON runs(recipe, started_at);
@@ -59,6 +60,13 @@ public final class Journal {
             recorded_at TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS dead_letters_by_run ON dead_letters(run_id, slice);
+        CREATE TABLE IF NOT EXISTS skipped (
+            run_id TEXT NOT NULL REFERENCES runs(run_id),
+            doc_id TEXT NOT NULL,
+            version INTEGER,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (run_id, doc_id)
+        );
         CREATE TABLE IF NOT EXISTS events (
             id INTEGER PRIMARY KEY,
             run_id TEXT NOT NULL,
@@ -102,8 +110,45 @@ public final class Journal {
         }
     }
 
+    /// When writes to the source were blocked (epoch ms), kept across a resume so the freeze
+    /// window is measured from the real start.
+    public func setFrozenAt(_ runID: String, milliseconds: Int64?) throws {
+        try db.prepare("UPDATE runs SET frozen_at_ms = ? WHERE run_id = ?")
+            .run([milliseconds.map { .integer($0) } ?? .null, .text(runID)])
+    }
+
+    public func frozenAt(_ runID: String) throws -> Int64? {
+        guard let row = try db.prepare("SELECT frozen_at_ms FROM runs WHERE run_id = ?").rows([.text(runID)]).first,
+              case .integer(let ms) = row[0]
+        else { return nil }
+        return ms
+    }
+
     public func setFreezeWindow(_ runID: String, milliseconds: Int) throws {
         try db.prepare("UPDATE runs SET freeze_ms = ? WHERE run_id = ?").run([.integer(Int64(milliseconds)), .text(runID)])
+    }
+
+    /// Records documents the target is meant not to have (dropped, or dead letters) at the
+    /// source version seen, replacing earlier records of the same ids.
+    public func recordSkipped(_ runID: String, _ documents: [SkippedDocument]) throws {
+        guard !documents.isEmpty else { return }
+        try db.transaction { try insertSkipped(runID, documents) }
+    }
+
+    private func insertSkipped(_ runID: String, _ documents: [SkippedDocument]) throws {
+        let insert = try db.prepare("INSERT OR REPLACE INTO skipped (run_id, doc_id, version, reason) VALUES (?, ?, ?, ?)")
+        for doc in documents {
+            try insert.run([.text(runID), .text(doc.id), doc.version.map { .integer($0) } ?? .null, .text(doc.reason)])
+        }
+    }
+
+    /// Forgets skipped records for ids that were copied after all (the source changed).
+    public func clearSkipped(_ runID: String, ids: [String]) throws {
+        guard !ids.isEmpty else { return }
+        try db.transaction {
+            let delete = try db.prepare("DELETE FROM skipped WHERE run_id = ? AND doc_id = ?")
+            for id in ids { try delete.run([.text(runID), .text(id)]) }
+        }
     }
 
     public func event(_ runID: String, _ phase: Phase, _ message: String) throws {
@@ -172,13 +217,17 @@ public final class Journal {
             try db.prepare("DELETE FROM dead_letters WHERE run_id = ? AND slice = ?")
                 .run([.text(runID), .integer(Int64(result.slice))])
             try insertDeadLetters(runID, slice: result.slice, result.failures)
+            try insertSkipped(runID, result.skippedDocuments)
         }
     }
 
     /// Records the dead letters of a slice that did not complete, replacing earlier ones of it.
-    public func recordDeadLetters(_ runID: String, slice: Int, _ failures: [DocumentFailure]) throws {
+    /// With `replacingSlice: false` (catch-up passes), earlier letters are replaced per document only.
+    public func recordDeadLetters(_ runID: String, slice: Int, _ failures: [DocumentFailure], replacingSlice: Bool = true) throws {
         try db.transaction {
-            try db.prepare("DELETE FROM dead_letters WHERE run_id = ? AND slice = ?").run([.text(runID), .integer(Int64(slice))])
+            if replacingSlice {
+                try db.prepare("DELETE FROM dead_letters WHERE run_id = ? AND slice = ?").run([.text(runID), .integer(Int64(slice))])
+            }
             try insertDeadLetters(runID, slice: slice, failures)
         }
     }
@@ -189,7 +238,10 @@ public final class Journal {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let now = Self.now()
+        // A document keeps one dead letter, its latest failure (a catch-up pass may fail it again).
+        let forget = try db.prepare("DELETE FROM dead_letters WHERE run_id = ? AND doc_id = ?")
         for failure in failures {
+            try forget.run([.text(runID), .text(failure.id)])
             try insert.run([
                 .text(runID), .integer(Int64(slice)), .text(failure.id), .text(failure.stage.rawValue),
                 .text(failure.location), .text(failure.errorType), failure.status.map { .integer(Int64($0)) } ?? .null,
@@ -204,7 +256,15 @@ public final class Journal {
             try db.prepare("UPDATE slices SET done = 0, read = 0, written = 0, dropped = 0, failed = 0 WHERE run_id = ?")
                 .run([.text(runID)])
             try db.prepare("DELETE FROM dead_letters WHERE run_id = ?").run([.text(runID)])
+            try db.prepare("DELETE FROM skipped WHERE run_id = ?").run([.text(runID)])
         }
+    }
+
+    public func deadLetterCount(_ runID: String) throws -> Int {
+        guard let row = try db.prepare("SELECT COUNT(*) FROM dead_letters WHERE run_id = ?").rows([.text(runID)]).first,
+              case .integer(let n) = row[0]
+        else { return 0 }
+        return Int(n)
     }
 
     /// Totals over the finished slices.

@@ -78,9 +78,17 @@ public struct SliceResult: Sendable {
     public var written = 0
     public var dropped = 0
     public var failures: [DocumentFailure] = []
+    /// Documents a step dropped, with the source version it saw: a catch-up pass does not
+    /// copy them again unless the source has changed since.
+    public var droppedDocuments: [SkippedDocument] = []
 
     public init(slice: Int) {
         self.slice = slice
+    }
+
+    /// Dropped documents and dead letters, for the journal's skipped table.
+    var skippedDocuments: [SkippedDocument] {
+        droppedDocuments + failures.map { SkippedDocument(id: $0.id, version: $0.sourceVersion, reason: "dead letter: \($0.errorType)") }
     }
 }
 
@@ -104,4 +112,12 @@ public struct DeadLetter: Sendable {
     /// The original `_source` bytes.
     public let source: [UInt8]?
     public let recordedAt: String
+}
+
+/// A source document the target is meant not to have (dropped by a step, or a dead letter),
+/// at the version the run saw.
+public struct SkippedDocument: Sendable, Hashable {
+    public let id: String
+    public let version: Int64?
+    public let reason: String
 }

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import FerryCluster
+import FerryCore
+import FerryRecipes
+
+/// What the catch-up passes and the frozen pass did, for the report.
+public struct CatchUpStats: Sendable, Equatable {
+    public var passes = 0
+    public var copied = 0
+    public var deleted = 0
+    /// Documents overwritten without versioning under the freeze (see `Delta.lowerVersion`).
+    public var rewritten = 0
+    /// Size of the last pass's delta before the freeze.
+    public var lastDelta = 0
+    public var frozenDelta = 0
+}
+
+/// Brings the target up to date with a source the application keeps writing: passes that
+/// copy what changed (by the recipe's `changed_field`, else by comparing `_version`s) and
+/// delete what the application deleted, until the delta is small; then the same exactly,
+/// once more, under a write block.
+struct CatchUp {
+    let migrator: Migrator
+    let plan: MigrationPlan
+    let record: RunRecord
+    let run: RunContext
+    let options: RunOptions
+    private let logger = Logger(label: "ferry.catchup")
+
+    init(migrator: Migrator, plan: MigrationPlan, record: RunRecord, run: RunContext, options: RunOptions) {
+        self.migrator = migrator
+        self.plan = plan
+        self.record = record
+        self.run = run
+        self.options = options
+    }
+
+    var client: ClusterClient { migrator.client }
+    var journal: Journal { migrator.journal }
+    var scanner: DeltaScanner { DeltaScanner(client: client, journal: journal, runID: record.runID) }
+
+    /// Passes while the application writes, until the delta is at most `freezeThreshold`
+    /// documents, stops shrinking, or `maxCatchUpPasses` is reached.
+    func passes(_ stats: inout CatchUpStats) throws {
+        var previous = Int.max
+        var since = Self.epochMilliseconds(record.startedAt) ?? 0
+        for pass in 1...max(1, options.maxCatchUpPasses) {
+            let passStarted = Int64(Date().timeIntervalSince1970 * 1000)
+            let size: Int
+            if let field = migrator.recipe.changedField {
+                // Documents the application changed since the previous pass began (a minute of
+                // margin for clocks); deletes wait for the frozen pass, which compares ids.
+                let query: JSONValue = ["range": [field: ["gte": .int(since - 60_000), "format": "epoch_millis"]]]
+                try client.refresh(plan.source.index)
+                size = try copy(query: query, expected: try client.count(plan.source.index, query: query), label: "catch-up \(pass)")
+                stats.copied += size
+            } else {
+                try refreshBoth()
+                let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
+                try apply(delta, frozen: false, &stats)
+                size = delta.toCopy.count + delta.toDelete.count
+            }
+            stats.passes = pass
+            stats.lastDelta = size
+            try journal.event(record.runID, .catchingUp, "catch-up pass \(pass): \(size) documents changed since the previous pass")
+            migrator.say("catch-up pass \(pass): \(size) documents changed or deleted during the previous pass")
+            Failpoints.hit("catch-up-pass")
+            if size <= options.freezeThreshold || size >= previous { break }
+            previous = size
+            since = passStarted
+        }
+    }
+
+    /// Under the write block: the exact delta by ids and versions, applied, then checked again:
+    /// it must be empty. Returns the documents rewritten without versioning.
+    func frozenPass(_ stats: inout CatchUpStats) throws {
+        try refreshBoth()
+        let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
+        stats.frozenDelta = delta.size
+        try apply(delta, frozen: true, &stats)
+        migrator.say("frozen pass: copied \(delta.toCopy.count), deleted \(delta.toDelete.count), rewrote \(delta.lowerVersion.count)")
+        try refreshBoth()
+        let check = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
+        let rewritten = Set(delta.lowerVersion)
+        let unexplained = check.toCopy.count + check.toDelete.count + check.lowerVersion.filter { !rewritten.contains($0) }.count
+        guard unexplained == 0 else {
+            throw FerryError(
+                "verification under the freeze failed: \(check.toCopy.count) source documents missing or stale in \(plan.targetIndex), \(check.toDelete.count) extra"
+                    + (check.toCopy.first.map { " (e.g. \($0))" } ?? check.toDelete.first.map { " (e.g. \($0))" } ?? ""))
+        }
+        migrator.say("verified under the freeze: every one of \(check.sourceCount) source documents is in \(plan.targetIndex) at its version, or dropped; nothing extra")
+    }
+
+    private func refreshBoth() throws {
+        try client.refresh(plan.source.index)
+        try client.refresh(plan.targetIndex)
+    }
+
+    private func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
+        for chunk in delta.toCopy.chunked(5_000) {
+            stats.copied += try copy(query: ["ids": ["values": .array(chunk.map { .string($0) })]], expected: chunk.count, label: frozen ? "frozen pass" : "catch-up")
+        }
+        stats.deleted += try deleteFromTarget(delta.toDelete)
+        if frozen, !delta.lowerVersion.isEmpty {
+            // The source is static now, so a plain overwrite cannot race a newer write.
+            _ = try deleteFromTarget(delta.lowerVersion)
+            for chunk in delta.lowerVersion.chunked(5_000) {
+                stats.rewritten += try copy(
+                    query: ["ids": ["values": .array(chunk.map { .string($0) })]], expected: chunk.count, label: "rewrite", versioned: false)
+            }
+        }
+    }
+
+    /// Copies the source documents matching `query` through the steps; returns how many were read.
+    private func copy(query: JSONValue, expected: Int, label: String, versioned: Bool = true) throws -> Int {
+        guard expected > 0 else { return 0 }
+        var job = CopyJob(
+            sourceIndex: plan.source.index, targetIndex: plan.targetIndex, steps: plan.steps, recipe: migrator.recipe,
+            run: run, batch: migrator.recipe.batch, slices: [0], sliceCount: 1)
+        job.query = query
+        job.versioned = versioned
+        job.workers = options.workers
+        job.writers = options.writers
+        let letters = try journal.deadLetterCount(record.runID)
+        job.maxFailures = max(0, options.maxErrors - letters)
+        job.pointInTime = try client.info()
+        let pipeline = CopyPipeline(job: job, cluster: migrator.cluster)
+        let runID = record.runID
+        do {
+            try pipeline.run(
+                expected: expected, alreadyDone: 0,
+                progress: { migrator.progress(label, $0) },
+                sliceCompleted: { result in
+                    try journal.recordDeadLetters(runID, slice: -1, result.failures, replacingSlice: false)
+                    try journal.recordSkipped(runID, result.skippedDocuments)
+                })
+        } catch {
+            for (_, failures) in pipeline.unfinishedFailures {
+                try? journal.recordDeadLetters(runID, slice: -1, failures, replacingSlice: false)
+            }
+            throw CopyFailed(cause: error, failures: pipeline.recentFailures, counts: pipeline.counts, runID: runID, recipe: migrator.recipe.name)
+        }
+        return pipeline.counts.read
+    }
+
+    private func deleteFromTarget(_ ids: [String]) throws -> Int {
+        var deleted = 0
+        for chunk in ids.chunked(1_000) {
+            var builder = BulkRequestBuilder()
+            for id in chunk { builder.delete(from: plan.targetIndex, id: id) }
+            let response = try client.bulk(body: builder.body)
+            for item in response.items where item.status >= 300 && item.status != 404 {
+                throw FerryError("deleting \(item.id) from \(plan.targetIndex): HTTP \(item.status) \(item.errorType ?? ""): \(item.errorReason ?? "")")
+            }
+            deleted += chunk.count
+        }
+        return deleted
+    }
+
+    static func epochMilliseconds(_ iso: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: iso).map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import FerryCluster
+import FerryCore
+import FerryStore
+
+/// What differs between the source and the target, by id and `_version` (target documents
+/// carry the source's version: every copy writes it with `version_type=external_gte`).
+public struct Delta: Sendable {
+    /// Source documents missing from the target, or newer there than in the target.
+    public var toCopy: [String] = []
+    /// Target documents whose source is gone: the application deleted them during the copy.
+    public var toDelete: [String] = []
+    /// Source documents with a *lower* version than the target's copy: deleted and created
+    /// again after the delete was forgotten (`index.gc_deletes`). Only fixable under the
+    /// freeze, with a plain overwrite.
+    public var lowerVersion: [String] = []
+    public var sourceCount = 0
+    public var targetCount = 0
+
+    public var size: Int { toCopy.count + toDelete.count + lowerVersion.count }
+}
+
+/// Compares (id, version) of the source and the target. Both lists go into temporary tables of
+/// the journal's SQLite connection and are joined there, so memory stays flat whatever the
+/// index size; documents the run dropped or dead-lettered at the same version are not copied
+/// again.
+struct DeltaScanner {
+    let client: ClusterClient
+    let journal: Journal
+    let runID: String
+
+    func scan(source: String, target: String) throws -> Delta {
+        let db = journal.db
+        try db.execute("""
+            PRAGMA temp_store = FILE;
+            DROP TABLE IF EXISTS temp.delta_source;
+            DROP TABLE IF EXISTS temp.delta_target;
+            CREATE TEMP TABLE delta_source (id TEXT PRIMARY KEY, version INTEGER) WITHOUT ROWID;
+            CREATE TEMP TABLE delta_target (id TEXT PRIMARY KEY, version INTEGER) WITHOUT ROWID;
+            """)
+        defer { try? db.execute("DROP TABLE IF EXISTS temp.delta_source; DROP TABLE IF EXISTS temp.delta_target;") }
+        var delta = Delta()
+        delta.sourceCount = try load(source, into: "delta_source")
+        delta.targetCount = try load(target, into: "delta_target")
+        let run: [SQLiteValue] = [.text(runID)]
+        delta.toCopy = try ids(db, """
+            SELECT s.id FROM delta_source s
+            LEFT JOIN delta_target t ON t.id = s.id
+            LEFT JOIN skipped k ON k.run_id = ? AND k.doc_id = s.id
+            WHERE (t.id IS NULL OR s.version > t.version)
+              AND NOT (k.doc_id IS NOT NULL AND k.version IS s.version AND t.id IS NULL)
+            ORDER BY s.id
+            """, run)
+        delta.toDelete = try ids(db, """
+            SELECT t.id FROM delta_target t LEFT JOIN delta_source s ON s.id = t.id
+            WHERE s.id IS NULL ORDER BY t.id
+            """, [])
+        delta.lowerVersion = try ids(db, """
+            SELECT s.id FROM delta_source s JOIN delta_target t ON t.id = s.id
+            WHERE s.version < t.version ORDER BY s.id
+            """, [])
+        return delta
+    }
+
+    /// Loads (id, version) of every document of `index` into a temporary table.
+    private func load(_ index: String, into table: String) throws -> Int {
+        let insert = try journal.db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES (?, ?)")
+        var count = 0
+        try client.scrollAll(
+            index: index, body: ["sort": ["_doc"], "_source": false, "version": true], size: 5000, keepAlive: .seconds(120)
+        ) { page in
+            try journal.db.transaction {
+                for hit in page.hits {
+                    try insert.run([.text(hit.id), hit.version.map { .integer($0) } ?? .null])
+                }
+            }
+            count += page.hits.count
+        }
+        return count
+    }
+
+    private func ids(_ db: SQLiteDatabase, _ sql: String, _ values: [SQLiteValue]) throws -> [String] {
+        try db.prepare(sql).rows(values).compactMap {
+            if case .text(let id) = $0[0] { return id }
+            return nil
+        }
+    }
+}

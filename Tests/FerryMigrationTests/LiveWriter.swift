@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+import FerryCluster
+import FerryCore
+
+/// The application during a migration: indexes, updates and deletes documents through the
+/// write alias at a steady rate, and logs every write the cluster acknowledged (with the index
+/// it landed in). Writes the cluster refuses (the freeze) are logged as refused: the
+/// application retries those later, they are not lost.
+final class LiveWriter: Sendable {
+    struct Write: Sendable {
+        enum Kind: String, Sendable { case index, delete }
+        let kind: Kind
+        let id: String
+        let index: String
+        let body: JSONValue?
+    }
+
+    private struct State {
+        var acknowledged: [Write] = []
+        var refused = 0
+        var stop = false
+        var finished = false
+        var failure: String? = nil
+    }
+
+    private let state = Mutex(State())
+    private let done = DispatchSemaphore(value: 0)
+    let alias: String
+    let sourceIndex: String
+    let config: ClusterConfig
+
+    init(alias: String, sourceIndex: String, config: ClusterConfig) {
+        self.alias = alias
+        self.sourceIndex = sourceIndex
+        self.config = config
+    }
+
+    var acknowledged: [Write] { state.withLock { $0.acknowledged } }
+    var refused: Int { state.withLock { $0.refused } }
+    var failure: String? { state.withLock { $0.failure } }
+
+    /// Starts writing: ids `post-1…post-existing` exist; new ones are `live-N`.
+    func start(existing: Int, seed: UInt64, interval: Duration = .milliseconds(4), maxWrites: Int = 20_000) {
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            do { try loop(existing: existing, seed: seed, interval: interval, maxWrites: maxWrites) } catch {
+                state.withLock { $0.failure = "\(error)" }
+            }
+        }
+        thread.name = "live-writer"
+        thread.start()
+    }
+
+    /// Stops after the writes in flight; waits for the thread.
+    func stop() {
+        state.withLock { $0.stop = true }
+        done.wait()
+    }
+
+    /// Waits until `count` more writes have been acknowledged after the call (bounded).
+    func waitForWrites(_ count: Int, timeout: Duration = .seconds(20)) {
+        let target = acknowledged.count + count
+        let deadline = ContinuousClock.now + timeout
+        let pause = NSCondition()
+        while acknowledged.count < target && ContinuousClock.now < deadline && failure == nil {
+            pause.lock()
+            _ = pause.wait(until: Date().addingTimeInterval(0.005))
+            pause.unlock()
+        }
+    }
+
+    private func loop(existing: Int, seed: UInt64, interval: Duration, maxWrites: Int) throws {
+        let client = try ClusterClient(config: config)
+        var rng = SplitMix64(seed: seed)
+        var live: [String] = (1...existing).map { "post-\($0)" }
+        var created = 0
+        let tick = NSCondition()
+        for n in 0..<maxWrites {
+            if state.withLock({ $0.stop }) { return }
+            tick.lock()
+            _ = tick.wait(until: Date().addingTimeInterval(interval / .seconds(1)))
+            tick.unlock()
+            let roll = rng.next() % 100
+            if roll < 25 || live.isEmpty {
+                created += 1
+                let id = "live-\(created)"
+                if try write(client, id: id, n: n) { live.append(id) }
+            } else if roll < 75 {
+                let id = live[Int(rng.next() % UInt64(live.count))]
+                _ = try write(client, id: id, n: n)
+            } else {
+                let position = Int(rng.next() % UInt64(live.count))
+                if try delete(client, id: live[position]) { live.remove(at: position) }
+            }
+        }
+    }
+
+    private func body(_ id: String, _ n: Int) -> JSONValue {
+        [
+            "title": .string("Live edit \(n) of \(id)"),
+            "content": .string("Written while migrating #live #edit\(n % 7) number \(n)"),
+            "author": .string(["alice", "bob", "zed"][n % 3]),
+            "created_date": "2025-01-02T03:04:05Z",
+        ]
+    }
+
+    /// Returns true when acknowledged.
+    private func write(_ client: ClusterClient, id: String, n: Int) throws -> Bool {
+        let doc = body(id, n)
+        do {
+            let result = try client.indexDocument(index: alias, id: id, body: doc)
+            state.withLock { $0.acknowledged.append(Write(kind: .index, id: id, index: result.index, body: doc)) }
+            return true
+        } catch let error as ClusterError where error.status == 403 || error.status == 429 || error.hasType("cluster_block_exception") {
+            state.withLock { $0.refused += 1 }
+            return false
+        }
+    }
+
+    private func delete(_ client: ClusterClient, id: String) throws -> Bool {
+        guard case .alias(let indices) = try client.resolve(alias), indices.count == 1 else { return false }
+        let index = indices[0]
+        // osmem's write block stops index and update requests but not deletes; a real cluster's
+        // stops all three, so here the application sees the block as a real one would.
+        if index == sourceIndex, let blocked = try client.getSettings(sourceIndex)["index"]?["blocks"]?["write"],
+           blocked == .bool(true) || blocked == .string("true")
+        {
+            state.withLock { $0.refused += 1 }
+            return false
+        }
+        guard try client.deleteDocument(index: index, id: id) else { return false }
+        state.withLock { $0.acknowledged.append(Write(kind: .delete, id: id, index: index, body: nil)) }
+        return true
+    }
+}
