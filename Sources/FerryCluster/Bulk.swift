@@ -247,6 +247,18 @@ public struct BulkItemResult: Sendable, Hashable {
     public var failed: Bool { errorType != nil || errorReason != nil }
     /// Rejected because the cluster is overloaded: retry the item after a pause.
     public var isRejected: Bool { status == 429 }
+
+    /// 409: the write's precondition failed. The stored document has this external version or a
+    /// newer one, `op_type=create` found the id taken, or `if_seq_no` did not match.
+    ///
+    /// Callers using external versioning (`BulkItemOptions(version:)`) must treat this as
+    /// success when the item may have been sent before: a request whose answer was lost (a
+    /// connection reset or timeout after the cluster applied it) is resent, by `RetryPolicy` or
+    /// by libcurl itself, and the resend of an applied write conflicts with itself. The
+    /// document then holds this version or a newer one, which is what the write wanted.
+    public var isVersionConflict: Bool {
+        status == 409 && (errorType == nil || errorType == "version_conflict_engine_exception")
+    }
 }
 
 public struct BulkResponse: Sendable {

@@ -93,9 +93,47 @@ public final class ClusterClient {
                      reason: reason)
     }
 
-    /// One request with retries. Returns the final status (possibly an error status once the
-    /// retries are spent); the body is in `connection.responseBody`.
+    /// One request with retries, through the circuit breaker. Returns the final status
+    /// (possibly an error status once the retries are spent); the body is in
+    /// `connection.responseBody`.
     func send(
+        _ method: HTTPMethod, _ path: RequestPath, body: UnsafeRawBufferPointer?, contentType: String
+    ) throws -> (status: Int, attempts: Int) {
+        guard let breaker = config.circuitBreaker else {
+            return try sendWithRetries(method, path, body: body, contentType: contentType)
+        }
+        if case .rejected(let failures, let last) = breaker.admit() {
+            throw ClusterError(
+                kind: .circuitOpen, method: method, path: path.path, endpoint: config.url, reason: last, attempts: 0,
+                consecutiveFailures: failures)
+        }
+        do {
+            let (status, attempts) = try sendWithRetries(method, path, body: body, contentType: contentType)
+            // 5xx and 429 mean the cluster is unwell; any other answer means it is there and working.
+            if status >= 500 || status == 429 {
+                let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+                breaker.recordFailure("\(method.rawValue) \(path.path) → HTTP \(status) after \(tries)")
+            } else {
+                breaker.recordSuccess()
+            }
+            return (status, attempts)
+        } catch let error as ClusterError {
+            breaker.recordFailure(error.description)
+            throw error
+        }
+    }
+
+    /// Retries 429/502/503/504 (honouring `Retry-After`) and retryable transport failures
+    /// (refused, reset, timed out) per `config.retry`, with jittered exponential backoff.
+    ///
+    /// Every request is resent, writes included, and a resent write may already have been
+    /// applied: the first attempt can reach the cluster and only its answer be lost (a reset
+    /// or a timeout after the cluster acted). libcurl itself also resends, once, a request
+    /// whose reused keep-alive connection died before any response byte. So a write must be
+    /// safe to apply twice: whole-document index (same result), external versions and
+    /// `op_type=create` (the resend gets 409, which then means "already there": see
+    /// `BulkItemResult.isVersionConflict`), deletes (the resend gets 404).
+    private func sendWithRetries(
         _ method: HTTPMethod, _ path: RequestPath, body: UnsafeRawBufferPointer?, contentType: String
     ) throws -> (status: Int, attempts: Int) {
         let policy = config.retry

@@ -57,6 +57,9 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
     /// Whole-request timeout; scroll pages and big bulk requests must fit in it.
     public var requestTimeout: Duration
     public var retry: RetryPolicy
+    /// Shared by every client built from this config or a copy of it; nil disables it.
+    /// Assign a new `CircuitBreaker` for clients that must not share one.
+    public var circuitBreaker: CircuitBreaker?
 
     /// Validates `url` (http or https, with a host). Credentials embedded in the URL
     /// (`https://user:pass@host`) become basic auth unless `auth` is given, and are stripped.
@@ -66,7 +69,8 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
         tls: TLS = TLS(),
         connectTimeout: Duration = .seconds(10),
         requestTimeout: Duration = .seconds(120),
-        retry: RetryPolicy = .default
+        retry: RetryPolicy = .default,
+        circuitBreaker: CircuitBreaker? = CircuitBreaker()
     ) throws {
         let trimmed = url.trimmingCharacters(in: .whitespaces)
         guard var components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
@@ -99,6 +103,7 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.retry = retry
+        self.circuitBreaker = circuitBreaker
     }
 
     public var description: String {

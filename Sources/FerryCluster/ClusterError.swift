@@ -14,6 +14,9 @@ public struct ClusterError: UserFacingError, Sendable {
         case incompleteResults
         /// The cluster answered something this client cannot understand.
         case invalidResponse
+        /// Not sent: the run's `CircuitBreaker` is open after consecutive failed requests.
+        /// `consecutiveFailures` and `reason` (the last failure) say why.
+        case circuitOpen
     }
 
     public var kind: Kind
@@ -33,10 +36,13 @@ public struct ClusterError: UserFacingError, Sendable {
     /// curl's error text for transport failures.
     public var transportError: String?
     public var attempts: Int
+    /// For `.circuitOpen`: how many requests in a row had failed when this one was refused.
+    public var consecutiveFailures: Int
 
     public init(
         kind: Kind, method: HTTPMethod, path: String, endpoint: String, status: Int? = nil, type: String? = nil,
-        reason: String? = nil, otherTypes: [String] = [], transportError: String? = nil, attempts: Int = 1
+        reason: String? = nil, otherTypes: [String] = [], transportError: String? = nil, attempts: Int = 1,
+        consecutiveFailures: Int = 0
     ) {
         self.kind = kind
         self.method = method
@@ -48,6 +54,7 @@ public struct ClusterError: UserFacingError, Sendable {
         self.otherTypes = otherTypes
         self.transportError = transportError
         self.attempts = attempts
+        self.consecutiveFailures = consecutiveFailures
     }
 
     /// True if the error, its root causes or its wrapper have this type.
@@ -78,6 +85,9 @@ public struct ClusterError: UserFacingError, Sendable {
             return "\(request) → incomplete results" + detailSuffix
         case .invalidResponse:
             return "\(request) → unexpected response" + (status.map { " (HTTP \($0))" } ?? "") + detailSuffix
+        case .circuitOpen:
+            return "circuit open: \(request) not sent to \(endpoint) after \(consecutiveFailures) consecutive failed "
+                + "requests (last: \(reason ?? "unknown"))"
         }
     }
 
@@ -91,6 +101,10 @@ public struct ClusterError: UserFacingError, Sendable {
     }
 
     public var hint: String? {
+        if kind == .circuitOpen {
+            return "the cluster kept failing: check its health and the network, then run the same command again "
+                + "to resume"
+        }
         switch status {
         case 401:
             return "the cluster rejected the credentials: check --user / --api-key / --bearer-token "

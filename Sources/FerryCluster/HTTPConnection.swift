@@ -125,10 +125,11 @@ public final class HTTPConnection {
             return .failure(TransportFailure(code: Int(setup.failureCode.rawValue), message: failure, detail: failure))
         }
         guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
             var message = String(cString: curl_easy_strerror(code))
             if response.pointee.oom != 0 { message = "out of memory while reading the response" }
-            return .failure(
-                TransportFailure(code: Int(code.rawValue), message: message, detail: String(cString: errorBuffer)))
+            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail) }
+            return .failure(TransportFailure(code: Int(code.rawValue), message: message, detail: detail))
         }
         var status = 0
         _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -137,6 +138,16 @@ public final class HTTPConnection {
             ferry_curl_getinfo_off_t(handle, CURLINFO_RETRY_AFTER, &retryAfterSeconds) == CURLE_OK
                 && retryAfterSeconds > 0 ? .seconds(retryAfterSeconds) : nil
         return .response(status: status, retryAfter: retryAfter)
+    }
+
+    /// Names the limit that was hit, so an operator knows which setting to raise: curl says
+    /// "Operation timed out after N ms" for the whole-request limit and "Connection timed
+    /// out" / "Resolving timed out" while connecting.
+    private func timeoutMessage(_ detail: String) -> String {
+        if detail.hasPrefix("Operation timed out") {
+            return "request timeout of \(timeValue(config.requestTimeout)) reached"
+        }
+        return "connect timeout of \(timeValue(config.connectTimeout)) reached"
     }
 
     private func withBody<R>(

@@ -27,6 +27,8 @@ public struct CopyJob: Sendable {
     /// Write each document with the source's `_version` (`version_type=external_gte`), so a
     /// resent or stale copy can never overwrite a newer one.
     public var versioned: Bool = true
+    /// How documents are written (the migration mode decides).
+    public var writeMode: WriteMode = .copy
     public var scrollKeepAlive: String = "5m"
     /// Only the source documents matching this query (a catch-up pass: ids, or a range on the
     /// recipe's `changed_field`); nil copies everything.
@@ -187,6 +189,7 @@ public final class CopyPipeline: Sendable {
             var body: [String: JSONValue] = [
                 "size": .int(Int64(job.batch.size)), "pit": ["id": .string(pit), "keep_alive": "5m"],
                 "sort": [["_shard_doc": "asc"]], "version": true, "track_total_hits": false,
+                "seq_no_primary_term": .bool(job.writeMode == .inPlace),
             ]
             if let clause = sliceClause(slice) { body["slice"] = clause }
             if let query = job.query { body["query"] = query }
@@ -209,7 +212,7 @@ public final class CopyPipeline: Sendable {
     /// Sliced scroll, for clusters without point-in-time paging. Returns false when the queue
     /// was cancelled.
     private func readSliceWithScroll(_ slice: Int, with client: ClusterClient, into pages: BoundedQueue<SlicePage>) throws -> Bool {
-        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true]
+        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true, "seq_no_primary_term": .bool(job.writeMode == .inPlace)]
         if let clause = sliceClause(slice) { body["slice"] = clause }
         if let query = job.query { body["query"] = query }
         var page = try client.openScroll(
@@ -248,12 +251,7 @@ public final class CopyPipeline: Sendable {
                     }
                     switch outcome {
                     case .kept(let bytes):
-                        var options = BulkItemOptions()
-                        if job.versioned, let version = hit.version {
-                            options.version = version
-                            options.versionType = "external_gte"
-                        }
-                        builder.index(into: job.targetIndex, id: hit.id, source: bytes, options: options)
+                        append(bytes, for: hit, to: &builder)
                         transformed += 1
                     case .dropped(let stepIndex):
                         dropped.append(SkippedDocument(id: hit.id, version: hit.version, reason: "dropped by \(job.steps[stepIndex].label)"))
@@ -276,12 +274,35 @@ public final class CopyPipeline: Sendable {
                 }
             }
             if builder.count > 0 { made.append(builder) }
-            let withinLimit = ledger.pageTransformed(
-                slice: item.slice, batches: made.count, transformed: transformed, dropped: dropped, failures: failures)
-            guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
-            for request in made {
-                guard batches.put(WriteBatch(slice: item.slice, request: request)) else { return }
+            var batchesOfPage = made.map { WriteBatch(slice: item.slice, request: $0) }
+            if job.writeMode != .copy && !dropped.isEmpty {
+                if batchesOfPage.isEmpty { batchesOfPage.append(WriteBatch(slice: item.slice, request: BulkRequestBuilder())) }
+                batchesOfPage[batchesOfPage.count - 1].dropFromSource = dropped.map(\.id)
             }
+            let withinLimit = ledger.pageTransformed(
+                slice: item.slice, batches: batchesOfPage.count, transformed: transformed, dropped: dropped, failures: failures)
+            guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
+            for batch in batchesOfPage {
+                guard batches.put(batch) else { return }
+            }
+        }
+    }
+
+    private func append(_ bytes: UnsafeRawBufferPointer, for hit: Hit, to builder: inout BulkRequestBuilder) {
+        var options = BulkItemOptions()
+        switch job.writeMode {
+        case .copy:
+            if job.versioned, let version = hit.version {
+                options.version = version
+                options.versionType = "external_gte"
+            }
+            builder.index(into: job.targetIndex, id: hit.id, source: bytes, options: options)
+        case .createThenDeleteSource:
+            builder.create(into: job.targetIndex, id: hit.id, source: bytes)
+        case .inPlace:
+            options.ifSeqNo = hit.seqNo
+            options.ifPrimaryTerm = hit.primaryTerm
+            builder.index(into: job.sourceIndex, id: hit.id, source: bytes, options: options)
         }
     }
 
@@ -302,7 +323,9 @@ public final class CopyPipeline: Sendable {
         var attempt = 0
         var written = 0, conflicts = 0, retried = 0
         var failures: [DocumentFailure] = []
-        while true {
+        var superseded: [String] = []
+        try deleteFromSource(batch.dropFromSource, with: client)
+        while pending.count > 0 {
             let response = try client.bulk(body: pending.body)
             var retry = BulkRequestBuilder()
             var succeeded = pending.count
@@ -311,8 +334,12 @@ public final class CopyPipeline: Sendable {
                     succeeded -= 1
                     if item.status == 429 {
                         retry.append(pending.item(at: item.position))
-                    } else if item.status == 409 && job.versioned {
+                    } else if item.status == 409 && (job.versioned || job.writeMode != .copy) {
+                        // copy: the target has this version or newer; write-new-first: the
+                        // application wrote the new document first; in-place: the application
+                        // changed it since it was read (the next pass takes it again).
                         conflicts += 1
+                        if job.writeMode == .createThenDeleteSource { superseded.append(item.id) }
                     } else {
                         var failure = DocumentFailure(
                             id: item.id, stage: .write, location: item.index, errorType: item.errorType ?? "error",
@@ -323,6 +350,15 @@ public final class CopyPipeline: Sendable {
                 }
             }
             written += succeeded
+            if job.writeMode == .createThenDeleteSource {
+                let failedIDs = Set(failures.map(\.id))
+                let created: [(id: String, position: Int)] = response.items.isEmpty
+                    ? try ids(of: pending).enumerated().map { ($0.element, $0.offset) }
+                    : response.items.filter { $0.status < 300 }.map { ($0.id, $0.position) }
+                let gone = try deleteFromSource(created.map(\.id) + superseded.filter { !failedIDs.contains($0) }, with: client)
+                try undoResurrections(created.filter { gone.contains($0.id) }, of: pending, with: client)
+                superseded.removeAll()
+            }
             guard retry.count > 0 else { break }
             attempt += 1
             guard attempt <= 8 else {
@@ -340,6 +376,55 @@ public final class CopyPipeline: Sendable {
         guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
     }
 
+    /// Write-new-first: a document is in the new index (copied, or written there first by the
+    /// application), so its old copy leaves the old index.
+    /// Returns the ids that were no longer in the source (404): the application deleted them
+    /// after they were read.
+    @discardableResult
+    private func deleteFromSource(_ ids: [String], with client: ClusterClient) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        var builder = BulkRequestBuilder()
+        for id in ids { builder.delete(from: job.sourceIndex, id: id) }
+        let response = try client.bulk(body: builder.body, decodeAllItems: true)
+        if let bad = response.items.first(where: { $0.status >= 300 && $0.status != 404 }) {
+            throw FerryError("removing copied document \(bad.id) from \(job.sourceIndex): HTTP \(bad.status) \(bad.errorType ?? ""): \(bad.errorReason ?? "")")
+        }
+        return Set(response.items.filter { $0.status == 404 }.map(\.id))
+    }
+
+    /// Write-new-first: a document created in the new index whose old copy was already gone
+    /// was deleted by the application after the backfill read it; the copy would resurrect it.
+    /// It is removed again, only if it is still exactly what the backfill wrote (compared by
+    /// content, removed with `if_seq_no`), so a document the application wrote since is kept.
+    private func undoResurrections(_ created: [(id: String, position: Int)], of request: BulkRequestBuilder, with client: ClusterClient) throws {
+        for (id, position) in created {
+            guard let stored = try client.fetchDocument(index: job.targetIndex, id: id),
+                  let seqNo = stored.seqNo, let term = stored.primaryTerm
+            else { continue }
+            let item = request.itemBytes(position)
+            guard let newline = item.firstIndex(of: UInt8(ascii: "\n")) else { continue }
+            let written = try JSONValue.parse(Array(item[item.index(after: newline)...].prefix { $0 != UInt8(ascii: "\n") }))
+            guard written == stored.source else { continue }
+            do {
+                _ = try client.deleteDocument(index: job.targetIndex, id: id, ifSeqNo: seqNo, ifPrimaryTerm: term)
+            } catch let error as ClusterError where error.status == 409 {
+                // The application wrote it in the meantime: its write wins.
+            }
+        }
+    }
+
+    /// The ids of a bulk request's items (when the response had no errors, its items are not decoded).
+    private func ids(of request: BulkRequestBuilder) throws -> [String] {
+        try (0..<request.count).map { position in
+            let line = request.itemBytes(position).prefix { $0 != UInt8(ascii: "\n") }
+            let action = try JSONValue.parse(Array(line))
+            guard let id = action.objectValue?.values.first?["_id"]?.stringValue else {
+                throw FerryError("bulk item \(position) has no _id")
+            }
+            return id
+        }
+    }
+
     /// The original document, for the dead-letter record of a rejected write (rare path).
     private func originalSource(of id: String, with client: ClusterClient) throws -> [UInt8]? {
         try client.getDocument(index: job.sourceIndex, id: id)?.serializedBytes()
@@ -354,6 +439,18 @@ public struct TooManyFailures: UserFacingError {
     }
 }
 
+/// How the pipeline writes a transformed document.
+public enum WriteMode: Sendable, Equatable {
+    /// `index` into the target (versioned per `CopyJob.versioned`). Blue-green.
+    case copy
+    /// `create` in the target, so a document the application already wrote there wins; then
+    /// the copied (or superseded) document is deleted from the source. Write-new-first.
+    case createThenDeleteSource
+    /// `index` back into the source index, only if the document is unchanged since it was read
+    /// (`if_seq_no`/`if_primary_term`); a conflict is left for the next pass. In-place.
+    case inPlace
+}
+
 struct SlicePage: Sendable {
     let slice: Int
     let page: SearchPage
@@ -363,4 +460,7 @@ struct SlicePage: Sendable {
 struct WriteBatch: Sendable {
     let slice: Int
     let request: BulkRequestBuilder
+    /// Documents a step dropped, to delete from the source (write-new-first and in-place:
+    /// a dropped document leaves the index it was in).
+    var dropFromSource: [String] = []
 }

@@ -24,6 +24,8 @@ public struct SourceState: Sendable {
     public let writeAliasIndices: [String]
     /// Whether ferry created the index (it carries `_meta.ferry` for this recipe).
     public let createdByFerry: Bool
+    /// The `_meta.ferry.mapping_hash` of the index, when ferry wrote one.
+    public var mappingHash: String? = nil
 }
 
 /// What `ferry run` will do, decided before anything changes.
@@ -35,9 +37,16 @@ public struct MigrationPlan: Sendable {
     public let targetIndex: String
     /// Set when adopting a concrete index: the copy of it kept as the rollback point.
     public let preservedIndex: String?
+    public var mode: MigrationMode = .blueGreen
+    /// The recipe's mapping hash for the target version.
+    public var targetMappingHash: String = ""
 
-    /// Nothing to do: the aliases already point at the index for the target version and mapping.
-    public var isUpToDate: Bool { source.index == targetIndex }
+    /// Nothing to do: the index already holds the target version with the target mapping
+    /// (a new index named for them, or one migrated in place whose `_meta.ferry` says so).
+    public var isUpToDate: Bool {
+        source.index == targetIndex && mode != .inPlace
+            || source.version == targetVersion && source.mappingHash == targetMappingHash
+    }
 
     public var pathDescription: String {
         steps.isEmpty ? "\(source.version) (mapping only)" : ([steps[0].from] + steps.map(\.to)).joined(separator: " → ")

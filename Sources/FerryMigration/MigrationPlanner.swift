@@ -13,21 +13,25 @@ public struct MigrationPlanner {
         self.recipe = recipe
     }
 
-    public func plan(from requestedFrom: String?, to requestedTo: String?) throws -> MigrationPlan {
+    public func plan(from requestedFrom: String?, to requestedTo: String?, mode: MigrationMode = .blueGreen) throws -> MigrationPlan {
         for version in [requestedFrom, requestedTo].compactMap({ $0 }) where !recipe.versions.contains(version) {
             throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
         }
         let source = try findSource(requestedFrom: requestedFrom)
         let target = requestedTo ?? recipe.latestVersion
         let steps = try recipe.graph.path(from: source.version, to: target)
-        let targetIndex = try recipe.indexName(for: target)
+        // In place, the target is the source index itself (no alias moves, nothing to preserve).
+        let targetIndex = mode == .inPlace ? source.index : try recipe.indexName(for: target)
         var preserved: String? = nil
-        if source.isConcreteIndex {
+        if source.isConcreteIndex && mode != .inPlace {
             preserved = try recipe.indexName(for: source.version)
         }
-        return MigrationPlan(
+        var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: target, steps: steps,
             targetIndex: targetIndex, preservedIndex: preserved)
+        plan.mode = mode
+        plan.targetMappingHash = try recipe.mappingHash(for: target)
+        return plan
     }
 
     func findSource(requestedFrom: String?) throws -> SourceState {
@@ -69,9 +73,11 @@ public struct MigrationPlanner {
             if let requestedFrom, requestedFrom != metaVersion {
                 throw FerryError("--from \(requestedFrom) contradicts index \(index), which ferry created at version \(metaVersion)")
             }
-            return SourceState(
+            var state = SourceState(
                 index: index, version: metaVersion, evidence: .meta, isConcreteIndex: isConcrete,
                 writeAliasIndices: writeIndices, createdByFerry: true)
+            state.mappingHash = meta?["mapping_hash"]?.stringValue
+            return state
         }
         if let requestedFrom {
             return SourceState(

@@ -22,6 +22,10 @@ public struct RunOptions: Sendable {
     /// Catch-up passes stop (and writes freeze) once a pass finds at most this many changes.
     public var freezeThreshold = 1_000
     public var maxCatchUpPasses = 10
+    public var mode: MigrationMode = .blueGreen
+    /// Blue-green: before switching, recompute T(source) for this many random documents and
+    /// compare them with the target (under the freeze; 0 turns it off, nil checks all).
+    public var verifySample: Int? = 100
 
     public init() {}
 }
@@ -88,7 +92,7 @@ public final class Migrator {
                 return .resume(open, try plan(from: open))
             }
         }
-        let plan = try MigrationPlanner(client: client, recipe: recipe).plan(from: options.from, to: options.to)
+        let plan = try MigrationPlanner(client: client, recipe: recipe).plan(from: options.from, to: options.to, mode: options.mode)
         return plan.isUpToDate ? .upToDate(plan) : .new(plan)
     }
 
@@ -103,9 +107,12 @@ public final class Migrator {
             index: p.sourceIndex, version: p.sourceVersion,
             evidence: SourceState.VersionEvidence(rawValue: p.evidence) ?? .flag,
             isConcreteIndex: p.sourceIsConcrete, writeAliasIndices: p.writeAliasIndices, createdByFerry: false)
-        return MigrationPlan(
+        var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: p.targetVersion, steps: steps,
             targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
+        plan.mode = MigrationMode(rawValue: p.mode) ?? .blueGreen
+        plan.targetMappingHash = try recipe.mappingHash(for: p.targetVersion)
+        return plan
     }
 
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
@@ -171,9 +178,14 @@ public final class Migrator {
             switch record.phase {
             case .validating:
                 try validate(plan, run: run)
-                try createTargets(plan, run: run)
+                if plan.mode == .inPlace {
+                    try InPlace(migrator: self, plan: plan, record: record, run: run, options: options).putMapping()
+                } else {
+                    try createTargets(plan, run: run)
+                }
                 next = .targetCreated
             case .targetCreated:
+                if plan.mode == .writeNewFirst { try WriteNewFirst(migrator: self, plan: plan, record: record).moveWriteAlias() }
                 next = .copying
             case .copying:
                 let started = Date()
@@ -181,7 +193,17 @@ public final class Migrator {
                 copySeconds = Date().timeIntervalSince(started)
                 next = .copied
             case .copied:
-                next = .catchingUp
+                switch plan.mode {
+                case .blueGreen:
+                    next = .catchingUp
+                case .writeNewFirst:
+                    try WriteNewFirst(migrator: self, plan: plan, record: record).verifyOldIndexDrained(options: options)
+                    try verify(plan, record: record, options: options)
+                    next = .verified
+                case .inPlace:
+                    try InPlace(migrator: self, plan: plan, record: record, run: run, options: options).finish()
+                    next = .verified
+                }
             case .catchingUp:
                 let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
                 try catchUp.passes(&catchUpStats)
@@ -192,6 +214,7 @@ public final class Migrator {
                     let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
                     try catchUp.frozenPass(&catchUpStats)
                     try verify(plan, record: record, options: options)
+                    try verifyContent(record: record, options: options)
                 } catch {
                     // Never leave the application blocked because this run failed: lift the
                     // block and go back to catching up; the next attempt freezes again.
@@ -200,6 +223,11 @@ public final class Migrator {
                     throw error
                 }
                 next = .verified
+            case .verified where plan.mode == .writeNewFirst:
+                try WriteNewFirst(migrator: self, plan: plan, record: record).retireOldIndex()
+                next = .switched
+            case .verified where plan.mode == .inPlace:
+                next = .switched
             case .verified:
                 try switchAliases(plan)
                 Failpoints.hit("after-switch")
@@ -287,6 +315,16 @@ public final class Migrator {
             job.workers = options.workers
             job.writers = options.writers
             job.pointInTime = try client.info()
+            switch plan.mode {
+            case .blueGreen: break
+            case .writeNewFirst:
+                job.writeMode = .createThenDeleteSource
+                job.versioned = false
+            case .inPlace:
+                job.writeMode = .inPlace
+                job.versioned = false
+                job.query = try InPlace.pendingQuery(recipe: recipe, targetVersion: plan.targetVersion)
+            }
             job.maxFailures = max(0, options.maxErrors - before.failed)
             let pipeline = CopyPipeline(job: job, cluster: cluster)
             do {
@@ -324,8 +362,25 @@ public final class Migrator {
             let letters = try journal.deadLetters(record.runID, limit: 10)
             throw DocumentsFailed(runID: record.runID, recipe: recipe.name, failed: failed, maxErrors: options.maxErrors, sample: letters)
         }
-        let expected = try client.count(plan.targetIndex)
+        // Blue-green: the target is not written by the application before the switch, so its
+        // count must hold still across the refresh. Write-new-first: the application writes
+        // to it, so there is no count to hold (the old index draining is the check).
+        let expected = plan.mode == .blueGreen ? try client.count(plan.targetIndex) : nil
         try restoreSettingsAndCount(plan.targetIndex, version: plan.targetVersion, expected: expected)
+    }
+
+    /// Recomputes T(source) for a sample (or all) of the documents and compares with the
+    /// target, with the mapping and the recipe's canaries: the switch waits for it to pass.
+    private func verifyContent(record: RunRecord, options: RunOptions) throws {
+        if options.verifySample == 0 { return }
+        let subject = try VerificationSubject.of(run: record, journal: journal, client: client)
+        let report = try Verifier(recipe: recipe, client: client).verify(subject, sample: options.verifySample, seed: 1)
+        guard report.passed else {
+            throw FerryError(
+                (["verification before the switch found differences; aliases not switched"] + report.lines).joined(separator: "\n"),
+                hint: "`ferry verify \(recipe.name)` shows them again; the write block is lifted and `ferry run \(recipe.name)` tries again")
+        }
+        say("verified \(options.verifySample.map { "a sample of \($0)" } ?? "every") document(s), the mapping and \(recipe.canaries.count) canary queries")
     }
 
     // MARK: Freeze
@@ -376,7 +431,7 @@ public final class Migrator {
     }
 
     /// Restores the mapping's own refresh and replica settings, refreshes and checks the count.
-    private func restoreSettingsAndCount(_ name: String, version: String, expected: Int) throws {
+    private func restoreSettingsAndCount(_ name: String, version: String, expected: Int?) throws {
         let declared = try recipe.indexBody(for: version)["settings"]
         func declaredSetting(_ key: String) -> JSONValue {
             declared?["index"]?[key] ?? declared?["index.\(key)"] ?? declared?[key] ?? .null
@@ -386,6 +441,7 @@ public final class Migrator {
             "number_of_replicas": declaredSetting("number_of_replicas"),
         ]])
         try client.refresh(name)
+        guard let expected else { return }
         let actual = try client.count(name)
         guard actual == expected else {
             throw FerryError("verification failed: \(name) holds \(actual) documents, expected \(expected); aliases not switched")
@@ -429,10 +485,20 @@ public final class Migrator {
         guard record.phase < .switched else {
             throw FerryError("run \(record.runID) already switched the aliases; use `ferry rollback \(recipe.name)`")
         }
+        if record.plan.mode == MigrationMode.writeNewFirst.rawValue && record.phase > .targetCreated {
+            throw FerryError(
+                "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes",
+                hint: "finish it with `ferry run \(recipe.name)`")
+        }
+        if record.plan.mode == MigrationMode.inPlace.rawValue && record.phase > .validating {
+            throw FerryError(
+                "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten",
+                hint: "finish it with `ferry run \(recipe.name)`")
+        }
         if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
             try unfreezeWrites(record.plan.sourceIndex, record: record)
         }
-        for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) {
+        for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) where index != record.plan.sourceIndex {
             guard try client.indexExists(index),
                   try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue == record.runID
             else { continue }

@@ -14,7 +14,8 @@ struct Preflight {
             throw FerryError("preflight: cluster health is red; not starting a migration",
                              hint: "fix the cluster (GET /_cluster/health, /_cat/shards) first")
         }
-        for index in [plan.targetIndex, plan.preservedIndex].compactMap({ $0 }) where try client.indexExists(index) {
+        for index in [plan.targetIndex, plan.preservedIndex].compactMap({ $0 }) where index != plan.source.index {
+            guard try client.indexExists(index) else { continue }
             let owner = try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue
             throw FerryError(
                 "preflight: target index \(index) already exists (\(owner.map { "left by run \($0)" } ?? "not created by ferry"))",

@@ -85,7 +85,8 @@ struct ManifestReader {
             }
         }
 
-        return Recipe(
+        let versionField = try optionalString(manifest, "version_field", field: "version_field")
+        var recipe = Recipe(
             name: name,
             description: try optionalString(manifest, "description", field: "description") ?? "",
             folder: folder,
@@ -96,7 +97,52 @@ struct ManifestReader {
             steps: steps,
             lookups: lookups,
             changedField: try optionalString(manifest, "changed_field", field: "changed_field"),
-            batch: batch)
+            batch: batch,
+            canaries: try canaries(manifest["canaries"]))
+        recipe.versionField = versionField
+        return recipe
+    }
+
+    /// `canaries = { { name = "...", query = { ... }, compare = "count" | "ids", size = 100,
+    /// expect = "same" | "differ" }, ... }`
+    private func canaries(_ value: JSONValue?) throws(RecipeError) -> [Canary] {
+        guard let value, !value.isNull else { return [] }
+        // An empty Lua table encodes as {}: treat it as an empty list.
+        if value.objectValue?.isEmpty == true { return [] }
+        guard let list = value.arrayValue else {
+            throw RecipeError("\(path): 'canaries' must be a list, e.g. canaries = { { name = \"all\", query = { match_all = {} } } }")
+        }
+        var result: [Canary] = []
+        for (i, entry) in list.enumerated() {
+            let field = "canaries[\(i + 1)]"
+            guard entry.objectValue != nil else {
+                throw RecipeError("\(path): \(field) must be a table with name and query")
+            }
+            let name = try string(entry, "name", field: "\(field).name")
+            guard !result.contains(where: { $0.name == name }) else {
+                throw RecipeError("\(path): \(field).name: canary '\(name)' is listed twice")
+            }
+            guard let query = entry["query"], let clauses = query.objectValue, clauses.count == 1 else {
+                throw RecipeError("\(path): \(field).query must be a table with one query clause, e.g. query = { term = { author = \"alice\" } }")
+            }
+            let compareText = try optionalString(entry, "compare", field: "\(field).compare") ?? "count"
+            guard let compare = Canary.Compare(rawValue: compareText) else {
+                throw RecipeError("\(path): \(field).compare must be \"count\" or \"ids\", not \"\(compareText)\"")
+            }
+            let expectText = try optionalString(entry, "expect", field: "\(field).expect") ?? "same"
+            guard let expect = Canary.Expectation(rawValue: expectText) else {
+                throw RecipeError("\(path): \(field).expect must be \"same\" or \"differ\", not \"\(expectText)\"")
+            }
+            var size = 100
+            if let sizeValue = entry["size"], !sizeValue.isNull {
+                guard case .int(let n) = sizeValue, (1...10_000).contains(n) else {
+                    throw RecipeError("\(path): \(field).size must be an integer from 1 to 10000")
+                }
+                size = Int(n)
+            }
+            result.append(Canary(name: name, query: query, compare: compare, size: size, expect: expect))
+        }
+        return result
     }
 
     private func string(_ value: JSONValue, _ key: String, field: String? = nil) throws(RecipeError) -> String {

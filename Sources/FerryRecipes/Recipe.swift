@@ -17,7 +17,12 @@ public struct Recipe: Sendable {
     public let lookups: [LookupSpec]
     /// A timestamp field the application maintains, for cheap catch-up passes.
     public let changedField: String?
+    /// A field the steps set to the document's version (e.g. `schema_version`); in-place
+    /// migrations read it to know which documents are done.
+    public var versionField: String? = nil
     public let batch: BatchSettings
+    /// Queries `ferry verify` runs against the old and the new index and compares.
+    public let canaries: [Canary]
 
     public var latestVersion: String { versions.last! }
     public var graph: VersionGraph { VersionGraph(versions: versions, steps: steps) }
@@ -63,6 +68,40 @@ public struct LookupSpec: Sendable, Hashable {
     public let source: Source
     public let table: String
     public let keyColumn: String
+}
+
+/// A query that must give the same answer on the old and the new index (`canaries` in
+/// `recipe.lua`): the application's view of the data, checked before the switch.
+public struct Canary: Sendable, Hashable {
+    public enum Compare: String, Sendable, Hashable {
+        /// The numbers of matching documents.
+        case count
+        /// The sets of matching ids (every match must fit in `size`).
+        case ids
+    }
+
+    public enum Expectation: String, Sendable, Hashable {
+        /// A different answer fails verification.
+        case same
+        /// The mapping changed what the query means: the answers are reported, never failed.
+        case differ
+    }
+
+    public let name: String
+    /// The value of `"query"` in a search body (Elasticsearch query DSL).
+    public let query: JSONValue
+    public let compare: Compare
+    /// Most ids compared (`compare = "ids"`).
+    public let size: Int
+    public let expect: Expectation
+
+    public init(name: String, query: JSONValue, compare: Compare = .count, size: Int = 100, expect: Expectation = .same) {
+        self.name = name
+        self.query = query
+        self.compare = compare
+        self.size = size
+        self.expect = expect
+    }
 }
 
 public struct BatchSettings: Sendable, Hashable {

@@ -25,6 +25,6 @@ struct Ferry: ParsableCommand {
             Exit codes: 0 success, 1 failure (the message names the thing), 64 bad usage; \
             `ferry help run` lists the codes a migration adds.
             """,
-        subcommands: [RecipesCommand.self, InitCommand.self, RunCommand.self, PreviewCommand.self, TransformCommand.self, TestCommand.self, CheckCommand.self, StatusCommand.self, RollbackCommand.self, CleanupCommand.self, DeadLettersCommand.self]
+        subcommands: [RecipesCommand.self, InitCommand.self, RunCommand.self, PreviewCommand.self, TransformCommand.self, TestCommand.self, CheckCommand.self, VerifyCommand.self, PlanCommand.self, StatusCommand.self, RollbackCommand.self, CleanupCommand.self, DeadLettersCommand.self]
     )
 }

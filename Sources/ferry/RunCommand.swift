@@ -66,11 +66,26 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Slices the copy is cut into; an interrupted run redoes unfinished slices only.")
     var slices: Int = 8
 
+    @Option(help: ArgumentHelp("blue-green (default), write-new-first or in-place; `ferry plan` says which the change allows.", valueName: "mode"))
+    var mode: String = MigrationMode.blueGreen.rawValue
+
+    @Option(name: .customLong("verify-sample"), help: "Blue-green: documents whose T(source) is recomputed and compared with the target before the switch (0: none; 'all').")
+    var verifySample: String = "100"
+
+    @Option(name: .customLong("freeze-threshold"), help: "Catch-up passes end, and writes freeze for the switch, once a pass finds at most this many changes.")
+    var freezeThreshold: Int = 1_000
+
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
         guard (1...1024).contains(slices) else { throw ValidationError("--slices must be between 1 and 1024") }
         guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
+        guard verifySample == "all" || Int(verifySample).map({ $0 >= 0 }) == true else {
+            throw ValidationError("--verify-sample must be a number of documents or 'all'")
+        }
+        guard MigrationMode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be one of \(MigrationMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -86,6 +101,9 @@ struct RunCommand: ParsableCommand {
             options.workers = workers
             options.writers = writers
             options.slices = slices
+            options.mode = MigrationMode(rawValue: mode)!
+            options.freezeThreshold = freezeThreshold
+            options.verifySample = verifySample == "all" ? nil : Int(verifySample)
             let display = ProgressDisplay()
             migrator.say = { display.finishLine(); printOut($0) }
             migrator.progress = { label, counts in display.update(label: label, counts: counts) }
@@ -99,7 +117,7 @@ struct RunCommand: ParsableCommand {
                 printOut("continuing run \(record.runID) (\(record.phase.rawValue)) → \(record.plan.targetIndex)")
             case .new(let plan):
                 printOut("plan: \(recipe.readAlias) \(plan.source.index) (\(plan.source.version), from \(plan.source.evidence.rawValue)) → \(plan.targetIndex)")
-                printOut("      steps \(plan.pathDescription)")
+                printOut("      steps \(plan.pathDescription), mode \(plan.mode.rawValue)")
                 if let preserved = plan.preservedIndex {
                     printOut("      adopting concrete index \(plan.source.index): kept as \(preserved), replaced by an alias")
                 }

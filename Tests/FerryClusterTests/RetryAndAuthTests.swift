@@ -1,161 +1,180 @@
 import FerryCore
 import FerryTestSupport
+import Foundation
 import Testing
 
 @testable import FerryCluster
 
-/// Transport behaviour against a scripted local HTTP server: retries, Retry-After, headers.
+/// Retries, Retry-After and credentials, against osmem behind a fault-injecting proxy.
 @Suite struct RetryAndAuthTests {
-    static let infoBody = #"{"version":{"number":"8.13.4"}}"#
-    static let fast = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2))
-
-    /// A client whose retry waits are recorded instead of slept.
-    final class Recorder {
-        var delays: [Duration] = []
+    @Test func retriesUnavailableThenTheRequestReachesTheCluster() throws {
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(FaultRule(.serviceUnavailable, method: "PUT", path: .exact("/retried"), trigger: .times(1)))
+            cluster.proxy.addRule(FaultRule(.badGateway, method: "PUT", path: .exact("/retried"), trigger: .times(1)))
+            let (client, recorder) = try cluster.client()
+            try client.createIndex("retried")
+            #expect(cluster.proxy.requests(matching: .exact("/retried")).map(\.status) == [503, 502, 200])
+            #expect(recorder.delays.count == 2)
+            #expect(try cluster.direct.indexExists("retried"))
+        }
     }
 
-    func client(_ stub: StubHTTPServer, auth: ClusterConfig.Auth = .none, retry: RetryPolicy = fast) throws
-        -> (ClusterClient, Recorder)
-    {
-        let client = try ClusterClient(config: ClusterConfig(url: stub.url, auth: auth, retry: retry))
-        let recorder = Recorder()
-        client.sleep = { recorder.delays.append($0) }
-        return (client, recorder)
-    }
-
-    @Test func retriesUnavailableThenSucceeds() throws {
-        let stub = try StubHTTPServer(responses: [
-            .init(status: 503, body: "busy"), .init(status: 502), .init(status: 200, body: Self.infoBody),
-        ])
-        defer { stub.stop() }
-        let (client, recorder) = try client(stub)
-        let info = try client.info()
-        #expect(info.distribution == .elasticsearch)
-        #expect(info.version.major == 8)
-        #expect(stub.requests.count == 3)
-        #expect(recorder.delays.count == 2)
+    @Test func tooManyRequestsIsRetriedAndTheBulkLandsOnce() throws {
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(FaultRule(.tooManyRequests(), path: .bulk, trigger: .times(2)))
+            let (client, recorder) = try cluster.client()
+            let response = try client.bulk(smallDocuments(10, index: "docs"))
+            #expect(!response.errors && response.itemCount == 10)
+            #expect(cluster.proxy.requests(matching: .bulk).map(\.status) == [429, 429, 200])
+            #expect(recorder.delays.count == 2)
+            let versions = try cluster.versions(in: "docs")
+            #expect(versions.count == 10)
+            #expect(versions.values.allSatisfy { $0 == 1 })
+        }
     }
 
     @Test func givesUpAfterMaxAttemptsWithTheLastStatus() throws {
-        let stub = try StubHTTPServer(fallback: .init(status: 503, body: #"{"error":"cluster is restarting","status":503}"#))
-        defer { stub.stop() }
-        let (client, _) = try client(stub)
-        let error = try #require(throws: ClusterError.self) { try client.clusterHealth() }
-        #expect(error.status == 503)
-        #expect(error.attempts == 3)
-        #expect(error.description == "GET /_cluster/health → HTTP 503: cluster is restarting (after 3 attempts)")
-        #expect(stub.requests.count == 3)
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(FaultRule(.serviceUnavailable, path: .exact("/_cluster/health")))
+            let (client, recorder) = try cluster.client()
+            let error = try #require(throws: ClusterError.self) { try client.clusterHealth() }
+            #expect(error.kind == .http)
+            #expect(error.status == 503)
+            #expect(error.attempts == 3)
+            #expect(error.type == "cluster_block_exception")
+            #expect(error.description.hasPrefix("GET /_cluster/health → HTTP 503 cluster_block_exception: blocked by"))
+            #expect(error.description.hasSuffix("(after 3 attempts)"))
+            #expect(cluster.proxy.requests.count == 3)
+            #expect(recorder.delays.count == 2)
+        }
     }
 
-    @Test func doesNotRetryOtherClientErrors() throws {
-        let stub = try StubHTTPServer(fallback: .init(
-            status: 403,
-            body: #"{"error":{"type":"security_exception","reason":"action [indices:admin/create] is unauthorized"},"status":403}"#))
-        defer { stub.stop() }
-        let (client, recorder) = try client(stub, auth: .basic(user: "ferry", password: "pw"))
-        let error = try #require(throws: ClusterError.self) { try client.createIndex("x") }
-        #expect(stub.requests.count == 1)
-        #expect(recorder.delays.isEmpty)
-        #expect(error.type == "security_exception")
-        #expect(error.hint?.contains("--user") == true)
-        #expect(!error.description.contains("pw"))
+    @Test func forbiddenIsNotRetriedAndTheMessageHasAHintButNoCredential() throws {
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(FaultRule(.forbidden, method: "PUT"))
+            let (client, recorder) = try cluster.client(auth: .basic(user: "ferry", password: "pw-s3cret"))
+            let error = try #require(throws: ClusterError.self) { try client.createIndex("x") }
+            #expect(cluster.proxy.requests.count == 1)
+            #expect(recorder.delays.isEmpty)
+            #expect(error.status == 403 && error.attempts == 1)
+            #expect(error.type == "security_exception")
+            #expect(error.hint?.contains("--user") == true)
+            #expect(!"\(error.description) \(error.hint ?? "")".contains("pw-s3cret"))
+            #expect(try !cluster.direct.indexExists("x"))
+        }
+    }
+
+    @Test func wrongCredentialsGet401OnceWithAHintAndRightOnesGetThrough() throws {
+        try withProxiedCluster { cluster in
+            let right = "Basic " + Data("ferry:right-pw".utf8).base64EncodedString()
+            cluster.proxy.addRule(FaultRule(.requireAuthorization(right)))
+            let (wrong, recorder) = try cluster.client(auth: .basic(user: "ferry", password: "wrong-pw"))
+            let error = try #require(throws: ClusterError.self) { try wrong.createIndex("guarded") }
+            #expect(error.status == 401 && error.attempts == 1)
+            #expect(cluster.proxy.requests.count == 1)
+            #expect(recorder.delays.isEmpty)
+            #expect(error.type == "security_exception")
+            #expect(error.hint?.contains("credentials") == true)
+            #expect(!"\(error.description) \(error.hint ?? "")".contains("wrong-pw"))
+            let rejected = try #require(cluster.proxy.requests.last)
+            #expect(rejected.fault == .unauthorized && !rejected.forwarded)
+            #expect(rejected.authorization?.matches(right) == false)
+            #expect(!"\(rejected.authorization as Any)".contains("d3JvbmctcHc"))  // base64 of the password
+
+            let (good, _) = try cluster.client(auth: .basic(user: "ferry", password: "right-pw"))
+            try good.createIndex("guarded")
+            #expect(cluster.proxy.requests.last?.forwarded == true)
+            #expect(try cluster.direct.indexExists("guarded"))
+        }
     }
 
     @Test func honoursRetryAfter() throws {
-        let stub = try StubHTTPServer(responses: [
-            .init(status: 429, headers: ["Retry-After": "2"]), .init(status: 200, body: Self.infoBody),
-        ])
-        defer { stub.stop() }
-        let (client, recorder) = try client(stub)
-        _ = try client.info()
-        #expect(recorder.delays.count == 1)
-        #expect(recorder.delays[0] >= .seconds(2))
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(FaultRule(.tooManyRequests(retryAfterSeconds: 2), path: .exact("/"), trigger: .times(1)))
+            let (client, recorder) = try cluster.client()
+            let info = try client.info()
+            #expect(info.distribution == .opensearch)
+            #expect(cluster.proxy.requests.map(\.status) == [429, 200])
+            #expect(recorder.delays.count == 1)
+            // The jittered backoff alone is at most 2 ms with this policy: the 2 s come from Retry-After.
+            #expect(recorder.delays.first.map { $0 >= .seconds(2) } == true)
+        }
     }
 
     @Test func sendsAuthHeaders() throws {
-        let stub = try StubHTTPServer(fallback: .init(status: 200, body: Self.infoBody))
-        defer { stub.stop() }
-        for (auth, expected) in [
-            (ClusterConfig.Auth.basic(user: "elastic", password: "s3cret"), "Basic ZWxhc3RpYzpzM2NyZXQ="),
-            (.apiKey("a2V5"), "ApiKey a2V5"),
-            (.bearer("tok"), "Bearer tok"),
-            (.none, nil),
-        ] {
-            let (client, _) = try client(stub, auth: auth)
-            _ = try client.info()
-            #expect(stub.requests.last?.headers["authorization"] == expected)
+        try withProxiedCluster { cluster in
+            for (auth, expected) in [
+                (ClusterConfig.Auth.basic(user: "elastic", password: "s3cret"), "Basic ZWxhc3RpYzpzM2NyZXQ="),
+                (.apiKey("a2V5"), "ApiKey a2V5"),
+                (.bearer("tok"), "Bearer tok"),
+            ] {
+                let (client, _) = try cluster.client(auth: auth)
+                _ = try client.info()
+                let seen = try #require(cluster.proxy.requests.last)
+                #expect(seen.authorization?.matches(expected) == true)
+                #expect(seen.status == 200 && seen.forwarded)
+            }
+            let (anonymous, _) = try cluster.client()
+            _ = try anonymous.info()
+            #expect(cluster.proxy.requests.last?.authorization == nil)
         }
     }
 
     @Test func signsWithAWSSigV4() throws {
-        let stub = try StubHTTPServer(fallback: .init(status: 200, body: Self.infoBody))
-        defer { stub.stop() }
-        let (client, _) = try client(
-            stub,
-            auth: .awsSigV4(provider: "aws:amz:eu-west-1:es", accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret",
-                            sessionToken: "session"))
-        _ = try client.info()
-        let headers = try #require(stub.requests.last?.headers)
-        let authorization = try #require(headers["authorization"])
-        #expect(authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"))
-        #expect(authorization.contains("/eu-west-1/es/aws4_request"))
-        #expect(!authorization.contains("secret"))
-        #expect(headers["x-amz-date"] != nil)
-        #expect(headers["x-amz-security-token"] == "session")
+        try withProxiedCluster { cluster in
+            let (client, _) = try cluster.client(
+                auth: .awsSigV4(
+                    provider: "aws:amz:eu-west-1:es", accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret",
+                    sessionToken: "session"))
+            _ = try client.info()
+            let seen = try #require(cluster.proxy.requests.last)
+            let authorization = try #require(seen.authorization)
+            #expect(authorization.scheme == "AWS4-HMAC-SHA256")
+            #expect(authorization.satisfies { $0.contains("Credential=AKIDEXAMPLE/") })
+            #expect(authorization.satisfies { $0.contains("/eu-west-1/es/aws4_request") })
+            #expect(authorization.satisfies { !$0.contains("secret") })
+            #expect(seen.headers["x-amz-date"] != nil)
+            #expect(seen.secrets["x-amz-security-token"]?.matches("session") == true)
+        }
     }
 
-    @Test func bodiesAreSentAsIsWithoutExpectContinue() throws {
-        let stub = try StubHTTPServer(fallback: .init(status: 200, body: #"{"took":1,"errors":false,"items":[{"index":{"status":201}}]}"#))
-        defer { stub.stop() }
-        let (client, _) = try client(stub)
-        var builder = BulkRequestBuilder()
-        builder.append(.index, index: "i", id: "1", source: Array(("{\"big\":\"" + String(repeating: "x", count: 200_000) + "\"}").utf8))
-        let response = try client.bulk(builder)
-        #expect(response.itemCount == 1)
-        let request = try #require(stub.requests.last)
-        #expect(request.method == "POST")
-        #expect(request.target == "/_bulk")
-        #expect(request.headers["content-type"] == "application/x-ndjson")
-        #expect(request.headers["expect"] == nil)
-        #expect(request.body == builder.body)
+    @Test func bodiesAreRelayedAsIsWithoutExpectContinue() throws {
+        try withProxiedCluster { cluster in
+            let (client, _) = try cluster.client()
+            let big: JSONValue = ["big": .string(String(repeating: "x", count: 200_000))]
+            var builder = BulkRequestBuilder()
+            builder.append(.index, index: "i", id: "1", source: big)
+            #expect(try !client.bulk(builder).errors)
+            let request = try #require(cluster.proxy.requests.last)
+            #expect(request.method == "POST" && request.target == "/_bulk")
+            #expect(request.headers["content-type"] == "application/x-ndjson")
+            #expect(!request.headerNames.contains("expect"))
+            #expect(request.bodySize == builder.byteCount)
+            try cluster.direct.refresh("i")
+            #expect(try cluster.direct.getDocument(index: "i", id: "1") == big)
 
-        try client.createIndex("a/b", body: ["settings": [:]])
-        #expect(stub.requests.last?.method == "PUT")
-        #expect(stub.requests.last?.target == "/a%2Fb")
-        #expect(stub.requests.last?.headers["content-type"] == "application/json")
-        #expect(stub.requests.last.map { String(decoding: $0.body, as: UTF8.self) } == #"{"settings":{}}"#)
+            let invalid = #expect(throws: ClusterError.self) { try client.createIndex("a/b", body: ["settings": [:]]) }
+            #expect(invalid?.type == "invalid_index_name_exception")
+            #expect(cluster.proxy.requests.last?.target == "/a%2Fb")
+            #expect(cluster.proxy.requests.last?.headers["content-type"] == "application/json")
 
-        _ = try client.indexExists("x")
-        #expect(stub.requests.last?.method == "HEAD")
-        try client.deleteIndex("x")
-        #expect(stub.requests.last?.method == "DELETE")
+            #expect(try client.indexExists("i"))
+            #expect(try !client.indexExists("nope"))
+            #expect(cluster.proxy.requests.suffix(2).map(\.method) == ["HEAD", "HEAD"])
+            try client.deleteIndex("i")
+            #expect(cluster.proxy.requests.last?.method == "DELETE")
+            #expect(try !cluster.direct.indexExists("i"))
+        }
     }
 
-    @Test func bulkItemsRejectedWith429AreResentAlone() throws {
-        let first = #"{"took":2,"errors":true,"items":[{"index":{"_index":"i","_id":"0","status":201,"result":"created"}},{"index":{"_index":"i","_id":"1","status":429,"error":{"type":"es_rejected_execution_exception","reason":"queue full"}}},{"index":{"_index":"i","_id":"2","status":400,"error":{"type":"mapper_parsing_exception","reason":"bad"}}}]}"#
-        let second = #"{"took":1,"errors":false,"items":[{"index":{"_index":"i","_id":"1","status":201,"result":"created"}}]}"#
-        let stub = try StubHTTPServer(responses: [.init(status: 200, body: first), .init(status: 200, body: second)])
-        defer { stub.stop() }
-        let (client, recorder) = try client(stub)
-        var builder = BulkRequestBuilder()
-        for i in 0..<3 { builder.append(.index, index: "i", id: "\(i)", source: Array("{\"i\":\(i)}".utf8)) }
-        let response = try client.bulk(builder, retryRejectedItems: true)
-        #expect(stub.requests.count == 2)
-        #expect(stub.requests[1].body == Array(builder.itemBytes(1)))
-        #expect(recorder.delays.count == 1)
-        #expect(response.items.map(\.status) == [201, 201, 400])
-        #expect(response.items.map(\.position) == [0, 1, 2])
-        #expect(response.failures.map(\.id) == ["2"])
-        #expect(response.errors)
-    }
-
-    @Test func itemCountMismatchIsAnError() throws {
-        let stub = try StubHTTPServer(fallback: .init(status: 200, body: #"{"errors":false,"items":[]}"#))
-        defer { stub.stop() }
-        let (client, _) = try client(stub)
-        var builder = BulkRequestBuilder()
-        builder.append(.index, index: "i", id: "1", source: Array("{}".utf8))
-        let error = #expect(throws: ClusterError.self) { try client.bulk(builder) }
-        #expect(error?.kind == .invalidResponse)
+    @Test func aBulkAnswerForTheWrongNumberOfItemsIsAnError() throws {
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(
+                FaultRule(.rewriteResponse { $0.body = Array(#"{"took":1,"errors":false,"items":[]}"#.utf8) }, path: .bulk))
+            let (client, _) = try cluster.client()
+            let error = #expect(throws: ClusterError.self) { try client.bulk(smallDocuments(1, index: "i")) }
+            #expect(error?.kind == .invalidResponse)
+            #expect(error?.reason?.contains("0 items for 1 sent") == true)
+        }
     }
 }

@@ -7,14 +7,44 @@ import FerryRecipes
 import FerryScripting
 import FerryTestSupport
 
-/// Blue-green under live writes: the application indexes, updates and deletes from before the
-/// copy until after the switch. At the end, every acknowledged write is accounted for: the
-/// target holds T(final source) for every document written before the switch, and exactly
-/// what was written for documents written after it. Nothing lost, resurrected or stale.
+/// Each mode under live writes: the application indexes, updates and deletes from before the
+/// copy until after the switch, and logs what the cluster acknowledged. At the end the
+/// migrated index must hold, for every document, T(its last old-version write) or exactly its
+/// last new-version write; nothing lost, nothing resurrected, nothing stale.
 @Suite("live writes", .serialized)
 struct LiveWriteTests {
-    @Test("blue-green with a concurrent writer ends with target = T(final source), zero lost, resurrected or stale")
-    func blueGreenUnderLiveWrites() throws {
+    static let documents = 2_000
+
+    @Test("blue-green with a concurrent writer: target = T(final source) at the switch, then the application's writes")
+    func blueGreen() throws {
+        try runUnderLiveWrites(.blueGreen) { writer, line in
+            // After the switch the application writes new-version documents to the new index.
+            if line.hasPrefix("switched ") { writer.switchToNewShape() }
+        }
+    }
+
+    @Test("write-new-first with a concurrent writer: live writes win over the backfill, the old index drains and goes")
+    func writeNewFirst() throws {
+        // The contract: deletes go through every index of the read alias (from the start, so
+        // none slips between the alias move and the application noticing it), and new-version
+        // documents once the write alias has moved.
+        let report = try runUnderLiveWrites(.writeNewFirst, deleteEverywhere: true) { writer, line in
+            if line.hasPrefix("moved ") { writer.switchToNewShape(deleteEverywhere: true) }
+        }
+        #expect(report.freezeMilliseconds == nil, "write-new-first never blocks writes")
+    }
+
+    @Test("in-place with a concurrent writer: every document rewritten once, conflicts retaken, the application's new documents kept")
+    func inPlace() throws {
+        try runUnderLiveWrites(.inPlace) { writer, line in
+            if line.hasPrefix("put the ") { writer.switchToNewShape() }
+        }
+    }
+
+    @discardableResult
+    func runUnderLiveWrites(
+        _ mode: MigrationMode, deleteEverywhere: Bool = false, onSay: @escaping (LiveWriter, String) -> Void
+    ) throws -> MigrationReport {
         let clone = try OsmemServer.shared().clone()
         defer { clone.close() }
         let client = try clone.client()
@@ -22,12 +52,20 @@ struct LiveWriteTests {
         let journal = try temporaryJournal()
         let migrator = try makeMigrator(recipe, clone, journal: journal)
         let source = try migrator.initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 2_000)
+        try seedBlogPosts(client, into: recipe.writeAlias, count: Self.documents)
+        try client.refresh(source)
+        var model: [String: (body: JSONValue, isNew: Bool)] = [:]
+        try client.scrollAll(index: source, body: ["sort": ["_doc"]], size: 1000, keepAlive: .seconds(60)) { page in
+            for hit in page.hits { model[hit.id] = (try JSONValue.parse(Array(page.source(of: hit) ?? [])), false) }
+        }
 
-        let writer = LiveWriter(alias: recipe.writeAlias, sourceIndex: source, config: try clone.config())
-        writer.start(existing: 2_000, seed: 42, interval: .milliseconds(1))
+        let writer = LiveWriter(alias: recipe.writeAlias, readAlias: recipe.readAlias, sourceIndex: source, config: try clone.config())
+        migrator.say = { line in onSay(writer, line) }
+        if deleteEverywhere { writer.deleteThroughReadAlias() }
+        writer.start(existing: Self.documents, seed: 42, interval: .milliseconds(1))
         writer.waitForWrites(50)
         var opts = options(slices: 4)
+        opts.mode = mode
         opts.freezeThreshold = 20
         let report = try migrator.runToEnd(opts)
         writer.waitForWrites(50)
@@ -35,73 +73,58 @@ struct LiveWriteTests {
         #expect(writer.failure == nil, "writer: \(writer.failure ?? "")")
 
         let run = try #require(try journal.latestRun(recipe: recipe.name))
-        let target = run.plan.targetIndex
+        let migrated = run.plan.targetIndex
         let writes = writer.acknowledged
-        let beforeSwitch = writes.filter { $0.index == source }
-        let afterSwitch = writes.filter { $0.index == target }
-        #expect(beforeSwitch.count > 50 && afterSwitch.count > 0, "writes on both sides of the switch: \(beforeSwitch.count) / \(afterSwitch.count)")
-        print("live writes: \(beforeSwitch.count) acknowledged before the switch, \(afterSwitch.count) after, \(writer.refused) refused during the freeze")
+        for write in writes {
+            switch write.kind {
+            case .index:
+                // A write that landed in the migrated index is kept as written (after a
+                // switch, whatever its shape); in place, the version field tells.
+                let isNew = mode == .inPlace ? write.body!["schema_version"] == "3.0" : write.index == migrated
+                model[write.id] = (write.body!, isNew)
+            case .delete: model[write.id] = nil
+            }
+        }
+        let newWrites = writes.filter { $0.body?["schema_version"] != nil }.count
+        print("\(mode.rawValue): \(writes.count) writes acknowledged (\(newWrites) new-version), \(writer.refused) refused")
         report.lines.forEach { print("  " + $0) }
-        #expect(report.catchUp.passes >= 1)
-        #expect(report.freezeMilliseconds != nil)
+        #expect(writes.count - newWrites > 50 && newWrites > 0, "writes on both sides: \(writes.count - newWrites) old / \(newWrites) new")
 
-        // Nothing lost in the source: its final state is the last acknowledged write of each id.
-        var lastInSource: [String: LiveWriter.Write] = [:]
-        for write in beforeSwitch { lastInSource[write.id] = write }
-        for (id, write) in lastInSource {
-            let stored = try client.getDocument(index: source, id: id)
-            #expect(stored == write.body, "source lost the acknowledged \(write.kind) of \(id)")
+        let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: run.startedAt)
+        engine.lookupProvider = try SQLiteLookups(recipe.lookups)
+        let steps = try recipe.graph.path(from: "1.0", to: "3.0").map { try engine.loadStep(script: $0.script, from: $0.from, to: $0.to) }
+        var expected: [String: JSONValue] = [:]
+        for (id, entry) in model {
+            if entry.isNew {
+                expected[id] = entry.body
+                continue
+            }
+            let bytes = entry.body.serializedBytes()
+            let outcome = try bytes.withUnsafeBytes { try engine.transform(source: $0, id: id, index: source, steps: steps) }
+            if case .kept(let out) = outcome { expected[id] = try JSONValue.parse(Array(out)) }
         }
 
-        // The target: T(source) for everything not written after the switch…
-        let expected = try transformedSource(client, recipe: recipe, run: run, source: source)
-        let postSwitchIDs = Set(afterSwitch.map(\.id))
+        try client.refresh(migrated)
         var actual: [String: JSONValue] = [:]
-        try client.scrollAll(index: target, body: ["sort": ["_doc"]], size: 1000, keepAlive: .seconds(60)) { page in
+        try client.scrollAll(index: migrated, body: ["sort": ["_doc"]], size: 1000, keepAlive: .seconds(60)) { page in
             for hit in page.hits { actual[hit.id] = try JSONValue.parse(Array(page.source(of: hit) ?? [])) }
         }
-        var lost: [String] = [], resurrected: [String] = [], stale: [String] = []
-        for (id, doc) in expected where !postSwitchIDs.contains(id) {
-            guard let got = actual[id] else { lost.append(id); continue }
-            if got != doc { stale.append(id) }
+        let lost = expected.keys.filter { actual[$0] == nil }.sorted()
+        let resurrected = actual.keys.filter { expected[$0] == nil }.sorted()
+        let stale = expected.keys.filter { actual[$0] != nil && actual[$0] != expected[$0] }.sorted()
+        #expect(lost.isEmpty, "lost: \(lost.prefix(10))")
+        #expect(resurrected.isEmpty, "resurrected: \(resurrected.prefix(10))")
+        #expect(stale.isEmpty, "stale: \(stale.prefix(10))")
+        #expect(try client.resolve(recipe.readAlias) == .alias(indices: [migrated]))
+        switch mode {
+        case .blueGreen:
+            #expect(try client.getSettings(source)["index"]?["blocks"]?["write"] == "true", "the old index stays write-blocked as the rollback point")
+            #expect(report.freezeMilliseconds != nil)
+        case .writeNewFirst:
+            #expect(try !client.indexExists(source), "the drained old index is deleted")
+        case .inPlace:
+            #expect(try client.getMapping(source)["_meta"]?["ferry"]?["version"] == "3.0")
         }
-        for id in actual.keys where expected[id] == nil && !postSwitchIDs.contains(id) {
-            resurrected.append(id)
-        }
-        // …and exactly the last post-switch write for the rest.
-        var lastInTarget: [String: LiveWriter.Write] = [:]
-        for write in afterSwitch { lastInTarget[write.id] = write }
-        for (id, write) in lastInTarget {
-            if write.kind == .delete {
-                if actual[id] != nil { resurrected.append(id) }
-            } else if actual[id] != write.body {
-                stale.append(id)
-            }
-        }
-        #expect(lost.isEmpty, "lost: \(lost.sorted().prefix(10))")
-        #expect(resurrected.isEmpty, "resurrected: \(resurrected.sorted().prefix(10))")
-        #expect(stale.isEmpty, "stale: \(stale.sorted().prefix(10))")
-        let settings = try client.getSettings(source)
-        #expect(settings["index"]?["blocks"]?["write"] == "true", "the old index stays write-blocked as the rollback point")
+        return report
     }
-}
-
-/// T(doc) for every document of the source, with the run's `run_started_at`.
-func transformedSource(_ client: ClusterClient, recipe: Recipe, run: RunRecord, source: String) throws -> [String: JSONValue] {
-    let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: run.startedAt)
-    engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-    let steps = try recipe.graph.path(from: run.plan.sourceVersion, to: run.plan.targetVersion).map {
-        try engine.loadStep(script: $0.script, from: $0.from, to: $0.to)
-    }
-    var out: [String: JSONValue] = [:]
-    try client.refresh(source)
-    try client.scrollAll(index: source, body: ["sort": ["_doc"]], size: 1000, keepAlive: .seconds(60)) { page in
-        for hit in page.hits {
-            let outcome = try page.withSource(of: hit) { bytes in
-                try engine.transform(source: bytes, id: hit.id, index: hit.index, steps: steps)
-            }
-            if case .kept(let bytes) = outcome { out[hit.id] = try JSONValue.parse(Array(bytes)) }
-        }
-    }
-    return out
 }

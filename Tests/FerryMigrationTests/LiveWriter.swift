@@ -17,6 +17,10 @@ final class LiveWriter: Sendable {
     }
 
     private struct State {
+        /// The application has moved to target-version documents.
+        var newShape = false
+        /// Write-new-first's contract: deletes go to every index of the read alias.
+        var deleteEverywhere = false
         var acknowledged: [Write] = []
         var refused = 0
         var stop = false
@@ -27,16 +31,31 @@ final class LiveWriter: Sendable {
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
     let alias: String
+    let readAlias: String
     let sourceIndex: String
     let config: ClusterConfig
 
-    init(alias: String, sourceIndex: String, config: ClusterConfig) {
+    init(alias: String, readAlias: String, sourceIndex: String, config: ClusterConfig) {
         self.alias = alias
+        self.readAlias = readAlias
         self.sourceIndex = sourceIndex
         self.config = config
     }
 
     var acknowledged: [Write] { state.withLock { $0.acknowledged } }
+
+    /// Deletes go to every index of the read alias.
+    func deleteThroughReadAlias() {
+        state.withLock { $0.deleteEverywhere = true }
+    }
+
+    /// From now on the application writes target-version documents.
+    func switchToNewShape(deleteEverywhere: Bool = false) {
+        state.withLock {
+            $0.newShape = true
+            $0.deleteEverywhere = deleteEverywhere
+        }
+    }
     var refused: Int { state.withLock { $0.refused } }
     var failure: String? { state.withLock { $0.failure } }
 
@@ -97,7 +116,16 @@ final class LiveWriter: Sendable {
     }
 
     private func body(_ id: String, _ n: Int) -> JSONValue {
-        [
+        if state.withLock({ $0.newShape }) {
+            return [
+                "title": .string("Live edit \(n) of \(id)"), "content": .string("Written in the new shape, number \(n)"),
+                "author": "alice", "created_date": "2025-01-02T03:04:05Z", "published_date": "2025-01-02T03:04:05Z",
+                "category": "news", "tags": ["live"], "schema_version": "3.0",
+                "metadata": ["word_count": 6, "reading_time": 1, "language": "en", "last_updated": "2026-01-01T00:00:00Z"],
+                "engagement": ["views": .int(Int64(n)), "likes": 0, "shares": 0, "comments_count": 0],
+            ]
+        }
+        return [
             "title": .string("Live edit \(n) of \(id)"),
             "content": .string("Written while migrating #live #edit\(n % 7) number \(n)"),
             "author": .string(["alice", "bob", "zed"][n % 3]),
@@ -119,6 +147,15 @@ final class LiveWriter: Sendable {
     }
 
     private func delete(_ client: ClusterClient, id: String) throws -> Bool {
+        if state.withLock({ $0.deleteEverywhere }) {
+            // Write-new-first: the document may still be in the old index only.
+            var found = false
+            for index in try client.getAliases(name: readAlias).keys.sorted() {
+                if try client.deleteDocument(index: index, id: id) { found = true }
+            }
+            if found { state.withLock { $0.acknowledged.append(Write(kind: .delete, id: id, index: "*", body: nil)) } }
+            return found
+        }
         guard case .alias(let indices) = try client.resolve(alias), indices.count == 1 else { return false }
         let index = indices[0]
         // osmem's write block stops index and update requests but not deletes; a real cluster's

@@ -16,4 +16,19 @@ return {
     authors = { sql = "data/authors.sql", table = "authors", key = "id" },
   },
   batch = { size = 500 },
+  -- Every step sets it, so an in-place run (`--mode in-place`) can tell migrated documents.
+  version_field = "schema_version",
+  -- `ferry verify` runs each query on the old and the new index: what the application
+  -- asks must get the same answer after the migration (see docs/verify.md).
+  -- compare = "count" (default) or "ids" (every match must fit in size); expect = "differ"
+  -- reports a canary whose meaning the new version changes on purpose, without failing.
+  canaries = {
+    { name = "all posts", query = { match_all = {} } },
+    { name = "posts by alice", query = { term = { author = "alice" } } },
+    { name = "titles with 'guide'", query = { match = { title = "guide" } } },
+    { name = "posts of 1 March 2024", compare = "ids", size = 1000,
+      query = { range = { created_date = { gte = "2024-03-01T00:00:00Z", lt = "2024-03-02T00:00:00Z" } } } },
+    -- 3.0 strips HTML from content, so markup words stop matching: reported, not failed.
+    { name = "content with <span> markup", query = { match = { content = "span" } }, expect = "differ" },
+  },
 }

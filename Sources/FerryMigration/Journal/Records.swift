@@ -38,7 +38,7 @@ public struct PlanRecord: Sendable, Equatable {
         targetIndex = plan.targetIndex
         preservedIndex = plan.preservedIndex
         steps = plan.steps.map(\.label)
-        mode = "blue-green"
+        mode = plan.mode.rawValue
     }
 
     var json: JSONValue {
