@@ -315,25 +315,25 @@ public final class CopyPipeline: Sendable {
         }
     }
 
-    /// Sends one bulk request. Items answered 429 are resent alone with backoff; a version
-    /// conflict means the target already holds this version or a newer one (not a failure);
-    /// any other rejection is a document failure naming the index, status and error type.
+    /// Sends one bulk request through the client, which splits it on 413 and resends items
+    /// answered 429 with backoff. A version conflict means the target already holds this
+    /// version or a newer one (not a failure); an item still refused with 429 after the
+    /// resends stops the run (the cluster is overloaded, not the document bad); any other
+    /// rejection is a document failure naming the index, status and error type.
     private func write(_ batch: WriteBatch, with client: ClusterClient) throws {
-        var pending = batch.request
-        var attempt = 0
-        var written = 0, conflicts = 0, retried = 0
+        try deleteFromSource(batch.dropFromSource, with: client)
+        let request = batch.request
+        var written = 0, conflicts = 0
         var failures: [DocumentFailure] = []
         var superseded: [String] = []
-        try deleteFromSource(batch.dropFromSource, with: client)
-        while pending.count > 0 {
-            let response = try client.bulk(body: pending.body)
-            var retry = BulkRequestBuilder()
-            var succeeded = pending.count
+        if request.count > 0 {
+            let response = try client.bulk(request, retryRejectedItems: true)
+            var refused: Set<Int> = []
             if response.errors {
                 for item in response.items where item.failed || item.status >= 300 {
-                    succeeded -= 1
+                    refused.insert(item.position)
                     if item.status == 429 {
-                        retry.append(pending.item(at: item.position))
+                        throw ClusterOverloaded(id: item.id, index: item.index, errorType: item.errorType)
                     } else if item.status == 409 && (job.versioned || job.writeMode != .copy) {
                         // copy: the target has this version or newer; write-new-first: the
                         // application wrote the new document first; in-place: the application
@@ -349,35 +349,20 @@ public final class CopyPipeline: Sendable {
                     }
                 }
             }
-            written += succeeded
+            written = request.count - refused.count
             if job.writeMode == .createThenDeleteSource {
-                let failedIDs = Set(failures.map(\.id))
-                let created: [(id: String, position: Int)] = response.items.isEmpty
-                    ? try ids(of: pending).enumerated().map { ($0.element, $0.offset) }
-                    : response.items.filter { $0.status < 300 }.map { ($0.id, $0.position) }
-                let gone = try deleteFromSource(created.map(\.id) + superseded.filter { !failedIDs.contains($0) }, with: client)
-                try undoResurrections(created.filter { gone.contains($0.id) }, of: pending, with: client)
-                superseded.removeAll()
+                let ids = try ids(of: request)
+                let created = ids.enumerated().filter { !refused.contains($0.offset) }.map { (id: $0.element, position: $0.offset) }
+                let gone = try deleteFromSource(created.map(\.id) + superseded, with: client)
+                try undoResurrections(created.filter { gone.contains($0.id) }, of: request, with: client)
             }
-            guard retry.count > 0 else { break }
-            attempt += 1
-            guard attempt <= 8 else {
-                throw FerryError("bulk: \(retry.count) documents still rejected with HTTP 429 after \(attempt) attempts; the cluster is overloaded")
-            }
-            retried += retry.count
-            let delay = min(5.0, 0.1 * pow(2.0, Double(attempt))) * Double.random(in: 0.5...1.0)
-            logger.warning("bulk: \(retry.count) items rejected with 429, retrying in \(Int(delay * 1000)) ms (attempt \(attempt))")
-            Thread.sleep(forTimeInterval: delay)
-            pending = retry
         }
         let withinLimit = ledger.batchWritten(
-            slice: batch.slice, written: written, versionConflicts: conflicts, bytes: batch.request.byteCount,
-            retried: retried, failures: failures)
+            slice: batch.slice, written: written, versionConflicts: conflicts, bytes: request.byteCount,
+            retried: 0, failures: failures)
         guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
     }
 
-    /// Write-new-first: a document is in the new index (copied, or written there first by the
-    /// application), so its old copy leaves the old index.
     /// Returns the ids that were no longer in the source (404): the application deleted them
     /// after they were read.
     @discardableResult
@@ -428,6 +413,16 @@ public final class CopyPipeline: Sendable {
     /// The original document, for the dead-letter record of a rejected write (rare path).
     private func originalSource(of id: String, with client: ClusterClient) throws -> [UInt8]? {
         try client.getDocument(index: job.sourceIndex, id: id)?.serializedBytes()
+    }
+}
+
+/// A bulk item still refused with 429 after the client's resends.
+public struct ClusterOverloaded: UserFacingError {
+    public let id: String
+    public let index: String
+    public let errorType: String?
+    public var description: String {
+        "bulk: document \(id) into \(index) still rejected with HTTP 429 (\(errorType ?? "rejected")) after the retries; the cluster is overloaded"
     }
 }
 

@@ -29,8 +29,9 @@ public struct CopyFailed: UserFacingError {
 
     /// Whether the copy stopped because the cluster could not be reached or kept failing.
     public var isClusterUnavailable: Bool {
+        if cause is ClusterOverloaded { return true }
         guard let error = cause as? ClusterError else { return false }
-        return error.kind == .transport || error.status.map { $0 == 429 || $0 >= 500 } ?? false
+        return error.isUnavailable
     }
 }
 
@@ -54,5 +55,13 @@ public struct DocumentsFailed: UserFacingError {
 
     public var hint: String? {
         "`ferry deadletters \(recipe)` lists and exports them; fix the recipe and `ferry run \(recipe) --restart`, or `ferry run \(recipe) --max-errors \(failed)` to switch without them"
+    }
+}
+
+extension ClusterError {
+    /// The cluster could not be reached or kept failing (retries spent, or the circuit breaker
+    /// open): the run stopped with its state saved and can simply be run again.
+    public var isUnavailable: Bool {
+        kind == .transport || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
     }
 }

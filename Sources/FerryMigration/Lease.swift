@@ -47,6 +47,10 @@ public final class Lease: Sendable {
             guard let current = try client.fetchDocument(index: index, id: alias),
                   let seqNo = current.seqNo, let term = current.primaryTerm
             else { return try acquire(alias: alias, runID: runID, cluster: cluster, ttl: ttl) }
+            if current.source["holder"]?.stringValue == holder {
+                // Our own create, resent after its answer was lost: the lease is ours.
+                return Lease(alias: alias, holder: holder, ttl: ttl, cluster: cluster, seqNo: seqNo, primaryTerm: term)
+            }
             let expires = current.source["expires_at_ms"]?.intValue ?? 0
             let remaining = expires - nowMilliseconds()
             if remaining > 0 && !holderIsDeadHere(current.source) {
@@ -62,12 +66,16 @@ public final class Lease: Sendable {
         }
     }
 
-    private init(alias: String, holder: String, ttl: Duration, cluster: ClusterConfig, written: DocumentWriteResult) {
+    private convenience init(alias: String, holder: String, ttl: Duration, cluster: ClusterConfig, written: DocumentWriteResult) {
+        self.init(alias: alias, holder: holder, ttl: ttl, cluster: cluster, seqNo: written.seqNo ?? 0, primaryTerm: written.primaryTerm ?? 1)
+    }
+
+    private init(alias: String, holder: String, ttl: Duration, cluster: ClusterConfig, seqNo: Int64, primaryTerm: Int64) {
         self.alias = alias
         self.holder = holder
         self.ttl = ttl
         self.cluster = cluster
-        state = Mutex((written.seqNo ?? 0, written.primaryTerm ?? 1, nil, false))
+        state = Mutex((seqNo, primaryTerm, nil, false))
         let thread = Thread { [self] in renewLoop() }
         thread.name = "ferry-lease"
         thread.start()

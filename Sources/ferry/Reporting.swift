@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FerryCluster
 import FerryCore
 import FerryMigration
 
@@ -27,6 +28,8 @@ func fail(_ error: any Error) -> ExitCode {
     case let copy as CopyFailed where copy.cause is TooManyFailures:
         return ExitCode(ExitStatus.documentsFailed)
     case let copy as CopyFailed where copy.isClusterUnavailable:
+        return ExitCode(ExitStatus.clusterUnavailable)
+    case let cluster as ClusterError where cluster.isUnavailable:
         return ExitCode(ExitStatus.clusterUnavailable)
     default:
         return ExitCode(ExitStatus.failure)
