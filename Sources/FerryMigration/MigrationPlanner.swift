@@ -85,7 +85,7 @@ public struct MigrationPlanner {
                 writeAliasIndices: writeIndices, createdByFerry: false)
         }
         let matches = try recipe.versions.filter { version in
-            try Self.sameProperties(mapping, try recipe.indexBody(for: version)["mappings"] ?? .null)
+            Self.sameProperties(mapping, try recipe.indexBody(for: version)["mappings"] ?? .null)
         }
         guard matches.count == 1 else {
             throw FerryError(
