@@ -41,14 +41,39 @@ struct LiveWriteTests {
         }
     }
 
+    @Test("blue-green catching up by the recipe's changed_field: still exact, deletes reconciled under the freeze")
+    func blueGreenByChangedField() throws {
+        let scratch = try ScratchRecipes()
+        defer { scratch.remove() }
+        for version in ["1.0", "2.0", "3.0"] {
+            let path = "blog_posts/mappings/\(version).json"
+            guard case .object(var body) = try JSONValue.parse(try scratch.read(path)),
+                  case .object(var mappings) = body["mappings"]!, case .object(var properties) = mappings["properties"]!
+            else { return }
+            properties["updated_at"] = ["type": "date", "format": "epoch_millis"]
+            mappings["properties"] = .object(properties)
+            body["mappings"] = .object(mappings)
+            try scratch.write(path, JSONValue.object(body).serialized())
+        }
+        try scratch.write("blog_posts/recipe.lua", try scratch.read("blog_posts/recipe.lua")
+            .replacingOccurrences(of: "  batch = { size = 500 },", with: "  batch = { size = 500 },\n  changed_field = \"updated_at\","))
+        let recipe = try scratch.load()
+        #expect(recipe.changedField == "updated_at")
+        let report = try runUnderLiveWrites(.blueGreen, recipe: recipe, stamp: "updated_at") { writer, line in
+            if line.hasPrefix("switched ") { writer.switchToNewShape() }
+        }
+        #expect(report.catchUp.copied > 0, "the changed_field pass copied what the application changed")
+    }
+
     @discardableResult
     func runUnderLiveWrites(
-        _ mode: MigrationMode, deleteEverywhere: Bool = false, onSay: @escaping (LiveWriter, String) -> Void
+        _ mode: MigrationMode, recipe given: Recipe? = nil, stamp: String? = nil, deleteEverywhere: Bool = false,
+        onSay: @escaping (LiveWriter, String) -> Void
     ) throws -> MigrationReport {
         let clone = try OsmemServer.shared().clone()
         defer { clone.close() }
         let client = try clone.client()
-        let recipe = try realRecipe()
+        let recipe = try given ?? realRecipe()
         let journal = try temporaryJournal()
         let migrator = try makeMigrator(recipe, clone, journal: journal)
         let source = try migrator.initialize(version: "1.0")
@@ -62,6 +87,7 @@ struct LiveWriteTests {
         let writer = LiveWriter(alias: recipe.writeAlias, readAlias: recipe.readAlias, sourceIndex: source, config: try clone.config())
         migrator.say = { line in onSay(writer, line) }
         if deleteEverywhere { writer.deleteThroughReadAlias() }
+        if let stamp { writer.stampWrites(stamp) }
         writer.start(existing: Self.documents, seed: 42, interval: .milliseconds(1))
         writer.waitForWrites(50)
         var opts = options(slices: 4)

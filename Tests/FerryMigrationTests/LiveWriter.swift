@@ -21,6 +21,8 @@ final class LiveWriter: Sendable {
         var newShape = false
         /// Write-new-first's contract: deletes go to every index of the read alias.
         var deleteEverywhere = false
+        /// A timestamp field (epoch ms) the application sets on every write: the recipe's changed_field.
+        var stampField: String? = nil
         var acknowledged: [Write] = []
         var refused = 0
         var stop = false
@@ -43,6 +45,11 @@ final class LiveWriter: Sendable {
     }
 
     var acknowledged: [Write] { state.withLock { $0.acknowledged } }
+
+    /// Every write carries `field` = now (epoch milliseconds).
+    func stampWrites(_ field: String) {
+        state.withLock { $0.stampField = field }
+    }
 
     /// Deletes go to every index of the read alias.
     func deleteThroughReadAlias() {
@@ -116,6 +123,15 @@ final class LiveWriter: Sendable {
     }
 
     private func body(_ id: String, _ n: Int) -> JSONValue {
+        var doc = shapedBody(id, n)
+        if let field = state.withLock({ $0.stampField }), case .object(var members) = doc {
+            members[field] = .int(Int64(Date().timeIntervalSince1970 * 1000))
+            doc = .object(members)
+        }
+        return doc
+    }
+
+    private func shapedBody(_ id: String, _ n: Int) -> JSONValue {
         if state.withLock({ $0.newShape }) {
             return [
                 "title": .string("Live edit \(n) of \(id)"), "content": .string("Written in the new shape, number \(n)"),
