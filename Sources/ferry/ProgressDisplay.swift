@@ -23,7 +23,7 @@ final class ProgressDisplay {
                               label, bar, done, total, fraction * 100, rate, eta, counts.dropped, counts.failed)
             FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
             drawn = true
-        } else if now.timeIntervalSince(lastPlainLine) >= 5 {
+        } else if counts.elapsed >= 1, now.timeIntervalSince(lastPlainLine) >= 5 {
             lastPlainLine = now
             FileHandle.standardError.write(Data(String(
                 format: "%@: %d/%d done, %d written, %d dropped, %d failed, %.0f docs/s\n",
