@@ -233,9 +233,7 @@ public final class CopyPipeline: Sendable {
     // MARK: Transform
 
     private func transformPages(from pages: BoundedQueue<SlicePage>, into batches: BoundedQueue<WriteBatch>) throws {
-        let engine = try LuaEngine(requireRoots: job.recipe.requireRoots, runStartedAt: job.run.startedAtISO)
-        engine.lookupProvider = try SQLiteLookups(job.recipe.lookups)
-        let steps = try job.steps.map { try engine.loadStep(script: $0.script, from: $0.from, to: $0.to) }
+        let chain = try StepChain(recipe: job.recipe, steps: job.steps, runStartedAt: job.run.startedAtISO)
 
         while let item = pages.take() {
             let page = item.page
@@ -247,14 +245,14 @@ public final class CopyPipeline: Sendable {
             for hit in page.hits {
                 do {
                     let outcome = try page.withSource(of: hit) { source throws(TransformError) in
-                        try engine.transform(source: source, id: hit.id, index: hit.index, steps: steps)
+                        try chain.transform(source: source, id: hit.id, index: hit.index)
                     }
                     switch outcome {
                     case .kept(let bytes):
                         append(bytes, for: hit, to: &builder)
                         transformed += 1
                     case .dropped(let stepIndex):
-                        dropped.append(SkippedDocument(id: hit.id, version: hit.version, reason: "dropped by \(job.steps[stepIndex].label)"))
+                        dropped.append(SkippedDocument(id: hit.id, version: hit.version, reason: "dropped by \(chain.label(ofStep: stepIndex))"))
                     case nil:
                         failures.append(DocumentFailure(
                             id: hit.id, stage: .transform, location: hit.index, errorType: "no_source",
@@ -359,7 +357,7 @@ public final class CopyPipeline: Sendable {
         }
         let withinLimit = ledger.batchWritten(
             slice: batch.slice, written: written, versionConflicts: conflicts, bytes: request.byteCount,
-            retried: 0, failures: failures)
+            failures: failures)
         guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
     }
 

@@ -33,7 +33,6 @@ public struct MigrationReport: Sendable {
             String(format: "time        %.1f s in all, copy %.1f s at %.0f docs/s", seconds, copySeconds, docsPerSecond),
         ]
         if counts.alreadyDone > 0 { out.append("resumed     \(counts.alreadyDone) documents were copied before the resume") }
-        if counts.retriedItems > 0 { out.append("retried     \(counts.retriedItems) bulk items after HTTP 429") }
         if catchUp.passes > 0 {
             out.append("catch-up    \(catchUp.passes) pass(es): \(catchUp.copied) documents copied again, \(catchUp.deleted) deletes reconciled; \(catchUp.frozenDelta) changes under the freeze")
         }

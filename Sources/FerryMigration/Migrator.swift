@@ -118,11 +118,7 @@ public final class Migrator {
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
     /// the cluster is touched.
     public func validate(_ plan: MigrationPlan, run: RunContext) throws {
-        let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: run.startedAtISO)
-        engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-        for step in plan.steps {
-            _ = try engine.loadStep(script: step.script, from: step.from, to: step.to)
-        }
+        _ = try StepChain(recipe: recipe, steps: plan.steps, runStartedAt: run.startedAtISO)
         _ = try recipe.indexBodyWithMeta(for: plan.targetVersion, runID: run.runID)
         if plan.preservedIndex != nil {
             _ = try recipe.indexBodyWithMeta(for: plan.source.version, runID: run.runID)

@@ -11,8 +11,6 @@ public struct CopyCounts: Sendable, Equatable {
     public var dropped: Int = 0
     public var written: Int = 0
     public var failed: Int = 0
-    /// Bulk items retried after a per-item 429.
-    public var retriedItems: Int = 0
     /// Writes the target refused because it already holds that version or a newer one
     /// (a resent batch, or a document a catch-up pass brought over already): not failures.
     public var versionConflicts: Int = 0
@@ -162,12 +160,11 @@ final class PipelineLedger: Sendable {
     // MARK: Writer
 
     /// Returns false when failures are past the limit.
-    func batchWritten(slice: Int, written: Int, versionConflicts: Int, bytes: Int, retried: Int, failures: [DocumentFailure]) -> Bool {
+    func batchWritten(slice: Int, written: Int, versionConflicts: Int, bytes: Int, failures: [DocumentFailure]) -> Bool {
         state.withLock {
             $0.counts.written += written
             $0.counts.versionConflicts += versionConflicts
             $0.counts.bytesWritten += bytes
-            $0.counts.retriedItems += retried
             $0.counts.failed += failures.count
             $0.slices[slice]!.pendingBatches -= 1
             $0.slices[slice]!.result.written += written + versionConflicts

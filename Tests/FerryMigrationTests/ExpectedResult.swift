@@ -19,16 +19,12 @@ func expectExactResult(
     #expect(try client.resolve(recipe.readAlias) == .alias(indices: [target]), sourceLocation: sourceLocation)
     #expect(try client.resolve(recipe.writeAlias) == .alias(indices: [target]), sourceLocation: sourceLocation)
 
-    let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: run.startedAt)
-    engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-    let steps = try recipe.graph.path(from: run.plan.sourceVersion, to: run.plan.targetVersion).map {
-        try engine.loadStep(script: $0.script, from: $0.from, to: $0.to)
-    }
+    let chain = try StepChain(recipe: recipe, from: run.plan.sourceVersion, to: run.plan.targetVersion, runStartedAt: run.startedAt)
     var expected: [String: JSONValue] = [:]
     try client.scrollAll(index: sourceIndex, body: ["sort": ["_doc"]], size: 500, keepAlive: .seconds(60)) { page in
         for hit in page.hits {
             let outcome = try page.withSource(of: hit) { source in
-                try engine.transform(source: source, id: hit.id, index: hit.index, steps: steps)
+                try chain.transform(source: source, id: hit.id, index: hit.index)
             }
             if case .kept(let bytes) = outcome {
                 expected[hit.id] = try JSONValue.parse(Array(bytes))

@@ -37,8 +37,8 @@ struct FerryProcess {
         let folder = NSTemporaryDirectory() + "ferry-proc-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        FileManager.default.createFile(atPath: "\(folder)/out", contents: nil)
-        FileManager.default.createFile(atPath: "\(folder)/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(folder)/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(folder)/err", contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/err"))
         process.standardInput = FileHandle.nullDevice

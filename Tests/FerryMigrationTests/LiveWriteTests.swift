@@ -116,9 +116,7 @@ struct LiveWriteTests {
         report.lines.forEach { print("  " + $0) }
         #expect(writes.count - newWrites > 50 && newWrites > 0, "writes on both sides: \(writes.count - newWrites) old / \(newWrites) new")
 
-        let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: run.startedAt)
-        engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-        let steps = try recipe.graph.path(from: "1.0", to: "3.0").map { try engine.loadStep(script: $0.script, from: $0.from, to: $0.to) }
+        let chain = try StepChain(recipe: recipe, from: "1.0", to: "3.0", runStartedAt: run.startedAt)
         var expected: [String: JSONValue] = [:]
         for (id, entry) in model {
             if entry.isNew {
@@ -126,7 +124,7 @@ struct LiveWriteTests {
                 continue
             }
             let bytes = entry.body.serializedBytes()
-            let outcome = try bytes.withUnsafeBytes { try engine.transform(source: $0, id: id, index: source, steps: steps) }
+            let outcome = try bytes.withUnsafeBytes { try chain.transform(source: $0, id: id, index: source) }
             if case .kept(let out) = outcome { expected[id] = try JSONValue.parse(Array(out)) }
         }
 

@@ -14,28 +14,22 @@ final class RecomputedTransform {
         case failed(String)
     }
 
-    private let engine: LuaEngine
-    private let steps: [LoadedStep]
+    private let chain: StepChain
     private let contextIndex: String
 
     init(recipe: Recipe, subject: VerificationSubject) throws {
-        let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: subject.runStartedAt)
-        engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-        steps = try recipe.graph.path(from: subject.sourceVersion, to: subject.targetVersion).map {
-            try engine.loadStep(script: $0.script, from: $0.from, to: $0.to)
-        }
-        self.engine = engine
+        chain = try StepChain(recipe: recipe, from: subject.sourceVersion, to: subject.targetVersion, runStartedAt: subject.runStartedAt)
         contextIndex = subject.contextIndex
     }
 
     func apply(_ hit: Hit, of page: SearchPage) -> Outcome {
         do {
             let outcome = try page.withSource(of: hit) { source in
-                try engine.transform(source: source, id: hit.id, index: contextIndex, steps: steps)
+                try chain.transform(source: source, id: hit.id, index: contextIndex)
             }
             switch outcome {
             case .kept(let bytes)?: return .kept(Array(bytes))   // engine-owned: copy before the next call
-            case .dropped(let i)?: return .dropped(step: steps.indices.contains(i) ? steps[i].label : "a step")
+            case .dropped(let i)?: return .dropped(step: chain.label(ofStep: i))
             case nil: return .failed("the source document has no _source")
             }
         } catch {
@@ -46,6 +40,6 @@ final class RecomputedTransform {
     /// The bytes the engine writes for `json`: decoded onto the Lua stack and encoded back, so
     /// key order and number spelling cannot make equal documents look different.
     func canonical(_ json: [UInt8]) throws -> [UInt8] {
-        try engine.roundTrip(json: json)
+        try chain.engine.roundTrip(json: json)
     }
 }

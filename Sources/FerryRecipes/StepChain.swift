@@ -1,0 +1,31 @@
+import FerryScripting
+
+/// A recipe's transform as one worker runs it: a `LuaEngine` (one `lua_State`) with the
+/// recipe's lookup tables and the steps of one version path loaded. The copy pipeline, the
+/// run's validation and `ferry verify` all build T this way, so they cannot drift apart.
+/// Not Sendable: one per thread.
+public final class StepChain {
+    public let engine: LuaEngine
+    public let steps: [LoadedStep]
+
+    public init(recipe: Recipe, steps: [StepSpec], runStartedAt: String) throws {
+        let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: runStartedAt)
+        engine.lookupProvider = try SQLiteLookups(recipe.lookups)
+        self.steps = try steps.map { try engine.loadStep(script: $0.script, from: $0.from, to: $0.to) }
+        self.engine = engine
+    }
+
+    public convenience init(recipe: Recipe, from: String, to: String, runStartedAt: String) throws {
+        try self.init(recipe: recipe, steps: try recipe.graph.path(from: from, to: to), runStartedAt: runStartedAt)
+    }
+
+    /// T(source) for one document; `.kept` bytes are valid until the next call.
+    public func transform(source: UnsafeRawBufferPointer, id: String, index: String) throws(TransformError) -> TransformOutcome {
+        try engine.transform(source: source, id: id, index: index, steps: steps)
+    }
+
+    /// The label (`2.0→3.0`) of the step at `index` of the chain.
+    public func label(ofStep index: Int) -> String {
+        steps.indices.contains(index) ? steps[index].label : "a step"
+    }
+}
