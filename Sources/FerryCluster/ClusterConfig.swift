@@ -123,8 +123,9 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
     public static func redact(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        // A password may itself hold '/', '?' or '#' (then the URL does not even parse): drop
+        // everything up to the last '@' of the whole string, so no part of it can survive.
+        guard let at = rest.lastIndex(of: "@") else { return url }
         return String(url[..<schemeEnd.upperBound]) + String(rest[rest.index(after: at)...])
     }
 }

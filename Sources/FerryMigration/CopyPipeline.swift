@@ -238,10 +238,12 @@ public final class CopyPipeline: Sendable {
         while let item = pages.take() {
             let page = item.page
             var builder = BulkRequestBuilder()
-            var made: [BulkRequestBuilder] = []
+            var versions: [Int64?] = []
+            var made: [WriteBatch] = []
             var transformed = 0
             var dropped: [SkippedDocument] = []
             var failures: [DocumentFailure] = []
+            var removals: [Removal] = []
             for hit in page.hits {
                 do {
                     let outcome = try page.withSource(of: hit) { source throws(TransformError) in
@@ -250,9 +252,11 @@ public final class CopyPipeline: Sendable {
                     switch outcome {
                     case .kept(let bytes):
                         append(bytes, for: hit, to: &builder)
+                        versions.append(hit.version)
                         transformed += 1
                     case .dropped(let stepIndex):
                         dropped.append(SkippedDocument(id: hit.id, version: hit.version, reason: "dropped by \(chain.label(ofStep: stepIndex))"))
+                        removals.append(Removal(hit))
                     case nil:
                         failures.append(DocumentFailure(
                             id: hit.id, stage: .transform, location: hit.index, errorType: "no_source",
@@ -265,17 +269,20 @@ public final class CopyPipeline: Sendable {
                     failure.source = page.source(of: hit).map(Array.init)
                     failure.sourceVersion = hit.version
                     failures.append(failure)
+                    // Blue-green: a target copy from an earlier pass is no longer T(source).
+                    if job.writeMode == .copy { removals.append(Removal(hit)) }
                 }
                 if builder.count >= job.batch.size || builder.byteCount >= job.batch.bytes {
-                    made.append(builder)
+                    made.append(WriteBatch(slice: item.slice, request: builder, versions: versions))
                     builder = BulkRequestBuilder()
+                    versions = []
                 }
             }
-            if builder.count > 0 { made.append(builder) }
-            var batchesOfPage = made.map { WriteBatch(slice: item.slice, request: $0) }
-            if job.writeMode != .copy && !dropped.isEmpty {
-                if batchesOfPage.isEmpty { batchesOfPage.append(WriteBatch(slice: item.slice, request: BulkRequestBuilder())) }
-                batchesOfPage[batchesOfPage.count - 1].dropFromSource = dropped.map(\.id)
+            if builder.count > 0 { made.append(WriteBatch(slice: item.slice, request: builder, versions: versions)) }
+            var batchesOfPage = made
+            if !removals.isEmpty {
+                if batchesOfPage.isEmpty { batchesOfPage.append(WriteBatch(slice: item.slice, request: BulkRequestBuilder(), versions: [])) }
+                batchesOfPage[batchesOfPage.count - 1].removals = removals
             }
             let withinLimit = ledger.pageTransformed(
                 slice: item.slice, batches: batchesOfPage.count, transformed: transformed, dropped: dropped, failures: failures)
@@ -298,6 +305,9 @@ public final class CopyPipeline: Sendable {
         case .createThenDeleteSource:
             builder.create(into: job.targetIndex, id: hit.id, source: bytes)
         case .inPlace:
+            // Without them the write would be unconditional: the cluster always returns them
+            // with `seq_no_primary_term`, so a missing one is a bug, not a case to handle.
+            precondition(hit.seqNo != nil && hit.primaryTerm != nil, "in-place read without seq_no/primary_term")
             options.ifSeqNo = hit.seqNo
             options.ifPrimaryTerm = hit.primaryTerm
             builder.index(into: job.sourceIndex, id: hit.id, source: bytes, options: options)
@@ -319,7 +329,7 @@ public final class CopyPipeline: Sendable {
     /// resends stops the run (the cluster is overloaded, not the document bad); any other
     /// rejection is a document failure naming the index, status and error type.
     private func write(_ batch: WriteBatch, with client: ClusterClient) throws {
-        try deleteFromSource(batch.dropFromSource, with: client)
+        try remove(batch.removals, with: client)
         let request = batch.request
         var written = 0, conflicts = 0
         var failures: [DocumentFailure] = []
@@ -343,6 +353,7 @@ public final class CopyPipeline: Sendable {
                             id: item.id, stage: .write, location: item.index, errorType: item.errorType ?? "error",
                             message: item.errorReason ?? "rejected", status: item.status)
                         failure.source = try? originalSource(of: item.id, with: client)
+                        failure.sourceVersion = batch.versions.indices.contains(item.position) ? batch.versions[item.position] : nil
                         failures.append(failure)
                     }
                 }
@@ -351,8 +362,12 @@ public final class CopyPipeline: Sendable {
             if job.writeMode == .createThenDeleteSource {
                 let ids = try ids(of: request)
                 let created = ids.enumerated().filter { !refused.contains($0.offset) }.map { (id: $0.element, position: $0.offset) }
-                let gone = try deleteFromSource(created.map(\.id) + superseded, with: client)
-                try undoResurrections(created.filter { gone.contains($0.id) }, of: request, with: client)
+                // Which old copies still exist is asked before deleting them (a realtime get):
+                // the 404s of a delete resent after a lost answer would look the same as the
+                // application's deletes, and undoing on those would lose the whole batch.
+                let present = try existingInSource(created.map(\.id) + superseded, with: client)
+                try deleteFromSource(Array(present), with: client)
+                try undoResurrections(created.filter { !present.contains($0.id) }, of: request, with: client)
             }
         }
         let withinLimit = ledger.batchWritten(
@@ -361,18 +376,48 @@ public final class CopyPipeline: Sendable {
         guard withinLimit else { throw TooManyFailures(limit: job.maxFailures) }
     }
 
-    /// Returns the ids that were no longer in the source (404): the application deleted them
-    /// after they were read.
-    @discardableResult
-    private func deleteFromSource(_ ids: [String], with client: ClusterClient) throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
+    private func deleteFromSource(_ ids: [String], with client: ClusterClient) throws {
+        guard !ids.isEmpty else { return }
         var builder = BulkRequestBuilder()
         for id in ids { builder.delete(from: job.sourceIndex, id: id) }
-        let response = try client.bulk(body: builder.body, decodeAllItems: true)
+        let response = try client.bulk(body: builder.body)
         if let bad = response.items.first(where: { $0.status >= 300 && $0.status != 404 }) {
             throw FerryError("removing copied document \(bad.id) from \(job.sourceIndex): HTTP \(bad.status) \(bad.errorType ?? ""): \(bad.errorReason ?? "")")
         }
-        return Set(response.items.filter { $0.status == 404 }.map(\.id))
+    }
+
+    /// The ids that still exist in the source, by a realtime `_mget`.
+    private func existingInSource(_ ids: [String], with client: ClusterClient) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let body: JSONValue = ["ids": .array(ids.map { .string($0) })]
+        let response = try client.request(
+            .POST, RequestPath([job.sourceIndex, "_mget"], query: [("_source", "false")]), body: body.serializedBytes())
+        let docs = try response.json()["docs"]?.arrayValue ?? []
+        return Set(docs.compactMap { $0["found"]?.boolValue == true ? $0["_id"]?.stringValue : nil })
+    }
+
+    /// Removes what a step dropped (and, in blue-green, what failed): from the target in
+    /// blue-green (a copy an earlier pass made is no longer T(source)), from the source in the
+    /// other modes; in place only if the document is unchanged since it was read.
+    private func remove(_ removals: [Removal], with client: ClusterClient) throws {
+        guard !removals.isEmpty else { return }
+        let index = job.writeMode == .copy ? job.targetIndex : job.sourceIndex
+        var builder = BulkRequestBuilder()
+        for removal in removals {
+            var options = BulkItemOptions()
+            if job.writeMode == .inPlace {
+                guard let seqNo = removal.seqNo, let term = removal.primaryTerm else { continue }
+                options.ifSeqNo = seqNo
+                options.ifPrimaryTerm = term
+            }
+            builder.delete(from: index, id: removal.id, options: options)
+        }
+        guard builder.count > 0 else { return }
+        let response = try client.bulk(body: builder.body)
+        // 404: nothing to remove; 409 (in place): changed since read, the next pass takes it.
+        if let bad = response.items.first(where: { $0.status >= 300 && $0.status != 404 && $0.status != 409 }) {
+            throw FerryError("removing dropped document \(bad.id) from \(index): HTTP \(bad.status) \(bad.errorType ?? ""): \(bad.errorReason ?? "")")
+        }
     }
 
     /// Write-new-first: a document created in the new index whose old copy was already gone
@@ -453,7 +498,21 @@ struct SlicePage: Sendable {
 struct WriteBatch: Sendable {
     let slice: Int
     let request: BulkRequestBuilder
-    /// Documents a step dropped, to delete from the source (write-new-first and in-place:
-    /// a dropped document leaves the index it was in).
-    var dropFromSource: [String] = []
+    /// The source `_version` of each item, by position (for dead letters).
+    let versions: [Int64?]
+    /// Documents to remove before writing (see `CopyPipeline.remove`).
+    var removals: [Removal] = []
+}
+
+/// A document a step dropped or that failed, as read.
+struct Removal: Sendable {
+    let id: String
+    let seqNo: Int64?
+    let primaryTerm: Int64?
+
+    init(_ hit: Hit) {
+        id = hit.id
+        seqNo = hit.seqNo
+        primaryTerm = hit.primaryTerm
+    }
 }

@@ -38,7 +38,9 @@ public final class Lease: Sendable {
     public static func acquire(alias: String, runID: String, cluster: ClusterConfig, ttl: Duration = .seconds(60)) throws -> Lease {
         let client = try ClusterClient(config: cluster)
         try ensureIndex(client)
-        let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID)"
+        // The nonce tells two processes apart where host and pid collide (containers).
+        let nonce = String(UInt32.random(in: .min ... .max), radix: 16)
+        let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID) #\(nonce)"
         let body = document(holder: holder, runID: runID, ttl: ttl)
         do {
             let created = try client.indexDocument(index: index, id: alias, body: body, refresh: true, operation: .create)
@@ -115,7 +117,7 @@ public final class Lease: Sendable {
             let (seqNo, term, stopped) = state.withLock { ($0.seqNo, $0.primaryTerm, $0.stopped) }
             if stopped { return }
             do {
-                let runID = holder.components(separatedBy: " run ").last ?? ""
+                let runID = holder.components(separatedBy: " run ").last?.components(separatedBy: " #").first ?? ""
                 let written = try client.indexDocument(
                     index: Self.index, id: alias, body: Self.document(holder: holder, runID: runID, ttl: ttl),
                     ifSeqNo: seqNo, ifPrimaryTerm: term)
@@ -125,6 +127,17 @@ public final class Lease: Sendable {
                 }
                 lastRenewal = .now
             } catch let error as ClusterError where error.status == 409 {
+                // A renewal resent after its answer was lost also gets 409: the lease is still
+                // ours if the document names us.
+                if let current = try? client.fetchDocument(index: Self.index, id: alias),
+                   current.source["holder"]?.stringValue == holder, let seq = current.seqNo, let term = current.primaryTerm {
+                    state.withLock {
+                        $0.seqNo = seq
+                        $0.primaryTerm = term
+                    }
+                    lastRenewal = .now
+                    continue
+                }
                 state.withLock { $0.lost = "another runner changed the lease document" }
                 logger.error("lost the lease on \(alias): another runner changed it")
                 return

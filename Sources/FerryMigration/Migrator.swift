@@ -167,6 +167,20 @@ public final class Migrator {
         var catchUpStats = CatchUpStats()
         var freezeMilliseconds: Int? = nil
 
+        do {
+            try drive(&record)
+        } catch {
+            // Never leave the application blocked because this run failed: if writes are frozen
+            // and the aliases have not moved, lift the block and go back to catching up (the
+            // next attempt freezes again). A kill -9 cannot get here: the same command lifts it
+            // by finishing the run.
+            if plan.mode == .blueGreen, record.phase == .frozen || record.phase == .verified {
+                liftFreezeAfterFailure(plan, record: record, cause: error)
+            }
+            throw error
+        }
+
+        func drive(_ record: inout RunRecord) throws {
         while !record.phase.isFinal {
             Failpoints.hit("phase:\(record.phase.rawValue)")
             try lease.check()
@@ -193,7 +207,7 @@ public final class Migrator {
                 case .blueGreen:
                     next = .catchingUp
                 case .writeNewFirst:
-                    try WriteNewFirst(migrator: self, plan: plan, record: record).verifyOldIndexDrained(options: options)
+                    try WriteNewFirst(migrator: self, plan: plan, record: record).drainOldIndex(run: run, options: options)
                     try verify(plan, record: record, options: options)
                     next = .verified
                 case .inPlace:
@@ -206,18 +220,12 @@ public final class Migrator {
                 try freezeWrites(plan.source.index, record: record)
                 next = .frozen
             case .frozen:
-                do {
-                    let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
-                    try catchUp.frozenPass(&catchUpStats)
-                    try verify(plan, record: record, options: options)
-                    try verifyContent(record: record, options: options)
-                } catch {
-                    // Never leave the application blocked because this run failed: lift the
-                    // block and go back to catching up; the next attempt freezes again.
-                    try? unfreezeWrites(plan.source.index, record: record)
-                    try? journal.setPhase(record.runID, .catchingUp, "write block lifted after a failure under the freeze: \(error)")
-                    throw error
-                }
+                // Idempotent: after a resume the block may have been lifted by hand.
+                try freezeWrites(plan.source.index, record: record)
+                let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
+                try catchUp.frozenPass(&catchUpStats)
+                try verify(plan, record: record, options: options)
+                try verifyContent(record: record, options: options)
                 next = .verified
             case .verified where plan.mode == .writeNewFirst:
                 try WriteNewFirst(migrator: self, plan: plan, record: record).retireOldIndex()
@@ -225,6 +233,12 @@ public final class Migrator {
             case .verified where plan.mode == .inPlace:
                 next = .switched
             case .verified:
+                // Everything verified assumed writes were blocked; if the block is gone (lifted
+                // by hand), catch up and freeze again rather than switch on a moving source.
+                guard try isWriteBlocked(plan.source.index) || client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex]) else {
+                    next = .catchingUp
+                    break
+                }
                 try switchAliases(plan)
                 Failpoints.hit("after-switch")
                 if let frozenAt = try journal.frozenAt(record.runID) {
@@ -239,6 +253,7 @@ public final class Migrator {
             }
             try journal.setPhase(record.runID, next, Self.message(for: next, plan))
             record.phase = next
+        }
         }
 
         let totals = try journal.totals(record.runID)
@@ -396,10 +411,30 @@ public final class Migrator {
         say("froze writes to \(index)")
     }
 
+    /// Lifts the block through a client of its own, without the run's circuit breaker: cluster
+    /// trouble, the likeliest reason to be here, may have opened it, and this request matters most.
     private func unfreezeWrites(_ index: String, record: RunRecord) throws {
-        try client.putSettings(index, body: ["index": ["blocks": ["write": .null]]])
+        var config = cluster
+        config.circuitBreaker = nil
+        config.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+        try ClusterClient(config: config).putSettings(index, body: ["index": ["blocks": ["write": .null]]])
         try journal.setFrozenAt(record.runID, milliseconds: nil)
         say("lifted the write block on \(index)")
+    }
+
+    private func liftFreezeAfterFailure(_ plan: MigrationPlan, record: RunRecord, cause: any Error) {
+        if (try? client.resolve(recipe.readAlias)) == .alias(indices: [plan.targetIndex]) { return }
+        try? journal.setPhase(record.runID, .catchingUp, "failed under the freeze (\(cause)); lifting the write block")
+        do {
+            try unfreezeWrites(plan.source.index, record: record)
+        } catch {
+            say("COULD NOT LIFT THE WRITE BLOCK on \(plan.source.index): \(error); run `ferry rollback \(recipe.name)` or PUT \(plan.source.index)/_settings {\"index.blocks.write\": null}")
+        }
+    }
+
+    private func isWriteBlocked(_ index: String) throws -> Bool {
+        let value = try client.getSettings(index)["index"]?["blocks"]?["write"]
+        return value == .bool(true) || value == .string("true")
     }
 
     /// Creates an index with bulk-load settings: no refresh and no replicas during the copy.

@@ -161,6 +161,12 @@ public struct Operations {
             try migrator.abandon(run, reason: "rolled back before the switch")
             return "abandoned run \(run.runID) before the switch; deleted \(run.plan.targetIndex); \(recipe.readAlias) still → \(run.plan.sourceIndex)"
         }
+        guard run.plan.mode == MigrationMode.blueGreen.rawValue else {
+            throw FerryError(
+                "run \(run.runID) was \(run.plan.mode): there is no previous index holding the data to switch back to"
+                    + (run.plan.mode == MigrationMode.inPlace.rawValue ? " (the documents were rewritten where they are)" : " (the old index was drained into the new one)"),
+                hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
+        }
         let previous = run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
         guard try client.indexExists(previous) else {
             throw FerryError("cannot roll back run \(run.runID): the previous index \(previous) is gone (cleaned up?)",

@@ -32,6 +32,9 @@ import Testing
         #expect(!config.description.contains("s3cret"))
         #expect(!String(describing: config).contains("s3cret"))
         #expect(ClusterConfig.redact("http://u:p@h:1/x?y") == "http://h:1/x?y")
+        // A password with '/', '?' or '#' must not survive either (such URLs do not parse).
+        #expect(ClusterConfig.redact("https://admin:p/ss@es:9200") == "https://es:9200")
+        #expect(!ClusterConfig.redact("https://admin:p?s#s@es:9200/x").contains("p?s"))
         #expect(throws: FerryError.self) { try ClusterConfig(url: "ftp://x") }
         #expect(throws: FerryError.self) { try ClusterConfig(url: "not a url") }
     }

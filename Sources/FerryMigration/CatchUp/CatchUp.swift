@@ -98,6 +98,10 @@ struct CatchUp {
     }
 
     private func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
+        // These are copied again from their new version: what the journal says about an older
+        // version (dropped, dead letter) no longer holds; the copy records it anew if it does.
+        try journal.clearSkipped(record.runID, ids: delta.toCopy + delta.lowerVersion)
+        try journal.clearDeadLetters(record.runID, ids: delta.toCopy + delta.lowerVersion)
         for chunk in delta.toCopy.chunked(5_000) {
             stats.copied += try copy(query: ["ids": ["values": .array(chunk.map { .string($0) })]], expected: chunk.count, label: frozen ? "frozen pass" : "catch-up")
         }

@@ -48,13 +48,18 @@ struct DeltaScanner {
             LEFT JOIN delta_target t ON t.id = s.id
             LEFT JOIN skipped k ON k.run_id = ? AND k.doc_id = s.id
             WHERE (t.id IS NULL OR s.version > t.version)
-              AND NOT (k.doc_id IS NOT NULL AND k.version IS s.version AND t.id IS NULL)
+              AND NOT (k.doc_id IS NOT NULL AND k.version IS s.version)
             ORDER BY s.id
             """, run)
+        // Also a target copy of a document the run now drops or dead-letters at the source's
+        // current version: it is no longer T(source).
         delta.toDelete = try ids(db, """
-            SELECT t.id FROM delta_target t LEFT JOIN delta_source s ON s.id = t.id
-            WHERE s.id IS NULL ORDER BY t.id
-            """, [])
+            SELECT t.id FROM delta_target t
+            LEFT JOIN delta_source s ON s.id = t.id
+            LEFT JOIN skipped k ON k.run_id = ? AND k.doc_id = t.id
+            WHERE s.id IS NULL OR (k.doc_id IS NOT NULL AND k.version IS s.version)
+            ORDER BY t.id
+            """, run)
         delta.lowerVersion = try ids(db, """
             SELECT s.id FROM delta_source s JOIN delta_target t ON t.id = s.id
             WHERE s.version < t.version ORDER BY s.id

@@ -142,6 +142,15 @@ public final class Journal {
         }
     }
 
+    /// Forgets the dead letters of ids about to be copied again from a newer version.
+    public func clearDeadLetters(_ runID: String, ids: [String]) throws {
+        guard !ids.isEmpty else { return }
+        try db.transaction {
+            let delete = try db.prepare("DELETE FROM dead_letters WHERE run_id = ? AND doc_id = ?")
+            for id in ids { try delete.run([.text(runID), .text(id)]) }
+        }
+    }
+
     /// Forgets skipped records for ids that were copied after all (the source changed).
     public func clearSkipped(_ runID: String, ids: [String]) throws {
         guard !ids.isEmpty else { return }
@@ -258,6 +267,14 @@ public final class Journal {
             try db.prepare("DELETE FROM dead_letters WHERE run_id = ?").run([.text(runID)])
             try db.prepare("DELETE FROM skipped WHERE run_id = ?").run([.text(runID)])
         }
+    }
+
+    /// Documents the run's steps dropped (at their latest version seen).
+    public func droppedCount(_ runID: String) throws -> Int {
+        guard let row = try db.prepare("SELECT COUNT(*) FROM skipped WHERE run_id = ? AND reason LIKE 'dropped%'").rows([.text(runID)]).first,
+              case .integer(let n) = row[0]
+        else { return 0 }
+        return Int(n)
     }
 
     public func deadLetterCount(_ runID: String) throws -> Int {

@@ -79,6 +79,16 @@ struct InPlace {
             throw DocumentsFailed(runID: record.runID, recipe: recipe.name, failed: letters, maxErrors: options.maxErrors,
                                   sample: try migrator.journal.deadLetters(record.runID, limit: 10))
         }
+        // Only the dead letters may still lack the version, counted by id, not by number.
+        let letterIDs = try migrator.journal.deadLetters(record.runID).map { JSONValue.string($0.id) }
+        let stillPending: JSONValue = ["bool": ["must": [query], "must_not": [["ids": ["values": .array(letterIDs)]]]]]
+        try client.refresh(plan.source.index)
+        let remaining = try client.count(plan.source.index, query: stillPending)
+        guard remaining == 0 else {
+            throw FerryError(
+                "in-place: \(remaining) documents of \(plan.source.index) still lack \(recipe.versionField!) = \(plan.targetVersion) after \(options.maxCatchUpPasses) passes; not recording the new version",
+                hint: "the application may still be writing old-version documents; `ferry run \(recipe.name)` passes again")
+        }
         var meta = try client.getMapping(plan.source.index)["_meta"]?.objectValue ?? [:]
         meta["ferry"] = [
             "recipe": .string(recipe.name), "version": .string(plan.targetVersion),

@@ -38,17 +38,41 @@ struct WriteNewFirst {
         migrator.say("moved \(recipe.writeAlias) to \(plan.targetIndex); \(recipe.readAlias) spans \(plan.source.index) and \(plan.targetIndex)")
     }
 
-    /// After the backfill the old index holds only documents that failed (dead letters).
-    func verifyOldIndexDrained(options: RunOptions) throws {
-        try client.refresh(plan.source.index)
-        let remaining = try client.count(plan.source.index)
-        let letters = try migrator.journal.deadLetterCount(record.runID)
-        guard remaining <= letters else {
-            throw FerryError(
-                "\(remaining) documents are still in \(plan.source.index) after the backfill (\(letters) dead letters); something wrote to the old index",
-                hint: "`ferry run \(recipe.name)` copies them on a new pass only with --restart; check what writes to \(plan.source.index) directly")
+    /// After the backfill the old index must hold only dead letters. Documents the sliced
+    /// pass missed (slices of different points in time, a write in flight at the alias move)
+    /// are taken by further passes over whatever is left, until nothing but dead letters remains.
+    func drainOldIndex(run: RunContext, options: RunOptions) throws {
+        var previous = Int.max
+        for pass in 0...max(1, options.maxCatchUpPasses) {
+            let letterIDs = try migrator.journal.deadLetters(record.runID).map { JSONValue.string($0.id) }
+            let left: JSONValue = ["bool": ["must_not": [["ids": ["values": .array(letterIDs)]]]]]
+            try client.refresh(plan.source.index)
+            let remaining = try client.count(plan.source.index, query: left)
+            if remaining == 0 {
+                migrator.say("backfill done: \(plan.source.index) holds only its \(letterIDs.count) dead letter(s)")
+                return
+            }
+            guard pass < options.maxCatchUpPasses, remaining < previous else {
+                throw FerryError(
+                    "\(remaining) documents are still in \(plan.source.index) after \(pass) extra backfill pass(es); something keeps writing to the old index",
+                    hint: "check what writes to \(plan.source.index) by name; `ferry run \(recipe.name)` passes again")
+            }
+            previous = remaining
+            migrator.say("backfill pass \(pass + 1): \(remaining) document(s) left in \(plan.source.index)")
+            var job = CopyJob(
+                sourceIndex: plan.source.index, targetIndex: plan.targetIndex, steps: plan.steps, recipe: recipe, run: run,
+                batch: recipe.batch, slices: [0], sliceCount: 1)
+            job.query = left
+            job.writeMode = .createThenDeleteSource
+            job.versioned = false
+            job.maxFailures = max(0, options.maxErrors - letterIDs.count)
+            let pipeline = CopyPipeline(job: job, cluster: migrator.cluster)
+            let journal = migrator.journal
+            let runID = record.runID
+            try pipeline.run(
+                expected: remaining, alreadyDone: 0, progress: { migrator.progress("backfill", $0) },
+                sliceCompleted: { try journal.recordDeadLetters(runID, slice: -1, $0.failures, replacingSlice: false) })
         }
-        migrator.say("backfill done: \(plan.source.index) holds \(remaining) document(s) (dead letters)")
     }
 
     /// The old index leaves the read alias; deleted when empty, kept (with its dead letters) otherwise.

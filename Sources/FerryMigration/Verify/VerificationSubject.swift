@@ -121,7 +121,8 @@ extension VerificationSubject {
     private mutating func adopt(_ run: RunRecord, journal: Journal) throws {
         deadLetterIDs = Set(try journal.deadLetters(run.runID).map(\.id))
         let totals = try journal.totals(run.runID)
-        droppedByRun = totals.dropped
+        // Catch-up passes drop documents too; the journal's skipped table has them all.
+        droppedByRun = try journal.droppedCount(run.runID)
         runFingerprint = run.fingerprint
         if totals.done < totals.slices {
             notes.append("run \(run.runID) is at \(run.phase.rawValue): \(totals.slices - totals.done) of \(totals.slices) slices are not copied yet")

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import FerryCluster
+import FerryCore
+import FerryMigration
+import FerryRecipes
+import FerryTestSupport
+
+/// Cases a review found wrong, kept as regressions.
+@Suite("review regressions", .serialized)
+struct ReviewRegressionTests {
+    @Test("write-new-first: deletes from the old index whose answers are lost and resent lose nothing")
+    func writeNewFirstResentDeletes() throws {
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let proxy = try FaultProxy(upstream: clone.url, seed: 11)
+        defer { proxy.stop() }
+        let recipe = try realRecipe()
+        let journal = try temporaryJournal()
+        let direct = try clone.client()
+        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
+        try seedBlogPosts(direct, into: recipe.writeAlias, count: 300)
+        // Every third bulk request is applied but its answer lost: the client resends it.
+        let lost = proxy.addRule(FaultRule(.resetAfterForwarding, method: "POST", path: .suffix("_bulk"), trigger: .probability(0.35)))
+        let config = try ClusterConfig(url: proxy.url, retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(2)))
+        var opts = options(slices: 2)
+        opts.mode = .writeNewFirst
+        try Migrator(recipe: recipe, cluster: config, journal: journal).runToEnd(opts)
+        #expect(proxy.injections(of: lost) > 0)
+        #expect(try !direct.indexExists(source))
+        try direct.refresh(recipe.readAlias)
+        #expect(try direct.count(recipe.readAlias) == 300, "every document is in the new index")
+    }
+
+    @Test("blue-green: a document the cluster rejects, within --max-errors, does not stop the switch")
+    func rejectedWithinMaxErrors() throws {
+        let scratch = try ScratchRecipes()
+        defer { scratch.remove() }
+        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v2_to_v3.lua"))
+        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
+            local real = require "steps.real"
+            return function(doc, ctx)
+              doc = real(doc, ctx)
+              if ctx.id == "post-5" then doc.not_in_the_mapping = true end
+              return doc
+            end
+            """)
+        let recipe = try scratch.load()
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let client = try clone.client()
+        let journal = try temporaryJournal()
+        _ = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 20)
+        let report = try makeMigrator(recipe, clone, journal: journal).runToEnd(options(maxErrors: 1))
+        #expect(report.targetCount == 19)
+        #expect(try client.getDocument(index: recipe.readAlias, id: "post-5") == nil)
+        let run = try #require(try journal.latestRun(recipe: recipe.name))
+        #expect(try journal.deadLetters(run.runID).map(\.id) == ["post-5"])
+    }
+
+    @Test("blue-green: a copied document changed so that a step now drops it leaves the new index")
+    func changedThenDropped() throws {
+        let scratch = try ScratchRecipes()
+        defer { scratch.remove() }
+        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v2_to_v3.lua"))
+        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
+            local real = require "steps.real"
+            return function(doc, ctx)
+              if doc.title == "DROP ME" then return nil end
+              return real(doc, ctx)
+            end
+            """)
+        let recipe = try scratch.load()
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let client = try clone.client()
+        let journal = try temporaryJournal()
+        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 30)
+        let migrator = try makeMigrator(recipe, clone, journal: journal)
+        var changed = false
+        migrator.progress = { label, counts in
+            // Once the copy has written everything, the application edits post-7.
+            guard label == "copy", counts.written == 30, !changed else { return }
+            changed = true
+            var doc = (try? client.getDocument(index: source, id: "post-7"))??.objectValue ?? [:]
+            doc["title"] = "DROP ME"
+            _ = try? client.indexDocument(index: source, id: "post-7", body: .object(doc), refresh: true)
+        }
+        try migrator.runToEnd(options(slices: 1))
+        #expect(changed)
+        #expect(try client.getDocument(index: recipe.readAlias, id: "post-7") == nil)
+        #expect(try client.count(recipe.readAlias) == 29)
+    }
+
+    @Test("rollback refuses a completed write-new-first run: there is no old index to go back to")
+    func rollbackRefusesWriteNewFirst() throws {
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let recipe = try realRecipe()
+        let journal = try temporaryJournal()
+        let client = try clone.client()
+        _ = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 10)
+        var opts = options()
+        opts.mode = .writeNewFirst
+        try makeMigrator(recipe, clone, journal: journal).runToEnd(opts)
+        let operations = try Operations(recipe: recipe, cluster: try clone.config(), journal: journal)
+        #expect {
+            try operations.rollback(cluster: try clone.config())
+        } throws: { error in
+            String(describing: error).contains("write-new-first")
+        }
+    }
+}
