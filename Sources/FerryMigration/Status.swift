@@ -203,15 +203,29 @@ public struct Operations {
     public func cleanupCandidates(olderThan: Duration) throws -> [CleanupCandidate] {
         let rows = try client.request(.GET, RequestPath(["_cat", "indices", "\(recipe.readAlias)-*"], query: [("format", "json"), ("h", "index,creation.date")]))
             .json().arrayValue ?? []
+        if let lease = try client.fetchDocument(index: Lease.index, id: recipe.readAlias),
+           (lease.source["expires_at_ms"]?.intValue ?? 0) > Lease.nowMilliseconds() {
+            throw FerryError("a runner holds the lease on '\(recipe.readAlias)' (\(lease.source["holder"]?.stringValue ?? "unknown")): not cleaning up during a run")
+        }
         let open = try journal.unfinishedRun(recipe: recipe.name)
         let busy = Set([open?.plan.targetIndex, open?.plan.sourceIndex, open?.plan.preservedIndex].compactMap { $0 })
+        // Retention runs from when an index stopped serving (the run that replaced it ended),
+        // not from its creation: an old source is otherwise past retention the day it is replaced.
+        var supersededAt: [String: Double] = [:]
+        for run in try journal.runs(recipe: recipe.name, limit: 1000) where run.phase == .completed || run.phase == .rolledBack {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let at = formatter.date(from: run.updatedAt)?.timeIntervalSince1970 else { continue }
+            let replaced = run.phase == .completed ? run.plan.sourceIndex : run.plan.targetIndex
+            supersededAt[replaced] = max(supersededAt[replaced] ?? 0, at * 1000)
+        }
         let now = Date().timeIntervalSince1970 * 1000
         var out: [CleanupCandidate] = []
         for row in rows {
             guard let index = row["index"]?.stringValue else { continue }
             guard try client.getMapping(index)["_meta"]?["ferry"]?["recipe"]?.stringValue == recipe.name else { continue }
             let created = Double(row["creation.date"]?.stringValue ?? "") ?? now
-            let age = (now - created) / 86_400_000
+            let age = (now - (supersededAt[index] ?? created)) / 86_400_000
             let aliases = try client.aliasesOfIndex(index)
             let reason: String
             if !aliases.isEmpty {

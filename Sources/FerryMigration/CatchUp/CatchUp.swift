@@ -76,12 +76,12 @@ struct CatchUp {
     /// it must be empty. Returns the documents rewritten without versioning.
     func frozenPass(_ stats: inout CatchUpStats) throws {
         try refreshBoth()
-        let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
+        let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true)
         stats.frozenDelta = delta.size
         try apply(delta, frozen: true, &stats)
         migrator.say("frozen pass: copied \(delta.toCopy.count), deleted \(delta.toDelete.count), rewrote \(delta.lowerVersion.count)")
         try refreshBoth()
-        let check = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
+        let check = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true)
         let rewritten = Set(delta.lowerVersion)
         let unexplained = check.toCopy.count + check.toDelete.count + check.lowerVersion.filter { !rewritten.contains($0) }.count
         guard unexplained == 0 else {

@@ -29,7 +29,24 @@ struct DeltaScanner {
     let journal: Journal
     let runID: String
 
-    func scan(source: String, target: String) throws -> Delta {
+    /// `exact` (under the freeze, nothing moves): the lists must hold as many ids as the
+    /// indices count, or the scan is done again — a scroll page lost to a resent request would
+    /// otherwise make present documents look deleted.
+    func scan(source: String, target: String, exact: Bool = false) throws -> Delta {
+        for attempt in 1...3 {
+            let delta = try scanOnce(source: source, target: target)
+            guard exact else { return delta }
+            let sourceCount = try client.count(source)
+            let targetCount = try client.count(target)
+            if delta.sourceCount == sourceCount && delta.targetCount == targetCount { return delta }
+            if attempt == 3 {
+                throw FerryError("listing ids under the freeze: read \(delta.sourceCount)/\(sourceCount) of \(source) and \(delta.targetCount)/\(targetCount) of \(target) three times; not trusting the comparison")
+            }
+        }
+        fatalError("unreachable")
+    }
+
+    private func scanOnce(source: String, target: String) throws -> Delta {
         let db = journal.db
         try db.execute("""
             PRAGMA temp_store = FILE;
