@@ -35,6 +35,18 @@ struct ScratchRecipes {
         try text.write(toFile: path(relative), atomically: true, encoding: .utf8)
     }
 
+    /// Replaces `blog_posts/steps/<step>.lua` by a wrapper whose body (Lua, inside
+    /// `function(doc, ctx)`) can call the original step as `real(doc, ctx)`.
+    func wrapStep(_ step: String, _ body: String) throws {
+        try write("blog_posts/steps/real_\(step).lua", try read("blog_posts/steps/\(step).lua"))
+        try write("blog_posts/steps/\(step).lua", """
+            local real = require "steps.real_\(step)"
+            return function(doc, ctx)
+            \(body)
+            end
+            """)
+    }
+
     func load(_ name: String = "blog_posts") throws -> Recipe {
         try RecipeCatalog(recipesFolder: recipes).load(name)
     }

@@ -150,14 +150,9 @@ struct OperationsTests {
     func deadLettersWithinLimit() throws {
         let scratch = try ScratchRecipes()
         defer { scratch.remove() }
-        let real = try scratch.read("blog_posts/steps/v2_to_v3.lua")
-        try scratch.write("blog_posts/steps/real.lua", real)
-        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
-            local real = require "steps.real"
-            return function(doc, ctx)
+        try scratch.wrapStep("v2_to_v3", """
               if ctx.id == "post-3" or ctx.id == "post-9" then error("bad post " .. ctx.id) end
               return real(doc, ctx)
-            end
             """)
         let recipe = try scratch.load()
         let clone = try OsmemServer.shared().clone()

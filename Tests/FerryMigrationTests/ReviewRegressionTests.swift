@@ -36,14 +36,10 @@ struct ReviewRegressionTests {
     func rejectedWithinMaxErrors() throws {
         let scratch = try ScratchRecipes()
         defer { scratch.remove() }
-        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v2_to_v3.lua"))
-        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
-            local real = require "steps.real"
-            return function(doc, ctx)
+        try scratch.wrapStep("v2_to_v3", """
               doc = real(doc, ctx)
               if ctx.id == "post-5" then doc.not_in_the_mapping = true end
               return doc
-            end
             """)
         let recipe = try scratch.load()
         let clone = try OsmemServer.shared().clone()
@@ -63,13 +59,9 @@ struct ReviewRegressionTests {
     func changedThenDropped() throws {
         let scratch = try ScratchRecipes()
         defer { scratch.remove() }
-        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v2_to_v3.lua"))
-        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
-            local real = require "steps.real"
-            return function(doc, ctx)
+        try scratch.wrapStep("v2_to_v3", """
               if doc.title == "DROP ME" then return nil end
               return real(doc, ctx)
-            end
             """)
         let recipe = try scratch.load()
         let clone = try OsmemServer.shared().clone()

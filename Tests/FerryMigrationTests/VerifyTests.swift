@@ -245,13 +245,9 @@ struct VerifyTests {
     func droppedDocumentsAreNotMissing() throws {
         let scratch = try ScratchRecipes()
         defer { scratch.remove() }
-        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v1_to_v2.lua"))
-        try scratch.write("blog_posts/steps/v1_to_v2.lua", """
-            local real = require "steps.real"
-            return function(doc, ctx)
+        try scratch.wrapStep("v1_to_v2", """
               if ctx.id == "post-4" or ctx.id == "post-8" then return nil end
               return real(doc, ctx)
-            end
             """)
         let m = try migrated(try scratch.load(), count: 20)
         defer { m.clone.close() }
@@ -279,13 +275,9 @@ struct VerifyTests {
     func deadLettersAreNotMissing() throws {
         let scratch = try ScratchRecipes()
         defer { scratch.remove() }
-        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v2_to_v3.lua"))
-        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
-            local real = require "steps.real"
-            return function(doc, ctx)
+        try scratch.wrapStep("v2_to_v3", """
               if ctx.id == "post-3" then error("bad post " .. ctx.id) end
               return real(doc, ctx)
-            end
             """)
         let m = try migrated(try scratch.load(), count: 10, maxErrors: 1)
         defer { m.clone.close() }
@@ -326,14 +318,10 @@ struct VerifyTests {
     func adoptedConcreteIndex() throws {
         let scratch = try ScratchRecipes()
         defer { scratch.remove() }
-        try scratch.write("blog_posts/steps/real.lua", try scratch.read("blog_posts/steps/v2_to_v3.lua"))
-        try scratch.write("blog_posts/steps/v2_to_v3.lua", """
-            local real = require "steps.real"
-            return function(doc, ctx)
+        try scratch.wrapStep("v2_to_v3", """
               doc = real(doc, ctx)
               doc.category = ctx.index
               return doc
-            end
             """)
         let recipe = try scratch.load()
         let clone = try OsmemServer.shared().clone()
