@@ -20,7 +20,9 @@ fi
 
 if ! python3 -c 'import osmem_server' >/dev/null 2>&1; then
     echo "setup: installing osmem-server (pip)" >&2
-    python3 -m pip install --quiet --disable-pip-version-check osmem-server
+    # A distribution's own Python refuses pip installs (PEP 668) unless told otherwise.
+    python3 -m pip install --quiet --disable-pip-version-check osmem-server 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages osmem-server
 fi
 
 if [ "${1:-}" != "--deps" ]; then
