@@ -224,6 +224,10 @@ public final class Migrator {
                 try freezeWrites(plan.source.index, record: record)
                 let catchUp = CatchUp(migrator: self, plan: plan, record: record, run: run, options: options)
                 try catchUp.frozenPass(&catchUpStats)
+                if let rollbackCopy = CatchUp.forRollbackCopy(of: plan, migrator: self, record: record, run: run, options: options) {
+                    var copyStats = CatchUpStats()
+                    try rollbackCopy.frozenPass(&copyStats)
+                }
                 try verify(plan, record: record, options: options)
                 try verifyContent(record: record, options: options)
                 next = .verified

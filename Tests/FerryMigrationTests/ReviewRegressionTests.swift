@@ -106,3 +106,37 @@ struct ReviewRegressionTests {
         }
     }
 }
+
+@Suite("adoption under live writes", .serialized)
+struct AdoptionUnderWritesTests {
+    @Test("the rollback copy of an adopted concrete index holds the writes made during the run")
+    func rollbackCopyKeptInStep() throws {
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let client = try clone.client()
+        let recipe = try realRecipe()
+        try client.createIndex(recipe.readAlias, body: try recipe.indexBody(for: "1.0"))
+        try seedBlogPosts(client, into: recipe.readAlias, count: 30)
+        let migrator = try makeMigrator(recipe, clone)
+        var edited = false
+        migrator.progress = { label, counts in
+            // During the main copy (after the rollback copy was taken) the application edits
+            // one document and deletes another, by the concrete index's name.
+            guard label == "copy", counts.written == 30, !edited else { return }
+            edited = true
+            var doc = (try? client.getDocument(index: recipe.readAlias, id: "post-3"))??.objectValue ?? [:]
+            doc["title"] = "edited during the run"
+            _ = try? client.indexDocument(index: recipe.readAlias, id: "post-3", body: .object(doc), refresh: true)
+            _ = try? client.deleteDocument(index: recipe.readAlias, id: "post-4", refresh: true)
+        }
+        let plan = try migrator.plan(from: nil, to: nil)
+        let preserved = try #require(plan.preservedIndex)
+        try migrator.runToEnd()
+        #expect(edited)
+        try client.refresh(preserved)
+        #expect(try client.getDocument(index: preserved, id: "post-3")?["title"] == "edited during the run")
+        #expect(try client.getDocument(index: preserved, id: "post-4") == nil)
+        #expect(try client.count(preserved) == 29)
+        #expect(try client.count(recipe.readAlias) == 29)
+    }
+}

@@ -26,19 +26,34 @@ struct CatchUp {
     let record: RunRecord
     let run: RunContext
     let options: RunOptions
+    /// Keeping the rollback copy of an adopted concrete index in step (identity, no steps): the
+    /// run's dropped and dead-letter records are about the target, not this copy.
+    let rollbackCopy: Bool
     private let logger = Logger(label: "ferry.catchup")
 
-    init(migrator: Migrator, plan: MigrationPlan, record: RunRecord, run: RunContext, options: RunOptions) {
+    init(migrator: Migrator, plan: MigrationPlan, record: RunRecord, run: RunContext, options: RunOptions, rollbackCopy: Bool = false) {
         self.migrator = migrator
         self.plan = plan
         self.record = record
         self.run = run
         self.options = options
+        self.rollbackCopy = rollbackCopy
+    }
+
+    /// The same comparison for the rollback copy of an adopted concrete index: it must hold the
+    /// source as it is when the concrete index gives way to the alias.
+    static func forRollbackCopy(of plan: MigrationPlan, migrator: Migrator, record: RunRecord, run: RunContext, options: RunOptions) -> CatchUp? {
+        guard let preserved = plan.preservedIndex else { return nil }
+        var copyPlan = MigrationPlan(
+            recipe: plan.recipe, source: plan.source, targetVersion: plan.source.version, steps: [],
+            targetIndex: preserved, preservedIndex: nil)
+        copyPlan.mode = .blueGreen
+        return CatchUp(migrator: migrator, plan: copyPlan, record: record, run: run, options: options, rollbackCopy: true)
     }
 
     var client: ClusterClient { migrator.client }
     var journal: Journal { migrator.journal }
-    var scanner: DeltaScanner { DeltaScanner(client: client, journal: journal, runID: record.runID) }
+    var scanner: DeltaScanner { DeltaScanner(client: client, journal: journal, runID: rollbackCopy ? "" : record.runID) }
 
     /// Passes while the application writes, until the delta is at most `freezeThreshold`
     /// documents, stops shrinking, or `maxCatchUpPasses` is reached.
@@ -100,8 +115,10 @@ struct CatchUp {
     private func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
         // These are copied again from their new version: what the journal says about an older
         // version (dropped, dead letter) no longer holds; the copy records it anew if it does.
-        try journal.clearSkipped(record.runID, ids: delta.toCopy + delta.lowerVersion)
-        try journal.clearDeadLetters(record.runID, ids: delta.toCopy + delta.lowerVersion)
+        if !rollbackCopy {
+            try journal.clearSkipped(record.runID, ids: delta.toCopy + delta.lowerVersion)
+            try journal.clearDeadLetters(record.runID, ids: delta.toCopy + delta.lowerVersion)
+        }
         for chunk in delta.toCopy.chunked(5_000) {
             stats.copied += try copy(query: ["ids": ["values": .array(chunk.map { .string($0) })]], expected: chunk.count, label: frozen ? "frozen pass" : "catch-up")
         }
@@ -135,7 +152,13 @@ struct CatchUp {
             try pipeline.run(
                 expected: expected, alreadyDone: 0,
                 progress: { migrator.progress(label, $0) },
-                sliceCompleted: { result in
+                sliceCompleted: { [rollbackCopy] result in
+                    if rollbackCopy {
+                        if let failure = result.failures.first {
+                            throw FerryError("keeping the rollback copy \(job.targetIndex) in step: \(failure)")
+                        }
+                        return
+                    }
                     try journal.recordDeadLetters(runID, slice: -1, result.failures, replacingSlice: false)
                     try journal.recordSkipped(runID, result.skippedDocuments)
                 })
