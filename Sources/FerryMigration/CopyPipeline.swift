@@ -61,10 +61,15 @@ public final class CopyPipeline: Sendable {
     let ledger: PipelineLedger
     private let logger = Logger(label: "ferry.copy")
 
-    public init(job: CopyJob, cluster: ClusterConfig) {
+    /// Why the run's lease was lost, if it was: checked before every bulk request, so a runner
+    /// that lost its alias to another stops writing at once, not at the next phase.
+    let leaseLost: @Sendable () -> String?
+
+    public init(job: CopyJob, cluster: ClusterConfig, leaseLost: @escaping @Sendable () -> String? = { nil }) {
         self.job = job
         self.cluster = cluster
         self.ledger = PipelineLedger(maxFailures: job.maxFailures)
+        self.leaseLost = leaseLost
     }
 
     public var counts: CopyCounts { ledger.counts }
@@ -329,6 +334,9 @@ public final class CopyPipeline: Sendable {
     /// resends stops the run (the cluster is overloaded, not the document bad); any other
     /// rejection is a document failure naming the index, status and error type.
     private func write(_ batch: WriteBatch, with client: ClusterClient) throws {
+        if let reason = leaseLost() {
+            throw FerryError("lost the lease on '\(job.recipe.readAlias)': \(reason); stopped writing")
+        }
         try remove(batch.removals, with: client)
         let request = batch.request
         var written = 0, conflicts = 0

@@ -51,7 +51,15 @@ public final class Migrator {
     /// Called about twice a second during a copy.
     public var progress: (String, CopyCounts) -> Void = { _, _ in }
     let client: ClusterClient
+    /// The lease of the run being executed, for the copy pipelines to check.
+    private(set) var currentLease: Lease?
     private let logger = Logger(label: "ferry.migration")
+
+    /// A pipeline for `job` that stops writing as soon as the run's lease is lost.
+    func pipeline(_ job: CopyJob) -> CopyPipeline {
+        let lease = currentLease
+        return CopyPipeline(job: job, cluster: cluster, leaseLost: { lease?.lostReason })
+    }
 
     public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal) throws {
         self.recipe = recipe
@@ -160,7 +168,11 @@ public final class Migrator {
                 throw error
             }
         }
-        defer { lease.release() }
+        currentLease = lease
+        defer {
+            lease.release()
+            currentLease = nil
+        }
         let run = RunContext(runID: record.runID, startedAtISO: record.startedAt)
         var copySeconds = 0.0
         var lastCounts = CopyCounts()
@@ -298,7 +310,7 @@ public final class Migrator {
                 sourceIndex: plan.source.index, targetIndex: preserved, steps: [], recipe: recipe, run: run,
                 batch: recipe.batch, slices: [0], sliceCount: 1)
             job.versioned = true
-            let pipeline = CopyPipeline(job: job, cluster: cluster)
+            let pipeline = self.pipeline(job)
             let expected = try client.count(plan.source.index)
             try pipeline.run(expected: expected, alreadyDone: 0, progress: { self.progress("preserve", $0) }, sliceCompleted: { _ in })
             try restoreSettingsAndCount(preserved, version: plan.source.version, expected: expected)
@@ -341,7 +353,7 @@ public final class Migrator {
                 job.query = try InPlace.pendingQuery(recipe: recipe, targetVersion: plan.targetVersion)
             }
             job.maxFailures = max(0, options.maxErrors - before.failed)
-            let pipeline = CopyPipeline(job: job, cluster: cluster)
+            let pipeline = self.pipeline(job)
             do {
                 try pipeline.run(
                     expected: expected, alreadyDone: before.read,

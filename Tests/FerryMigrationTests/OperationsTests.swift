@@ -178,3 +178,36 @@ struct OperationsTests {
         #expect(try JSONValue.parse(original)["author"] != nil, "the original source is kept for replay")
     }
 }
+
+@Suite("lease lost mid-run", .serialized)
+struct LeaseLostTests {
+    @Test("a runner whose lease another takes stops writing before the next phase")
+    func stopsWriting() throws {
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let client = try clone.client()
+        let recipe = try realRecipe()
+        let journal = try temporaryJournal()
+        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 3_000)
+        let migrator = try makeMigrator(recipe, clone, journal: journal)
+        var stolen = false
+        migrator.progress = { label, counts in
+            // Another runner takes the alias while the copy is under way.
+            guard label == "copy", counts.written > 0, !stolen else { return }
+            stolen = true
+            _ = try? client.indexDocument(index: Lease.index, id: recipe.readAlias, body: ["holder": "another runner"], refresh: true)
+        }
+        var opts = options(slices: 1)
+        opts.leaseTTL = .milliseconds(300)
+        #expect {
+            try migrator.runToEnd(opts)
+        } throws: { error in
+            String(describing: error).contains("lost the lease")
+        }
+        #expect(stolen)
+        #expect(try client.resolve(recipe.readAlias) == .alias(indices: [source]), "nothing switched")
+        let run = try #require(try journal.unfinishedRun(recipe: recipe.name))
+        #expect(run.phase == .copying)
+    }
+}

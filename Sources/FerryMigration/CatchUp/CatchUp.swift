@@ -146,7 +146,7 @@ struct CatchUp {
         let letters = try journal.deadLetterCount(record.runID)
         job.maxFailures = max(0, options.maxErrors - letters)
         job.pointInTime = try client.info()
-        let pipeline = CopyPipeline(job: job, cluster: migrator.cluster)
+        let pipeline = migrator.pipeline(job)
         let runID = record.runID
         do {
             try pipeline.run(

@@ -67,7 +67,7 @@ struct InPlace {
             job.versioned = false
             job.maxFailures = max(0, options.maxErrors - letters)
             job.pointInTime = try client.info()
-            let pipeline = CopyPipeline(job: job, cluster: migrator.cluster)
+            let pipeline = migrator.pipeline(job)
             let runID = record.runID
             let journal = migrator.journal
             try pipeline.run(

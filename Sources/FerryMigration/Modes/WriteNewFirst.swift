@@ -66,7 +66,7 @@ struct WriteNewFirst {
             job.writeMode = .createThenDeleteSource
             job.versioned = false
             job.maxFailures = max(0, options.maxErrors - letterIDs.count)
-            let pipeline = CopyPipeline(job: job, cluster: migrator.cluster)
+            let pipeline = migrator.pipeline(job)
             let journal = migrator.journal
             let runID = record.runID
             try pipeline.run(
