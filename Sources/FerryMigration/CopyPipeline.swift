@@ -146,12 +146,20 @@ public final class CopyPipeline: Sendable {
     private func readSlices(into pages: BoundedQueue<SlicePage>) throws {
         let client = try ClusterClient(config: cluster)
         var usePointInTime = job.pointInTime.map { Self.supportsShardDocSort($0) } ?? false
+        // One point in time for every slice of the pass: slices partition the documents of one
+        // view (since Elasticsearch 7.15 a PIT slices by Lucene doc id, which only holds within
+        // that PIT). It is reopened only after it expired.
+        var pit: String? = nil
+        defer {
+            if let pit, let info = job.pointInTime { try? client.closePointInTime(id: pit, on: info) }
+        }
         for slice in job.slices {
             do {
                 let more: Bool
                 if usePointInTime {
                     do {
-                        more = try readSliceWithPointInTime(slice, info: job.pointInTime!, with: client, into: pages)
+                        if pit == nil { pit = try client.openPointInTime(index: job.sourceIndex, keepAlive: .seconds(300), on: job.pointInTime!) }
+                        more = try readSliceWithPointInTime(slice, pit: &pit!, with: client, into: pages)
                     } catch let error as ClusterError where error.status == 400 && !ledger.hasRead(slice: slice) {
                         // The cluster has PIT but not `_shard_doc` paging: scroll instead.
                         logger.notice("point-in-time paging refused (\(error)); reading with scroll")
@@ -163,9 +171,11 @@ public final class CopyPipeline: Sendable {
                 }
                 guard more else { return }
             } catch let error as ClusterError where error.hasType("search_context_missing_exception") {
-                // The scroll or PIT expired (a stage was slow): this slice is read again in another pass.
+                // The scroll or PIT expired (a stage was slow): this slice is read again in another
+                // pass, and the next slice opens a new point in time.
                 logger.warning("slice \(slice): search context expired; the slice will be copied again")
                 ledger.sliceAbandoned(slice)
+                pit = nil
             }
         }
     }
@@ -185,10 +195,8 @@ public final class CopyPipeline: Sendable {
     /// Point in time + `search_after` on `_shard_doc`: a consistent view, no scroll context held
     /// per slice. Returns false when the queue was cancelled.
     private func readSliceWithPointInTime(
-        _ slice: Int, info: ClusterInfo, with client: ClusterClient, into pages: BoundedQueue<SlicePage>
+        _ slice: Int, pit: inout String, with client: ClusterClient, into pages: BoundedQueue<SlicePage>
     ) throws -> Bool {
-        var pit = try client.openPointInTime(index: job.sourceIndex, keepAlive: .seconds(300), on: info)
-        defer { try? client.closePointInTime(id: pit, on: info) }
         var after: JSONValue? = nil
         while true {
             var body: [String: JSONValue] = [
