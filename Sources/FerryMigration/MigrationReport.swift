@@ -15,6 +15,9 @@ public struct MigrationReport: Sendable {
     public let copySeconds: Double
     public let preservedIndex: String?
     public var freezeMilliseconds: Int? = nil
+    /// CPU this process spent copying, and in the whole run (catch-up scans, verification…).
+    public var copyCPUSeconds = 0.0
+    public var cpuSeconds = 0.0
     public var catchUp = CatchUpStats()
     /// Documents in the target at the end.
     public var targetCount = 0
@@ -32,6 +35,10 @@ public struct MigrationReport: Sendable {
             "documents   read \(totals.read), written \(totals.written), dropped \(totals.dropped), failed \(totals.failed)",
             String(format: "time        %.1f s in all, copy %.1f s at %.0f docs/s", seconds, copySeconds, docsPerSecond),
         ]
+        if counts.read > 0 {
+            out.append(String(format: "cpu         %.2f s copying (%.1f µs per document), %.2f s in all",
+                              copyCPUSeconds, copyCPUSeconds / Double(counts.read) * 1e6, cpuSeconds))
+        }
         if counts.alreadyDone > 0 { out.append("resumed     \(counts.alreadyDone) documents were copied before the resume") }
         if catchUp.passes > 0 {
             out.append("catch-up    \(catchUp.passes) pass(es): \(catchUp.copied) documents copied again, \(catchUp.deleted) deletes reconciled; \(catchUp.frozenDelta) changes under the freeze")

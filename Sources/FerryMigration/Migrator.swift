@@ -136,6 +136,8 @@ public final class Migrator {
     /// Starts or resumes a run and drives it to COMPLETED.
     public func execute(_ start: RunStart, options: RunOptions) throws -> MigrationReport {
         let began = Date()
+        let cpuAtStart = processCPUSeconds()
+        var copyCPU = 0.0
         var record: RunRecord
         let plan: MigrationPlan
         let lease: Lease
@@ -211,8 +213,10 @@ public final class Migrator {
                 next = .copying
             case .copying:
                 let started = Date()
+                let cpu = processCPUSeconds()
                 lastCounts = try copyPendingSlices(plan, record: record, run: run, options: options)
                 copySeconds = Date().timeIntervalSince(started)
+                copyCPU = processCPUSeconds() - cpu
                 next = .copied
             case .copied:
                 switch plan.mode {
@@ -278,6 +282,8 @@ public final class Migrator {
             path: plan.pathDescription, totals: totals, counts: lastCounts,
             seconds: Date().timeIntervalSince(began), copySeconds: copySeconds, preservedIndex: plan.preservedIndex)
         report.freezeMilliseconds = freezeMilliseconds
+        report.copyCPUSeconds = copyCPU
+        report.cpuSeconds = processCPUSeconds() - cpuAtStart
         report.catchUp = catchUpStats
         report.targetCount = try client.count(plan.targetIndex)
         return report
