@@ -189,7 +189,8 @@ struct LeaseLostTests {
         let recipe = try realRecipe()
         let journal = try temporaryJournal()
         let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 3_000)
+        // Enough documents that the copy outlasts the lease's 100 ms renewal by far.
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 6_000)
         let migrator = try makeMigrator(recipe, clone, journal: journal)
         var stolen = false
         migrator.progress = { label, counts in
