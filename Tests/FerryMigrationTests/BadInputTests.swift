@@ -18,11 +18,8 @@ struct BadInputTests {
     }
 
     func install(_ recipe: Recipe, count: Int = 20) throws -> Installed {
-        let clone = try OsmemServer.shared().clone()
-        let client = try clone.client()
-        let source = try makeMigrator(recipe, clone).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: count)
-        return Installed(clone: clone, client: client, source: source, indicesBefore: try indices(client, prefix: recipe.readAlias))
+        let i = try installBlogPosts(recipe, count: count)
+        return Installed(clone: i.clone, client: i.client, source: i.source, indicesBefore: try indices(i.client, prefix: recipe.readAlias))
     }
 
     /// After a copy that stopped: aliases untouched, the run journaled before the switch with

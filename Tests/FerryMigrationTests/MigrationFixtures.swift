@@ -113,3 +113,24 @@ func options(from: String? = nil, to: String? = nil, maxErrors: Int = 0, slices:
     o.slices = slices
     return o
 }
+
+/// The recipe installed at 1.0 on a fresh osmem clone (its own journal), seeded with
+/// `count` version-1.0 posts: the starting point of most migration tests.
+struct Installed {
+    let clone: OsmemClone
+    let client: ClusterClient
+    let recipe: Recipe
+    let journal: Journal
+    /// The 1.0 index the aliases point to.
+    let source: String
+}
+
+func installBlogPosts(_ recipe: Recipe? = nil, count: Int) throws -> Installed {
+    let clone = try OsmemServer.shared().clone()
+    let recipe = try recipe ?? realRecipe()
+    let journal = try temporaryJournal()
+    let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
+    let client = try clone.client()
+    try seedBlogPosts(client, into: recipe.writeAlias, count: count)
+    return Installed(clone: clone, client: client, recipe: recipe, journal: journal, source: source)
+}

@@ -9,13 +9,8 @@ import FerryTestSupport
 @Suite("lease, rollback, cleanup, dead letters", .serialized)
 struct OperationsTests {
     func installed(count: Int = 40) throws -> (OsmemClone, ClusterClient, Recipe, Journal, String) {
-        let clone = try OsmemServer.shared().clone()
-        let client = try clone.client()
-        let recipe = try realRecipe()
-        let journal = try temporaryJournal()
-        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: count)
-        return (clone, client, recipe, journal, source)
+        let i = try installBlogPosts(count: count)
+        return (i.clone, i.client, i.recipe, i.journal, i.source)
     }
 
     @Test("a second runner exits at once naming who holds the lease")
@@ -108,12 +103,9 @@ struct OperationsTests {
         defer { scratch.remove() }
         try scratch.write("blog_posts/steps/v2_to_v3.lua", "return function(doc, ctx) error('nope') end\n")
         let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 10)
+        let installed = try installBlogPosts(recipe, count: 10)
+        defer { installed.clone.close() }
+        let clone = installed.clone, client = installed.client, journal = installed.journal, source = installed.source
         #expect(throws: CopyFailed.self) { try makeMigrator(recipe, clone, journal: journal).runToEnd() }
         let run = try #require(try journal.unfinishedRun(recipe: recipe.name))
         #expect(try client.indexExists(run.plan.targetIndex))
@@ -155,12 +147,9 @@ struct OperationsTests {
               return real(doc, ctx)
             """)
         let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        _ = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 20)
+        let installed = try installBlogPosts(recipe, count: 20)
+        defer { installed.clone.close() }
+        let clone = installed.clone, client = installed.client, journal = installed.journal
 
         #expect {
             try makeMigrator(recipe, clone, journal: journal).runToEnd(options(maxErrors: 1))

@@ -42,12 +42,9 @@ struct ReviewRegressionTests {
               return doc
             """)
         let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        _ = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 20)
+        let installed = try installBlogPosts(recipe, count: 20)
+        defer { installed.clone.close() }
+        let clone = installed.clone, client = installed.client, journal = installed.journal
         let report = try makeMigrator(recipe, clone, journal: journal).runToEnd(options(maxErrors: 1))
         #expect(report.targetCount == 19)
         #expect(try client.getDocument(index: recipe.readAlias, id: "post-5") == nil)
@@ -64,12 +61,9 @@ struct ReviewRegressionTests {
               return real(doc, ctx)
             """)
         let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 30)
+        let installed = try installBlogPosts(recipe, count: 30)
+        defer { installed.clone.close() }
+        let clone = installed.clone, client = installed.client, journal = installed.journal, source = installed.source
         let migrator = try makeMigrator(recipe, clone, journal: journal)
         var changed = false
         migrator.progress = { label, counts in
@@ -88,13 +82,9 @@ struct ReviewRegressionTests {
 
     @Test("rollback refuses a completed write-new-first run: there is no old index to go back to")
     func rollbackRefusesWriteNewFirst() throws {
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let recipe = try realRecipe()
-        let journal = try temporaryJournal()
-        let client = try clone.client()
-        _ = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 10)
+        let installed = try installBlogPosts(count: 10)
+        defer { installed.clone.close() }
+        let clone = installed.clone, journal = installed.journal, recipe = installed.recipe
         var opts = options()
         opts.mode = .writeNewFirst
         try makeMigrator(recipe, clone, journal: journal).runToEnd(opts)

@@ -166,12 +166,9 @@ struct VerifyTests {
                 { name = "schema 3.0", query = { term = { schema_version = "3.0" } } },
             """))
         let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        let source = try makeMigrator(recipe, clone, journal: journal).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 12)
+        let installed = try installBlogPosts(recipe, count: 12)
+        defer { installed.clone.close() }
+        let clone = installed.clone, client = installed.client, journal = installed.journal, source = installed.source
         #expect {
             try makeMigrator(recipe, clone, journal: journal).runToEnd()
         } throws: { error in

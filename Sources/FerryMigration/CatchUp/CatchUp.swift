@@ -29,7 +29,6 @@ struct CatchUp {
     /// Keeping the rollback copy of an adopted concrete index in step (identity, no steps): the
     /// run's dropped and dead-letter records are about the target, not this copy.
     let rollbackCopy: Bool
-    private let logger = Logger(label: "ferry.catchup")
 
     init(migrator: Migrator, plan: MigrationPlan, record: RunRecord, run: RunContext, options: RunOptions, rollbackCopy: Bool = false) {
         self.migrator = migrator

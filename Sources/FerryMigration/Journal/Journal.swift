@@ -259,16 +259,6 @@ public final class Journal {
         }
     }
 
-    /// Marks every slice not done, for a run that must copy again from the start.
-    public func resetSlices(_ runID: String) throws {
-        try db.transaction {
-            try db.prepare("UPDATE slices SET done = 0, read = 0, written = 0, dropped = 0, failed = 0 WHERE run_id = ?")
-                .run([.text(runID)])
-            try db.prepare("DELETE FROM dead_letters WHERE run_id = ?").run([.text(runID)])
-            try db.prepare("DELETE FROM skipped WHERE run_id = ?").run([.text(runID)])
-        }
-    }
-
     /// Documents the run's steps dropped (at their latest version seen).
     public func droppedCount(_ runID: String) throws -> Int {
         guard let row = try db.prepare("SELECT COUNT(*) FROM skipped WHERE run_id = ? AND reason LIKE 'dropped%'").rows([.text(runID)]).first,
