@@ -47,7 +47,7 @@ let package = Package(
         ]),
 
         // Starts a real osmem-server process for integration tests.
-        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryCluster"]),
+        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryCluster", "FerryRecipes"]),
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
         .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore"]),

@@ -3,62 +3,8 @@ import FerryAuthoring
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryTestSupport
 
-/// The repository root, found from this file, so tests use the real `recipes/` and `transforms/`.
-let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
-/// A copy of `recipes/` and `transforms/` in a temporary folder, to break on purpose.
-final class ScratchRecipes {
-    let root: String
-    var recipes: String { "\(root)/recipes" }
-    var catalog: RecipeCatalog { RecipeCatalog(recipesFolder: recipes) }
-
-    init() throws {
-        root = NSTemporaryDirectory() + "ferry-authoring-\(UUID().uuidString)"
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: "\(repositoryRoot)/recipes", toPath: recipes)
-        try fm.copyItem(atPath: "\(repositoryRoot)/transforms", toPath: "\(root)/transforms")
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
-    func path(_ relative: String) -> String { "\(recipes)/\(relative)" }
-
-    func read(_ relative: String) throws -> String {
-        try String(contentsOfFile: path(relative), encoding: .utf8)
-    }
-
-    func write(_ relative: String, _ text: String) throws {
-        let full = path(relative)
-        try FileManager.default.createDirectory(
-            atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: full, atomically: true, encoding: .utf8)
-    }
-
-    /// Replaces `old` (which must occur) with `new` in a recipe file.
-    func edit(_ relative: String, replacing old: String, with new: String) throws {
-        let text = try read(relative)
-        precondition(text.contains(old), "\(relative) does not contain \(old)")
-        try write(relative, text.replacingOccurrences(of: old, with: new))
-    }
-
-    func remove(_ relative: String) throws {
-        try FileManager.default.removeItem(atPath: path(relative))
-    }
-
-    func load(_ name: String = "blog_posts") throws -> Recipe {
-        try catalog.load(name)
-    }
-}
-
-func realRecipe(_ name: String = "blog_posts") throws -> Recipe {
-    try RecipeCatalog(recipesFolder: "\(repositoryRoot)/recipes").load(name)
-}
 
 /// `ferry init <recipe> --version <version>` done with the recipe's own API: the versioned
 /// index with `_meta.ferry`, the read alias and the write alias as write index.
@@ -73,23 +19,6 @@ func install(_ recipe: Recipe, version: String, on client: ClusterClient) throws
     return index
 }
 
-/// Version-1.0 blog documents post-1...post-N (authors alice, bob and zed, who is not in the
-/// lookup table), refreshed so a search sees them.
-func seedBlogPosts(_ client: ClusterClient, into index: String, count: Int) throws {
-    let authors = ["alice", "bob", "zed"]
-    var builder = BulkRequestBuilder()
-    for i in 1...count {
-        let doc: JSONValue = [
-            "title": .string("Post \(i): a guide to the database API"),
-            "content": .string("Hello #swift world number \(i). " + String(repeating: "word ", count: i % 7) + "#search"),
-            "author": .string(authors[i % authors.count]),
-            "created_date": .string("2024-03-0\(1 + i % 9)T10:00:00Z"),
-        ]
-        builder.index(into: index, id: "post-\(i)", source: doc.serializedBytes())
-    }
-    let response = try client.bulk(body: builder.body, refresh: true)
-    precondition(!response.errors, "seeding failed: \(response.failures)")
-}
 
 /// Everything a read-only command must leave as it was: indices (with their counts and
 /// sizes), aliases, mappings, settings, and each document's `_version`, `_seq_no` and

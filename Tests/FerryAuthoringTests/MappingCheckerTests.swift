@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Testing
 import FerryAuthoring
 import FerryCore

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 
 /// Runs the real `ferry` executable, for tests that kill it and run it again.
 struct FerryProcess {
