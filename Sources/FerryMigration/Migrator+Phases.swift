@@ -50,7 +50,7 @@ extension Migrator {
                 batch: recipe.batch, slices: pending, sliceCount: record.sliceCount)
             job.workers = options.workers
             job.writers = options.writers
-            job.pointInTime = try client.info()
+            job.pointInTime = try clusterInfo()
             switch plan.mode {
             case .blueGreen: break
             case .writeNewFirst:

@@ -54,6 +54,16 @@ public final class Migrator {
     /// The lease of the run being executed, for the copy pipelines to check.
     private(set) var currentLease: Lease?
 
+    private var knownInfo: ClusterInfo?
+
+    /// The cluster's distribution and version (`GET /`), asked once.
+    func clusterInfo() throws -> ClusterInfo {
+        if let knownInfo { return knownInfo }
+        let info = try client.info()
+        knownInfo = info
+        return info
+    }
+
     /// A pipeline for `job` that stops writing as soon as the run's lease is lost.
     func pipeline(_ job: CopyJob) -> CopyPipeline {
         let lease = currentLease
@@ -69,14 +79,14 @@ public final class Migrator {
 
     /// Connects (so an unreachable cluster or wrong credentials fail first) and plans.
     public func plan(from: String?, to: String?) throws -> MigrationPlan {
-        _ = try client.info()
+        _ = try clusterInfo()
         return try MigrationPlanner(client: client, recipe: recipe).plan(from: from, to: to)
     }
 
     /// Looks at the journal first: an unfinished run is resumed (if the recipe is unchanged),
     /// abandoned (`--restart`), or refused.
     public func prepare(_ options: RunOptions) throws -> RunStart {
-        _ = try client.info()
+        _ = try clusterInfo()
         if let open = try journal.unfinishedRun(recipe: recipe.name) {
             if options.restart {
                 // Hold the lease while abandoning, so a live runner of that run is not undercut.
@@ -222,7 +232,7 @@ public final class Migrator {
 
     /// `ferry init`: the first index at `version` (default the latest) and both aliases.
     public func initialize(version: String? = nil, run: RunContext = RunContext()) throws -> String {
-        _ = try client.info()
+        _ = try clusterInfo()
         let version = version ?? recipe.latestVersion
         guard recipe.versions.contains(version) else {
             throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")

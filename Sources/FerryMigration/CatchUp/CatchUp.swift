@@ -144,7 +144,7 @@ struct CatchUp {
         job.writers = options.writers
         let letters = try journal.deadLetterCount(record.runID)
         job.maxFailures = max(0, options.maxErrors - letters)
-        job.pointInTime = try client.info()
+        job.pointInTime = try migrator.clusterInfo()
         let pipeline = migrator.pipeline(job)
         let runID = record.runID
         do {

@@ -66,7 +66,7 @@ struct InPlace {
             job.writeMode = .inPlace
             job.versioned = false
             job.maxFailures = max(0, options.maxErrors - letters)
-            job.pointInTime = try client.info()
+            job.pointInTime = try migrator.clusterInfo()
             let pipeline = migrator.pipeline(job)
             let runID = record.runID
             let journal = migrator.journal
