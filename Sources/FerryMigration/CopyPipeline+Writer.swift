@@ -72,9 +72,10 @@ extension CopyPipeline {
             indices.insert(index)
         }
         guard builder.count > 0 else { return }
-        let response = try client.bulk(body: builder.body)
+        let response = try client.bulk(builder, retryRejectedItems: true)
         // 404: nothing to remove; 409 (conditional): changed since read, the next pass takes it.
         if let bad = response.items.first(where: { $0.status >= 300 && $0.status != 404 && $0.status != 409 }) {
+            if bad.status == 429 { throw ClusterOverloaded(id: bad.id, index: bad.index, errorType: bad.errorType) }
             throw FerryError("removing dropped document \(bad.id) from \(bad.index): HTTP \(bad.status) \(bad.errorType ?? ""): \(bad.errorReason ?? "")")
         }
     }

@@ -142,7 +142,7 @@ struct CatchUp {
         for chunk in ids.chunked(1_000) {
             var builder = BulkRequestBuilder()
             for id in chunk { builder.delete(from: plan.targetIndex, id: id) }
-            let response = try client.bulk(body: builder.body)
+            let response = try client.bulk(builder, retryRejectedItems: true)
             for item in response.items where item.status >= 300 && item.status != 404 {
                 throw FerryError("deleting \(item.id) from \(plan.targetIndex): HTTP \(item.status) \(item.errorType ?? ""): \(item.errorReason ?? "")")
             }

@@ -32,8 +32,9 @@ public struct CreateThenDeleteSourceWrite: WritePolicy {
         guard !ids.isEmpty else { return }
         var builder = BulkRequestBuilder()
         for id in ids { builder.delete(from: index, id: id) }
-        let response = try client.bulk(body: builder.body)
+        let response = try client.bulk(builder, retryRejectedItems: true)
         if let bad = response.items.first(where: { $0.status >= 300 && $0.status != 404 }) {
+            if bad.status == 429 { throw ClusterOverloaded(id: bad.id, index: bad.index, errorType: bad.errorType) }
             throw FerryError("removing copied document \(bad.id) from \(index): HTTP \(bad.status) \(bad.errorType ?? ""): \(bad.errorReason ?? "")")
         }
     }
