@@ -43,31 +43,20 @@ struct InPlaceStrategy: MigrationStrategy {
 
     // MARK: running
 
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
-        switch phase {
-        case .validating:
-            try scope.validate()
-            try putMapping(scope)
-            return .targetCreated
-        case .targetCreated:
-            return .copying
-        case .copying:
-            let query = try Self.pendingQuery(recipe: scope.recipe, targetVersion: scope.plan.targetVersion)
-            try scope.timedCopy { try scope.copyPendingSlices(write: ConditionalUpdateWrite(), query: query) }
-            return .copied
-        case .copied:
-            try finish(scope)
-            return .verified
-        case .verified:
-            return .switched
-        case .switched:
-            return .completed
-        case .catchingUp, .frozen:
-            throw FerryError("run \(scope.runID) is \(mode.rawValue), which has no \(phase.rawValue) phase; the journal is not one this ferry wrote")
-        case .completed, .abandoned, .rolledBack:
-            return phase
-        }
+    func createTarget(_ scope: RunScope) throws { try putMapping(scope) }
+    var copyWrite: any WritePolicy { ConditionalUpdateWrite() }
+
+    func copySelection(_ scope: RunScope) throws -> JSONValue? {
+        try Self.pendingQuery(recipe: scope.recipe, targetVersion: scope.plan.targetVersion)
     }
+
+    func afterCopy(_ scope: RunScope) throws -> Phase {
+        try finish(scope)
+        return .verified
+    }
+
+    /// Nothing moves: the index is the one the aliases already name.
+    func switchOver(_ scope: RunScope) throws -> Phase { .switched }
 
     // MARK: undoing and status
 

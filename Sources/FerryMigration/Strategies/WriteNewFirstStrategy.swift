@@ -22,34 +22,21 @@ struct WriteNewFirstStrategy: MigrationStrategy {
         ]
     }
 
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
-        switch phase {
-        case .validating:
-            try scope.validate()
-            try scope.createTargets()
-            return .targetCreated
-        case .targetCreated:
-            try moveWriteAlias(scope)
-            return .copying
-        case .copying:
-            try scope.timedCopy { try scope.copyPendingSlices(write: CreateThenDeleteSourceWrite(), query: nil) }
-            return .copied
-        case .copied:
-            try drainOldIndex(scope)
-            // The application writes to the target: there is no count to hold (the old index
-            // draining is the check).
-            try scope.verify(stableCount: false)
-            return .verified
-        case .verified:
-            try retireOldIndex(scope)
-            return .switched
-        case .switched:
-            return .completed
-        case .catchingUp, .frozen:
-            throw FerryError("run \(scope.runID) is \(mode.rawValue), which has no \(phase.rawValue) phase; the journal is not one this ferry wrote")
-        case .completed, .abandoned, .rolledBack:
-            return phase
-        }
+    func createTarget(_ scope: RunScope) throws { try scope.createTargets() }
+    func beforeCopy(_ scope: RunScope) throws { try moveWriteAlias(scope) }
+    var copyWrite: any WritePolicy { CreateThenDeleteSourceWrite() }
+
+    func afterCopy(_ scope: RunScope) throws -> Phase {
+        try drainOldIndex(scope)
+        // The application writes to the target: there is no count to hold (the old index
+        // draining is the check).
+        try scope.verify(stableCount: false)
+        return .verified
+    }
+
+    func switchOver(_ scope: RunScope) throws -> Phase {
+        try retireOldIndex(scope)
+        return .switched
     }
 
     func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
