@@ -73,21 +73,4 @@ struct BlueGreenStrategy: MigrationStrategy {
         guard phase == .frozen || phase == .verified else { return }
         scope.writeBlock.liftFreezeAfterFailure(scope.plan, record: scope.record, cause: error)
     }
-
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? { nil }
-
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
-    }
-}
-
-extension RunScope {
-    /// Runs the first copy, timing it (wall and CPU) for the report.
-    func timedCopy(_ body: () throws -> CopyCounts) throws {
-        let started = Date()
-        let cpu = processCPUSeconds()
-        figures.lastCounts = try body()
-        figures.copySeconds = Date().timeIntervalSince(started)
-        figures.copyCPU = processCPUSeconds() - cpu
-    }
 }

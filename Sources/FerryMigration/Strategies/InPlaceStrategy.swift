@@ -60,18 +60,12 @@ struct InPlaceStrategy: MigrationStrategy {
 
     // MARK: undoing and status
 
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
+    func reasonNotToAbandon(_ record: RunRecord) -> String? {
         guard record.phase > .validating else { return nil }
-        return FerryError(
-            "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten",
-            hint: "finish it with `ferry run \(recipe.name)`")
+        return "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten"
     }
 
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        throw FerryError(
-            "run \(run.runID) was \(mode.rawValue): there is no previous index holding the data to switch back to (the documents were rewritten where they are)",
-            hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
-    }
+    var noRollbackPoint: String? { "the documents were rewritten where they are" }
 
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String? {
         guard run.phase > .validating, run.phase < .switched else { return nil }

@@ -43,9 +43,10 @@ protocol MigrationStrategy: Sendable {
     // MARK: undoing and status
 
     /// Why an unfinished run at `record.phase` cannot be abandoned (nil: it can).
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError?
-    /// The index a rollback after the switch points the aliases back to, or why there is none.
-    func rollbackIndex(of run: RunRecord) throws -> String
+    func reasonNotToAbandon(_ record: RunRecord) -> String?
+    /// Why there is no previous index to switch back to after the switch (nil: the previous
+    /// index is the rollback point).
+    var noRollbackPoint: String? { get }
     /// A line `ferry status` adds for a run of this mode that has not finished.
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String?
 }
@@ -103,6 +104,24 @@ extension MigrationStrategy {
     }
 
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String? { nil }
+
+    func reasonNotToAbandon(_ record: RunRecord) -> String? { nil }
+    var noRollbackPoint: String? { nil }
+
+    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
+        reasonNotToAbandon(record).map { FerryError($0, hint: "finish it with `ferry run \(recipe.name)`") }
+    }
+
+    /// The index a rollback after the switch points the aliases back to: the source, or the
+    /// preserved copy of an adopted concrete index.
+    func rollbackIndex(of run: RunRecord) throws -> String {
+        if let why = noRollbackPoint {
+            throw FerryError(
+                "run \(run.runID) was \(mode.rawValue): there is no previous index holding the data to switch back to (\(why))",
+                hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
+        }
+        return run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
+    }
 }
 
 extension MigrationMode {

@@ -39,18 +39,12 @@ struct WriteNewFirstStrategy: MigrationStrategy {
         return .switched
     }
 
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
+    func reasonNotToAbandon(_ record: RunRecord) -> String? {
         guard record.phase > .targetCreated else { return nil }
-        return FerryError(
-            "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes",
-            hint: "finish it with `ferry run \(recipe.name)`")
+        return "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes"
     }
 
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        throw FerryError(
-            "run \(run.runID) was \(mode.rawValue): there is no previous index holding the data to switch back to (the old index was drained into the new one)",
-            hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
-    }
+    var noRollbackPoint: String? { "the old index was drained into the new one" }
 
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String? {
         guard run.phase > .targetCreated, run.phase < .switched else { return nil }
