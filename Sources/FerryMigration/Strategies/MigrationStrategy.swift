@@ -4,6 +4,9 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 protocol MigrationStrategy: Sendable {
     var mode: MigrationMode { get }

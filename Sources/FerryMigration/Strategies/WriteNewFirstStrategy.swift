@@ -5,6 +5,9 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 struct WriteNewFirstStrategy: MigrationStrategy {
     var mode: MigrationMode { .writeNewFirst }
