@@ -111,58 +111,16 @@ import Testing
     }
 
     private func signedHeaderNames(_ request: CapturedRequest) throws -> [String] {
-        let authorization = try #require(request.header("authorization"))
-        let field = try #require(authorization.split(separator: " ").first { $0.hasPrefix("SignedHeaders=") })
-        return field.dropFirst("SignedHeaders=".count).trimmingCharacters(in: CharacterSet(charactersIn: ",")).split(separator: ";").map(String.init)
+        BotocoreSigV4.signedHeaderNames(request)
     }
 
     private func expectBotocoreAgrees(_ requests: [CapturedRequest], signer aws: AWSSigV4) throws {
-        var inputs: [JSONValue] = []
-        for request in requests {
-            let names = try signedHeaderNames(request)
-            let headers = names.map { name -> JSONValue in [.string(name), .string(request.header(name) ?? "")] }
-            inputs.append([
-                "method": .string(request.method), "host": .string(request.header("host") ?? ""),
-                "target": .string(request.target), "headers": .array(headers),
-                "body_base64": .string(Data(request.body).base64EncodedString()),
-                "region": .string(aws.region), "service": .string(aws.service),
-                "access_key": .string(aws.accessKeyID), "secret_key": .string(aws.secretAccessKey),
-                "token": aws.sessionToken.map { .string($0) } ?? .null,
-                "amz_date": .string(request.header("x-amz-date") ?? ""),
-            ])
-        }
-        let reference = try BotocoreReference.authorizations(JSONValue.array(inputs))
-        try #require(reference.count == requests.count)
+        let reference = try BotocoreSigV4.authorizations(
+            for: requests,
+            .init(region: aws.region, service: aws.service, accessKeyID: aws.accessKeyID,
+                  secretAccessKey: aws.secretAccessKey, sessionToken: aws.sessionToken))
         for (request, expected) in zip(requests, reference) {
             #expect(request.header("authorization") == expected, "\(request)")
         }
-    }
-}
-
-/// Runs scripts/sigv4-reference.py (python3 with botocore).
-enum BotocoreReference {
-    static func authorizations(_ requests: JSONValue) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(repositoryRoot)/scripts/sigv4-reference.py"]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(requests.serializedBytes()))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FerryError(
-                "scripts/sigv4-reference.py failed: \(String(decoding: err, as: UTF8.self))",
-                hint: "it needs botocore: run scripts/setup.sh --deps")
-        }
-        let json = try JSONValue.parse(Array(out))
-        return (json.arrayValue ?? []).compactMap(\.stringValue)
     }
 }
