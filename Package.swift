@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "FerryScripting", dependencies: ["CFerryLua", "CLua", "FerryCore"]),
         .target(name: "FerryCluster", dependencies: [
             "CFerryCurl", "FerryCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "FerryRecipes", dependencies: [
             "FerryCore", "FerryScripting", "FerryStore", .product(name: "Crypto", package: "swift-crypto"),
