@@ -122,6 +122,8 @@ void ferry_json_encode(lua_State *L, ferry_lua *s, int idx, int require_object);
 void ferry_push_bignum(lua_State *L, ferry_lua *s, const char *digits, size_t len);
 const char *ferry_typename(lua_State *L, ferry_lua *s, int idx);
 void ferry_open_lib(lua_State *L, ferry_lua *s);
+void ferry_open_text(lua_State *L);   // pushes the `ferry.text` table
+int ferry_round(lua_State *L);
 int ferry_require(lua_State *L);
 int ferry_ctx_lookup(lua_State *L);
 
