@@ -81,7 +81,10 @@ int ferry_require(lua_State *L) {
         }
         if (s->nroots == 0) luaL_addstring(&b, "(no folders configured)");
         luaL_pushresult(&b);
-        return luaL_error(L, "module '%s' not found; require only searches: %s", name, lua_tostring(L, -1));
+        // The last root is the shared modules folder (RecipeCatalog): say how to point it elsewhere.
+        return luaL_error(L, "module '%s' not found; require only searches: %s%s", name, lua_tostring(L, -1),
+                          s->nroots > 1 ? " (the last is the shared modules folder: set it with --transforms, "
+                                          "FERRY_TRANSFORMS or transforms = \"...\" in recipe.lua)" : "");
     }
     // stack: 1 name, 2 cache, 3 path
     const char *path = lua_tostring(L, 3);

@@ -4,7 +4,8 @@ import FerryScripting
 
 /// What the steps did with a fixture's input.
 public enum FixtureActual: Hashable, Sendable {
-    case kept(JSONValue)
+    /// The output, and its JSON text as the engine wrote it (numbers with every digit).
+    case kept(JSONValue, json: [UInt8])
     /// Dropped by the step with this label ("2.0→3.0").
     case dropped(step: String)
     /// The document failed: the full message (script path:line, step, document id).
@@ -14,7 +15,7 @@ public enum FixtureActual: Hashable, Sendable {
 
     public var summary: String {
         switch self {
-        case .kept(let doc): "the output " + doc.compactText(limit: 200)
+        case .kept(let doc, _): "the output " + doc.compactText(limit: 200)
         case .dropped(let step): "the document was dropped by step \(step)"
         case .failed(let message): "the error: " + message
         case .notRun(let message): message
@@ -63,7 +64,7 @@ public struct FixtureResult: Sendable {
         ]
         if let failure { out["message"] = .string(failure) }
         if !changes.isEmpty { out["diff"] = .array(changes.map(\.json)) }
-        if !passed, case .kept(let doc)? = actual { out["actual"] = doc }
+        if !passed, case .kept(let doc, _)? = actual { out["actual"] = doc }
         return .object(out)
     }
 }
@@ -101,7 +102,7 @@ public struct FixtureRunner {
         switch (fixture.expectation, actual) {
         case (_, .notRun(let message)):
             failure = message
-        case (.output(let expected), .kept(let doc)):
+        case (.output(let expected), .kept(let doc, _)):
             changes = JSONDiff.changes(from: expected, to: doc)
             if !changes.isEmpty {
                 failure = "the output differs from \"expected\" in \(changes.count) field\(changes.count == 1 ? "" : "s")"
@@ -139,7 +140,7 @@ public struct FixtureRunner {
                 guard let doc = try? JSONValue.parse(bytes) else {
                     return .failed("the engine's output is not valid JSON: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
                 }
-                return .kept(doc)
+                return .kept(doc, json: Array(bytes))
             case .dropped(let i):
                 return .dropped(step: steps.indices.contains(i) ? steps[i].label : "?")
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FerryRecipes
 
 struct RecipesCommand: ParsableCommand {
@@ -21,6 +22,8 @@ struct RecipesCommand: ParsableCommand {
                     let steps = recipe.steps.map(\.label).joined(separator: ", ")
                     printOut("\(name)  versions \(recipe.versions.joined(separator: ", "))  steps \(steps.isEmpty ? "none" : steps)")
                     printOut("  aliases: read \(recipe.readAlias), write \(recipe.writeAlias)")
+                    let missing = FileManager.default.fileExists(atPath: recipe.modules.path) ? "" : ", missing"
+                    printOut("  modules: \(recipe.modules.path) (\(recipe.modules.origin)\(missing))")
                     if !recipe.description.isEmpty { printOut("  \(recipe.description)") }
                 } catch {
                     printOut("\(name)  INVALID: \(error)")
