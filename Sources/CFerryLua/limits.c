@@ -104,15 +104,9 @@ void ferry_where(lua_State *L) {
 }
 
 void ferry_charge_alloc(ferry_lua *s, size_t bytes) {
+    // Only counted: calling lua_sethook from inside the allocator (to ask for an early check)
+    // corrupted call frames (it marks every frame on the CallInfo list mid-call).
     s->work += bytes >> 6;
-    s->alloc_since_check += bytes;
-    // Ask for a check at the next VM instruction of the running thread: a C function that
-    // allocates in a loop (string.rep, upper, concat on big inputs) is then stopped as soon
-    // as it returns. lua_sethook only sets fields, so calling it here is safe.
-    if (s->alloc_since_check >= (1u << 20) && s->armed && s->running) {
-        s->alloc_since_check = 0;
-        lua_sethook(s->running, limit_hook, LUA_MASKCOUNT, 1);
-    }
 }
 
 void ferry_arm_deadline(ferry_lua *s) {

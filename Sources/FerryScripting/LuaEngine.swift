@@ -1,7 +1,7 @@
 // FerryScripting: runs recipe steps (Lua 5.4) on documents inside a sandboxed Lua state.
 //
 // Public API
-//   struct SandboxLimits { memoryBytes: Int; timePerDocument: Duration; workUnitsPerDocument: Int; static default (64 MiB, 1 s, 2e9) }
+//   struct SandboxLimits { memoryBytes: Int; timePerDocument: Duration; workUnitsPerDocument: Int; static default (64 MiB, 1 s, no work budget) }
 //   final class DocumentProgress: Sendable { func current() -> DocumentInProgress? }   // engine.progress
 //   final class TransformWatchdog: Sendable                                           // see Watchdog.swift
 //   final class LuaEngine                       // one lua_State; not Sendable: one per worker thread
