@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryCluster", "FerryRecipes"]),
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
-        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore"]),
+        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore", "CFerryLua"]),
         .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport", "FerryCore"]),
         .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting", "FerryTestSupport"]),
         .testTarget(name: "FerryAuthoringTests", dependencies: [

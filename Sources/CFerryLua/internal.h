@@ -100,6 +100,10 @@ uint64_t ferry_now_ns(void);
 void ferry_charge(lua_State *L, uint64_t units);
 // Called by the allocator for growth: counts it, and asks for an early hook check.
 void ferry_charge_alloc(ferry_lua *s, size_t bytes);
+// The nearest Lua function on the stack with a line (skipping C functions in between).
+int ferry_lua_frame(lua_State *L, lua_Debug *ar);
+// Pushes "src:line: " of that function ("" when there is none), for errors raised from C.
+void ferry_where(lua_State *L);
 // Raises the recorded limit error again.
 int ferry_raise_limit(lua_State *L);
 void ferry_protect_libs(lua_State *L, ferry_lua *s);
