@@ -73,7 +73,7 @@ extension ClusterError {
     /// The cluster could not be reached or kept failing (retries spent, or the circuit breaker
     /// open): the run stopped with its state saved and can simply be run again.
     public var isUnavailable: Bool {
-        kind == .transport || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
+        kind == .transport && !isTLSFailure || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
     }
 }
 
