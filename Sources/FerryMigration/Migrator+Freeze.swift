@@ -11,11 +11,7 @@ extension Migrator {
         if try journal.frozenAt(record.runID) == nil {
             try journal.setFrozenAt(record.runID, milliseconds: Lease.nowMilliseconds())
         }
-        do {
-            try client.request(.PUT, RequestPath([index, "_block", "write"]))
-        } catch let error as ClusterError where error.status == 404 || error.status == 405 || error.status == 400 {
-            try client.putSettings(index, body: ["index": ["blocks": ["write": true]]])
-        }
+        try client.blockWrites(index, on: clusterInfo())
         try journal.event(record.runID, .catchingUp, "writes to \(index) blocked")
         say("froze writes to \(index)")
     }
@@ -26,7 +22,7 @@ extension Migrator {
         var config = cluster
         config.circuitBreaker = nil
         config.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
-        try ClusterClient(config: config).putSettings(index, body: ["index": ["blocks": ["write": .null]]])
+        try ClusterClient(config: config).unblockWrites(index)
         try journal.setFrozenAt(record.runID, milliseconds: nil)
         say("lifted the write block on \(index)")
     }
