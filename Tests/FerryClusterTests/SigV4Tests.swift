@@ -115,10 +115,7 @@ import Testing
     }
 
     private func expectBotocoreAgrees(_ requests: [CapturedRequest], signer aws: AWSSigV4) throws {
-        let reference = try BotocoreSigV4.authorizations(
-            for: requests,
-            .init(region: aws.region, service: aws.service, accessKeyID: aws.accessKeyID,
-                  secretAccessKey: aws.secretAccessKey, sessionToken: aws.sessionToken))
+        let reference = try BotocoreSigV4.authorizations(for: requests, signer: aws)
         for (request, expected) in zip(requests, reference) {
             #expect(request.header("authorization") == expected, "\(request)")
         }

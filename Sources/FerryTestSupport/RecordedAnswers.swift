@@ -1,9 +1,10 @@
-/// Answers of real Elasticsearch and OpenSearch versions, in the shapes their public docs and
-/// API specifications show, for the compatibility tests: the fault proxy presents them in front
-/// of osmem (an OpenSearch 3 look-alike) so each version's API choices can be checked.
-enum RecordedAnswers {
+/// Answers of Elasticsearch and OpenSearch versions in the shapes their public docs and API
+/// specifications show (ids, hashes and names are illustrative), for the compatibility tests:
+/// the fault proxy presents them in front of osmem (an OpenSearch 3 look-alike) so each
+/// version's API choices can be checked.
+public enum RecordedAnswers {
     /// `GET /` of Elasticsearch `number` (7.x and 8.x have the same shape; no `distribution`).
-    static func elasticsearchRoot(_ number: String, lucene: String = "9.11.1", wire: String = "7.17.0") -> String {
+    public static func elasticsearchRoot(_ number: String, lucene: String = "9.11.1", wire: String = "7.17.0") -> String {
         """
         {"name":"es-node-1","cluster_name":"docker-cluster","cluster_uuid":"2Pn6QmCzQ8-nH5Hbs2WZ4w",\
         "version":{"number":"\(number)","build_flavor":"default","build_type":"docker",\
@@ -14,7 +15,7 @@ enum RecordedAnswers {
     }
 
     /// `GET /` of OpenSearch `number`.
-    static func openSearchRoot(_ number: String) -> String {
+    public static func openSearchRoot(_ number: String) -> String {
         """
         {"name":"opensearch-node1","cluster_name":"opensearch-cluster","cluster_uuid":"fKaG3-RXQzq3-p6ONfZrAw",\
         "version":{"distribution":"opensearch","number":"\(number)","build_type":"tar",\
@@ -25,24 +26,24 @@ enum RecordedAnswers {
     }
 
     /// `POST /<index>/_pit` (Elasticsearch 7.10+).
-    static let elasticsearchPointInTime =
+    public static let elasticsearchPointInTime =
         #"{"id":"46ToAwMDaWR5BXV1aWQyKwZub2RlXzMAAAAAAAAAACoBYwADaWR4BXV1aWQxAgZub2RlXzEAAAAAAAAAAAEBYQADaWR5BXV1aWQyKgZub2RlXzIAAAAAAAAAAAwBYgACBXV1aWQyAAAFdXVpZDEAAQltYXRjaF9hbGw_gAAAAA=="}"#
     /// `DELETE /_pit`.
-    static let elasticsearchPointInTimeClosed = #"{"succeeded":true,"num_freed":3}"#
+    public static let elasticsearchPointInTimeClosed = #"{"succeeded":true,"num_freed":3}"#
     /// `PUT /<index>/_block/write` (Elasticsearch 7.9+).
-    static func writeBlockAdded(_ index: String) -> String {
+    public static func writeBlockAdded(_ index: String) -> String {
         #"{"acknowledged":true,"shards_acknowledged":true,"indices":[{"name":"\#(index)","blocked":true}]}"#
     }
 
     /// Elasticsearch 8 without credentials (401).
-    static let elasticsearchUnauthenticated = """
+    public static let elasticsearchUnauthenticated = """
         {"error":{"root_cause":[{"type":"security_exception","reason":"missing authentication credentials for REST request [/]",\
         "header":{"WWW-Authenticate":["Basic realm=\\"security\\" charset=\\"UTF-8\\"","Bearer realm=\\"security\\"","ApiKey"]}}],\
         "type":"security_exception","reason":"missing authentication credentials for REST request [/]",\
         "header":{"WWW-Authenticate":["Basic realm=\\"security\\" charset=\\"UTF-8\\"","Bearer realm=\\"security\\"","ApiKey"]}},"status":401}
         """
     /// Elasticsearch 8, a user without the privilege (403).
-    static let elasticsearchForbidden = """
+    public static let elasticsearchForbidden = """
         {"error":{"root_cause":[{"type":"security_exception","reason":"action [indices:admin/create] is unauthorized for user \
         [ferry] with effective roles [viewer] on indices [blog_posts-2.0-ab12cd34], this action is granted by the index privileges \
         [create_index,manage,all]"}],"type":"security_exception","reason":"action [indices:admin/create] is unauthorized for user \
@@ -50,27 +51,27 @@ enum RecordedAnswers {
         [create_index,manage,all]"},"status":403}
         """
     /// OpenSearch security plugin without credentials: plain text, not JSON.
-    static let openSearchUnauthenticated = "Unauthorized"
+    public static let openSearchUnauthenticated = "Unauthorized"
     /// OpenSearch security plugin, a user without the permission (403).
-    static let openSearchForbidden = """
+    public static let openSearchForbidden = """
         {"error":{"root_cause":[{"type":"security_exception","reason":"no permissions for [indices:admin/create] and User \
         [name=ferry, backend_roles=[], requestedTenant=null]"}],"type":"security_exception","reason":"no permissions for \
         [indices:admin/create] and User [name=ferry, backend_roles=[], requestedTenant=null]"},"status":403}
         """
     /// Amazon OpenSearch Service refusing a SigV4 signature (403).
-    static let awsSignatureMismatch = """
+    public static let awsSignatureMismatch = """
         {"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret \
         Access Key and signing method. Consult the service documentation for details."}
         """
     /// A point in time that expired (404), Elasticsearch 8.
-    static let elasticsearchContextMissing = """
+    public static let elasticsearchContextMissing = """
         {"error":{"root_cause":[{"type":"search_context_missing_exception","reason":"No search context found for id [91]"}],\
         "type":"search_phase_execution_exception","reason":"all shards failed","phase":"query","grouped":true,\
         "failed_shards":[{"shard":-1,"index":null,"reason":{"type":"search_context_missing_exception",\
         "reason":"No search context found for id [91]"}}]},"status":404}
         """
     /// Elasticsearch 7 and OpenSearch: an endpoint the version does not have (400, a bare string).
-    static func noHandler(_ method: String, _ uri: String) -> String {
+    public static func noHandler(_ method: String, _ uri: String) -> String {
         #"{"error":"no handler found for uri [\#(uri)] and method [\#(method)]"}"#
     }
 }
