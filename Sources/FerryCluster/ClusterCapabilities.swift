@@ -36,8 +36,8 @@ extension ClusterInfo {
     }
 
     /// The version the capabilities are judged by. OpenSearch with
-    /// `compatibility.override_main_response_version` claims 7.10.2: that is OpenSearch 1.x,
-    /// the only line that had the setting, so it is judged as 1.0.
+    /// `compatibility.override_main_response_version` (1.x and 2.x) claims 7.10.2 and hides
+    /// its real version: it is judged as 1.0, the most cautious choice (scroll reads).
     var effectiveVersion: Version {
         distribution == .opensearch && version.major == 7 ? Version("1.0.0") : version
     }
