@@ -58,7 +58,7 @@ public enum BotocoreSigV4 {
         guard process.terminationStatus == 0 else {
             let err = (try? String(contentsOfFile: "\(folder)/err", encoding: .utf8)) ?? ""
             throw FerryError(
-                "scripts/sigv4-reference.py failed: \(err)", hint: "it needs python3 with botocore: run scripts/setup.sh --deps")
+                "scripts/sigv4-reference.py failed (it needs python3 with botocore: run scripts/setup.sh --deps): \(err)")
         }
         return Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/out")))
     }

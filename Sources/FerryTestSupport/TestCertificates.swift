@@ -66,7 +66,7 @@ public struct TestCertificates: Sendable {
     @discardableResult
     static func openssl(_ arguments: [String]) throws -> String {
         guard let binary = findExecutable("openssl") else {
-            throw FerryError("openssl not found", hint: "run scripts/setup.sh --deps (installs nginx and openssl)")
+            throw FerryError("openssl not found: the TLS tests need it; run scripts/setup.sh --deps")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
