@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import FerryCore
 
 @main
 struct Ferry: ParsableCommand {
@@ -37,9 +38,12 @@ struct Ferry: ParsableCommand {
                                              FERRY_CLIENT_KEY_PASSWORD)
               --insecure                     no certificate checks: tests only; warns
 
+            `ferry --version` prints ferry's version and the Lua, libcurl and SQLite it runs with.
+
             Exit codes: 0 success, 1 failure (the message names the thing), 64 bad usage; \
             `ferry help run` lists the codes a migration adds.
             """,
+        version: FerryVersion.description,
         subcommands: [RecipesCommand.self, InitCommand.self, RunCommand.self, PreviewCommand.self, TransformCommand.self, TestCommand.self, CheckCommand.self, VerifyCommand.self, PlanCommand.self, StatusCommand.self, RollbackCommand.self, CleanupCommand.self, DeadLettersCommand.self]
     )
 }

@@ -60,6 +60,23 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "notice"
 
+    // Authoring: where shared modules are, and checks of the options above.
+    @Option(help: ArgumentHelp("Shared modules folder for require (text, fields, dates).",
+                               discussion: "Default: $FERRY_TRANSFORMS, else transforms = \"...\" in recipe.lua, else transforms/ beside the recipes folder.",
+                               valueName: "dir"))
+    var transforms: String?
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level '\(logLevel)' is not a level; use one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    var transformsFolder: RecipeCatalog.ModulesFolder? {
+        if let transforms { return .init(path: transforms, origin: "--transforms") }
+        return environment["FERRY_TRANSFORMS"].flatMap { $0.isEmpty ? nil : .init(path: $0, origin: "FERRY_TRANSFORMS") }
+    }
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     var recipesFolder: String {
@@ -79,7 +96,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func catalog() -> RecipeCatalog {
-        RecipeCatalog(recipesFolder: recipesFolder)
+        RecipeCatalog(recipesFolder: recipesFolder, transforms: transformsFolder)
     }
 
     /// The cluster connection, through the library's one resolver (flags, then FERRY_* and AWS_*
@@ -94,7 +111,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func bootstrapLogging() {
-        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        let level = Logger.Level(rawValue: logLevel) ?? .notice   // validate() refused anything else
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
