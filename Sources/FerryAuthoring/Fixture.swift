@@ -26,6 +26,11 @@ public struct Fixture: Sendable {
     public let input: [UInt8]
     public let expectation: Expectation
 
+    /// The keys a fixture file may have: the one place to add one.
+    public static let knownKeys = [
+        "description", "from", "to", "run_started_at", "id", "index", "input", "expected", "expect", "expect_error",
+    ]
+
     /// `ctx.run_started_at` when a fixture does not set it.
     public static let defaultRunStartedAt = "2026-01-01T00:00:00Z"
 
@@ -40,7 +45,13 @@ public struct Fixture: Sendable {
         } catch {
             throw FixtureError(path, "not valid JSON (\(error))")
         }
-        guard json.objectValue != nil else { throw FixtureError(path, "must be a JSON object") }
+        guard let members = json.objectValue else { throw FixtureError(path, "must be a JSON object") }
+        // A misspelt key ("run_startd_at", "expected_error") would otherwise be ignored and
+        // the fixture would test something else than its author meant.
+        for key in members.keys.sorted() where !Self.knownKeys.contains(key) {
+            let guess = EditDistance.closest(to: key, among: Self.knownKeys).map { "; did you mean '\($0)'?" } ?? ""
+            throw FixtureError(path, "unknown key '\(key)'\(guess) (a fixture has \(Self.knownKeys.joined(separator: ", ")))")
+        }
         func string(_ key: String) throws(FixtureError) -> String? {
             guard let v = json[key], !v.isNull else { return nil }
             guard let s = v.stringValue else { throw FixtureError(path, "'\(key)' must be a string") }

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import FerryAuthoring
+import FerryRecipes
+import FerryTestSupport
+
+/// Mistakes `ferry check` used to let through to run time (or never noticed at all).
+extension RecipeCheckerTests {
+    func check(_ scratch: ScratchRecipes) -> [CheckItem] {
+        RecipeChecker(catalog: scratch.catalog, name: "blog_posts").run()
+    }
+
+    @Test("a misspelt fixture key is an error naming the key it meant, not a silently different test")
+    func fixtureTypo() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/tests/v1_to_v2_basic.json", replacing: "\"run_started_at\"", with: "\"run_startd_at\"")
+        let failed = failures(check(scratch))
+        // Before: the key was ignored and the fixture ran with the default run_started_at.
+        #expect(failed.contains {
+            $0.check == "fixture" && $0.message.contains("v1_to_v2_basic.json: unknown key 'run_startd_at'; did you mean 'run_started_at'?")
+        }, "\(failed.map(\.message))")
+    }
+
+    @Test("a step from a version to itself, or a second step on the same edge, is refused at load")
+    func stepEdges() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/recipe.lua", replacing: "    { from = \"2.0\", to = \"3.0\", script = \"steps/v2_to_v3.lua\" },",
+                         with: "    { from = \"2.0\", to = \"3.0\", script = \"steps/v2_to_v3.lua\" },\n    { from = \"1.0\", to = \"2.0\", script = \"steps/v2_to_v3.lua\" },")
+        // Before: accepted; the second 1.0→2.0 step never ran.
+        #expect(failures(check(scratch)).first?.message.hasSuffix("recipe.lua: steps[3] repeats steps[1] (1.0→2.0); only the first would ever run") == true)
+
+        let loop = try ScratchRecipes()
+        try loop.edit("blog_posts/recipe.lua", replacing: "{ from = \"2.0\", to = \"3.0\"", with: "{ from = \"2.0\", to = \"2.0\"")
+        #expect(failures(check(loop)).first?.message.hasSuffix("recipe.lua: steps[2] goes from 2.0 to itself") == true)
+    }
+
+    @Test("batch.size must be an integer, not a string that happens to hold one")
+    func batchSizeString() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/recipe.lua", replacing: "batch = { size = 500 }", with: "batch = { size = \"500\" }")
+        // Before: "500" was taken as 500 although the message says it must be an integer.
+        #expect(failures(check(scratch)).first?.message.hasSuffix("recipe.lua: batch.size must be a positive integer") == true)
+    }
+
+    @Test("a misspelt field type fails the mapping check with the type it meant; an unknown one warns")
+    func fieldTypes() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/mappings/3.0.json", replacing: #""author": { "type": "keyword" }"#, with: #""author": { "type": "keywrod" }"#)
+        // Before: check passed; the cluster refuses the index at run time (no handler for type [keywrod]).
+        let failed = failures(check(scratch))
+        #expect(failed.contains { $0.check == "mapping" && $0.message.hasSuffix("3.0.json: author: unknown type 'keywrod'; did you mean 'keyword'?") },
+                "\(failed.map(\.message))")
+
+        let plugin = try ScratchRecipes()
+        try plugin.edit("blog_posts/mappings/3.0.json", replacing: #""author": { "type": "keyword" }"#, with: #""author": { "type": "vendor_special" }"#)
+        let items = check(plugin)
+        #expect(items.contains { $0.status == .warn && $0.message.contains("author: type 'vendor_special' is not a field type ferry knows") })
+    }
+
+    @Test("a mapping file for a version recipe.lua does not list is reported")
+    func strayMapping() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.write("blog_posts/mappings/4.0.json", try scratch.read("blog_posts/mappings/3.0.json"))
+        let warned = check(scratch).filter { $0.status == .warn }
+        // Before: nothing said; a forgotten version's mapping and steps were silently unused.
+        #expect(warned.contains { $0.message.contains("mappings/4.0.json: 4.0 is not in 'versions' (1.0, 2.0, 3.0)") })
+    }
+
+    @Test("the recipe failure carries its hint: the keys the level knows")
+    func recipeHint() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/recipe.lua", replacing: "  lookups = {", with: "  lookup = {")
+        let failed = failures(check(scratch))
+        #expect(failed.count == 1)
+        #expect(failed.first?.message.contains("unknown key 'lookup' in the recipe; did you mean 'lookups'? — known keys of the recipe: aliases,") == true)
+    }
+}
