@@ -63,10 +63,16 @@ public struct Fixture: Sendable {
         for version in [from, to] where !recipe.versions.contains(version) {
             throw FixtureError(path, "version \(version) is not one of the recipe's versions (\(recipe.versions.joined(separator: ", ")))")
         }
+        guard from != to else {
+            throw FixtureError(path, "'from' and 'to' are both \(from): no step runs, so the fixture tests nothing")
+        }
         self.from = from
         self.to = to
         description = try string("description") ?? ""
         runStartedAt = try string("run_started_at") ?? Self.defaultRunStartedAt
+        guard StepRunner.isRunStartedAt(runStartedAt) else {
+            throw FixtureError(path, "'run_started_at' is \(JSONValue.quoted(runStartedAt)); a run gives steps ISO-8601 UTC like \"2026-01-01T00:00:00Z\"")
+        }
         id = try string("id") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         index = try string("index") ?? "\(recipe.readAlias)-\(from)"
 

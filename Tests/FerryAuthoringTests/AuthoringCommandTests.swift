@@ -108,4 +108,13 @@ extension CommandLineTests {
         let mixed = try ferry(["preview", "blog_posts", "--ids", "post-1", "--seed", "4", "--url", "http://127.0.0.1:9"])
         #expect(mixed.status == 64)
     }
+
+    @Test("transform --run-started-at must look like what a run gives steps (exit 64)")
+    func transformRunStartedAt() throws {
+        let bad = try ferry(["transform", "blog_posts", "--run-started-at", "yesterday"], stdin: "{}\n")
+        // Before: accepted; the steps saw ctx.run_started_at = "yesterday".
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--run-started-at 'yesterday' is not what a run gives steps: ISO-8601 UTC like 2026-01-01T00:00:00Z"))
+        #expect(try ferry(["transform", "blog_posts", "--run-started-at", "2026-01-01T00:00:00Z", "--quiet"], stdin: #"{"title":"t"}"# + "\n").status == 0)
+    }
 }

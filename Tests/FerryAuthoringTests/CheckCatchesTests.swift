@@ -74,4 +74,24 @@ extension RecipeCheckerTests {
         #expect(failed.count == 1)
         #expect(failed.first?.message.contains("unknown key 'lookup' in the recipe; did you mean 'lookups'? — known keys of the recipe: aliases,") == true)
     }
+
+    @Test("version_field: fixture outputs that do not set it to their version are named (in-place runs need it)")
+    func versionField() throws {
+        let items = RecipeChecker(catalog: RecipeCatalog(recipesFolder: "\(repositoryRoot)/recipes"), name: "blog_posts").run()
+        let warning = try #require(items.first { $0.check == "version field" })
+        // Before: nothing; `ferry run --to 2.0 --mode in-place` would find out after its passes.
+        #expect(warning.message.contains("version_field is schema_version, but the outputs of fixtures ending at 2.0 do not set it to \"2.0\" (v1_to_v2_basic.json,"))
+        #expect(!items.contains { $0.message.contains("ending at 3.0") }, "v2_to_v3.lua sets it")
+    }
+
+    @Test("a fixture whose from and to are the same version, or whose run_started_at a run could never give, is refused")
+    func fixtureNoOp() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.write("blog_posts/tests/same.json", #"{"from":"2.0","to":"2.0","input":{},"expected":{}}"#)
+        try scratch.write("blog_posts/tests/when.json", #"{"from":"1.0","to":"2.0","run_started_at":"2026-01-01","input":{},"expected":{}}"#)
+        let failed = failures(check(scratch)).map(\.message)
+        // Before: the first passed without running a step; the second ran the steps with a date no run gives.
+        #expect(failed.contains { $0.hasSuffix("same.json: 'from' and 'to' are both 2.0: no step runs, so the fixture tests nothing") }, "\(failed)")
+        #expect(failed.contains { $0.hasSuffix(#"when.json: 'run_started_at' is "2026-01-01"; a run gives steps ISO-8601 UTC like "2026-01-01T00:00:00Z""#) }, "\(failed)")
+    }
 }
