@@ -5,7 +5,13 @@ import FerryRecipes
 struct RecipesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recipes",
-        abstract: "List the recipes, their versions and steps.")
+        abstract: "List the recipes, their versions, steps, aliases and shared modules folder.",
+        discussion: """
+            The modules line says where `require` finds shared modules (text, fields, dates) \
+            and why there: --transforms, FERRY_TRANSFORMS, transforms = "..." in recipe.lua, \
+            or transforms/ beside the recipes folder (the default). A recipe that cannot load \
+            is listed as INVALID with the reason (file:line for a recipe.lua mistake).
+            """)
 
     @OptionGroup var global: GlobalOptions
 
