@@ -68,6 +68,25 @@ enum ManifestPathSegment: Hashable, Sendable {
 }
 
 extension ManifestShape {
+    /// The levels where `key` is known, as a person writes them ("batch", "steps[n]",
+    /// "lookups.<name>"), for a key put at the wrong level.
+    func levels(knowing key: String, at path: String = "") -> [String] {
+        switch self {
+        case .value:
+            return []
+        case .table(let members):
+            var found = members[key] != nil && !path.isEmpty ? [path] : []
+            for (name, shape) in members.sorted(by: { $0.key < $1.key }) {
+                found += shape.levels(knowing: key, at: path.isEmpty ? name : "\(path).\(name)")
+            }
+            return found
+        case .list(let item):
+            return item.levels(knowing: key, at: "\(path)[n]")
+        case .named(let item):
+            return item.levels(knowing: key, at: "\(path).<name>")
+        }
+    }
+
     /// The first unknown key in document order (keys sorted within a table), or nil. Values
     /// of the wrong type are left to ManifestReader, which names the expected type.
     func firstUnknownKey(in value: JSONValue, at path: [ManifestPathSegment] = []) -> UnknownManifestKey? {

@@ -93,6 +93,14 @@ struct ManifestKeyTests {
         #expect(error.hint == "known keys of the recipe: aliases, batch, canaries, changed_field, description, family, lookups, name, steps, transforms, version_field, versions")
     }
 
+    @Test("a key known at another level says where it belongs")
+    func wrongLevel() throws {
+        let folder = try Folder(Self.manifest(top: "\n  size = 100,"))
+        #expect(folder.error()?.description == "\(folder.manifestPath):19: unknown key 'size' in the recipe; it belongs in batch or canaries[n]")
+        let script = try Folder(Self.manifest(batch: ", script = \"x.lua\""))
+        #expect(script.error()?.description == "\(script.manifestPath):14: unknown key 'script' in batch; it belongs in steps[n]")
+    }
+
     @Test("a table built in pieces still gets the line of the key")
     func piecewiseTable() throws {
         let folder = try Folder("""
