@@ -25,6 +25,8 @@ public struct Fixture: Sendable {
     /// spelling reach the bridge exactly.
     public let input: [UInt8]
     public let expectation: Expectation
+    /// The number texts of `expected`, by path: a 20-digit integer compares by its digits.
+    public let expectedNumbers: [JSONPath: String]
 
     /// The keys a fixture file may have: the one place to add one.
     public static let knownKeys = [
@@ -77,10 +79,12 @@ public struct Fixture: Sendable {
         index = try string("index") ?? "\(recipe.readAlias)-\(from)"
 
         var inputRange: Range<Int>?
+        var expectedRange: Range<Int>?
         do {
             try data.withUnsafeBytes { raw in
                 try TopLevelScanner.members(of: raw) { key, _, value in
                     if key.equals("input") { inputRange = value }
+                    if key.equals("expected") { expectedRange = value }
                 }
             }
         } catch {
@@ -90,6 +94,7 @@ public struct Fixture: Sendable {
             throw FixtureError(path, "'input' must be the input document (a JSON object)")
         }
         input = Array(data[inputRange])
+        expectedNumbers = expectedRange.map { NumberLiterals.scan(Array(data[$0])) } ?? [:]
 
         let expectations = ["expected", "expect", "expect_error"].filter { json[$0] != nil }
         guard expectations.count == 1 else {
