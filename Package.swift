@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "FerryScripting", dependencies: ["CFerryLua", "CLua", "FerryCore"]),
         .target(name: "FerryCluster", dependencies: [
             "CFerryCurl", "FerryCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "FerryRecipes", dependencies: [
             "FerryCore", "FerryScripting", "FerryStore", .product(name: "Crypto", package: "swift-crypto"),
@@ -51,9 +52,9 @@ let package = Package(
         .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryCluster", "FerryRecipes"]),
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
-        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore"]),
+        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore", "CFerryLua"]),
         .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport", "FerryCore"]),
-        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting"]),
+        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting", "FerryTestSupport"]),
         .testTarget(name: "FerryAuthoringTests", dependencies: [
             "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryTestSupport", "FerryMigration",
         ]),

@@ -94,9 +94,12 @@ int ferry_require(lua_State *L) {
 
     int st = luaL_loadfilex(L, path, "t");   // text only: no precompiled bytecode
     if (st == LUA_OK) {
+        ferry_set_chunk_env(L, s, -1);         // the module's globals are its own
         lua_pushvalue(L, 1);
         lua_pushvalue(L, 3);
+        s->loading++;
         st = lua_pcall(L, 2, 1, 0);
+        s->loading--;
     }
     if (st != LUA_OK) {   // forget the half-loaded module, then re-raise the error as it was
         lua_pushvalue(L, 1);

@@ -4,7 +4,8 @@ import FerryRecipes
 
 /// One offline test case of a recipe, `recipes/<name>/tests/<case>.json`:
 /// `{"description", "from", "to", "run_started_at"?, "id"?, "index"?, "input",
-///   "expected": {...} | "expect": "drop" | "expect_error": "substring"}`.
+///   "expected": {...} | "expect": "drop" | "expect_error": "substring",
+///   "round_trip"?: true | {"expect": {...}}}` (see `Fixture+RoundTrip.swift`).
 public struct Fixture: Sendable {
     public enum Expectation: Sendable, Hashable {
         case output(JSONValue)
@@ -27,10 +28,13 @@ public struct Fixture: Sendable {
     public let expectation: Expectation
     /// The number texts of `expected`, by path: a 20-digit integer compares by its digits.
     public let expectedNumbers: [JSONPath: String]
+    /// Also run the output back from `to` to `from` and compare (nil: forward only).
+    public let roundTrip: RoundTrip?
 
     /// The keys a fixture file may have: the one place to add one.
     public static let knownKeys = [
         "description", "from", "to", "run_started_at", "id", "index", "input", "expected", "expect", "expect_error",
+        "round_trip",
     ]
 
     /// `ctx.run_started_at` when a fixture does not set it.
@@ -115,6 +119,7 @@ public struct Fixture: Sendable {
             }
             expectation = .error(text)
         }
+        roundTrip = try Self.roundTrip(json, path: path, expectation: expectation, from: from, to: to)
     }
 
     /// The fixture files of a recipe (`tests/*.json`), sorted by name; each parsed or its error.

@@ -146,7 +146,7 @@ public struct Previewer {
         let specs = try recipe.graph.path(from: fromVersion, to: toVersion)
         let checker = MappingChecker(indexBody: try recipe.indexBody(for: toVersion))
         let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt)
-        let chain = try specs.map { try runner.step($0) }
+        let chain = try runner.chain(specs)
 
         let page = try client.search(index: sourceIndex, body: selection.searchBody)
         var hits = page.hits

@@ -41,7 +41,8 @@ struct ManifestReader {
             let field = "steps[\(i + 1)]"
             let from = try string(entry, "from", field: "\(field).from")
             let to = try string(entry, "to", field: "\(field).to")
-            let script = try string(entry, "script", field: "\(field).script")
+            // No script: a mapping-only edge (the same document under the new mapping).
+            let script = try optionalString(entry, "script", field: "\(field).script")
             for v in [from, to] where !versions.contains(v) {
                 throw RecipeError("\(path): \(field) uses version \(v), which is not in 'versions'")
             }
@@ -50,11 +51,14 @@ struct ManifestReader {
             if let first = steps.firstIndex(where: { $0.from == from && $0.to == to }) {
                 throw RecipeError("\(path): \(field) repeats steps[\(first + 1)] (\(from)→\(to)); only the first would ever run")
             }
-            let scriptPath = "\(folder)/\(script)"
-            guard FileManager.default.fileExists(atPath: scriptPath) else {
+            let scriptPath = script.map { "\(folder)/\($0)" }
+            if let scriptPath, !FileManager.default.fileExists(atPath: scriptPath) {
                 throw RecipeError("\(path): \(field).script: \(scriptPath) not found")
             }
             steps.append(StepSpec(from: from, to: to, script: scriptPath))
+        }
+        if let problem = VersionGraph(versions: versions, steps: steps).edgeProblems().first {
+            throw RecipeError("\(path): \(problem)")
         }
 
         var lookups: [LookupSpec] = []
@@ -106,6 +110,7 @@ struct ManifestReader {
             batch: batch,
             canaries: try canaries(manifest["canaries"]))
         recipe.versionField = versionField
+        recipe.family = try FamilySpec.parse(manifest["family"], path: path, readAlias: read, writeAlias: write)
         return recipe
     }
 
