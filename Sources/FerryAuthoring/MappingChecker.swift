@@ -167,6 +167,13 @@ public struct MappingChecker: Sendable {
 
     // MARK: Helpers
 
+    /// Whether the mapping declares the field `name` (dots go into object properties).
+    public func declares(_ name: String) -> Bool {
+        var node: JSONValue? = mappings
+        for part in name.split(separator: ".") { node = node?["properties"]?[String(part)] }
+        return node != nil
+    }
+
     /// The JSON type as the document writes it: an integer beyond 64 bits is still an integer.
     private func typeName(_ value: JSONValue, at path: JSONPath) -> String {
         if let literal = literals[path], NumberText(literal)?.isIntegerLiteral == true { return "integer" }

@@ -247,7 +247,7 @@ public struct RecipeChecker {
         if passed > 0 {
             items.append(CheckItem("fixture", .pass, "\(passed) of \(first.count) fixtures in \(recipe.folder)/tests pass"))
         }
-        items += checkVersionField(recipe, first)
+        items += checkVersionField(recipe, first, mappings: mappings)
 
         // Outputs the cluster would refuse are a failure now, not in the middle of a run.
         items += checkRoundTripMappings(recipe, first, mappings: mappings)
@@ -307,20 +307,22 @@ public struct RecipeChecker {
         return items
     }
 
-    /// `version_field` is how an in-place run tells migrated documents: every chain must set
-    /// it to the version it produces. Fixture outputs show whether the steps do.
-    private func checkVersionField(_ recipe: Recipe, _ results: [FixtureResult]) -> [CheckItem] {
+    /// `version_field` is how an in-place run tells migrated documents: a chain to a version
+    /// whose mapping has the field must set it to that version. Fixture outputs show whether
+    /// the steps do. (A version whose mapping lacks it cannot be an in-place target at all.)
+    private func checkVersionField(_ recipe: Recipe, _ results: [FixtureResult], mappings: [String: MappingChecker]) -> [CheckItem] {
         guard let field = recipe.versionField else { return [] }
         var lacking: [String: [String]] = [:]
         for result in results {
-            guard let fixture = result.fixture, case .kept(let doc, _)? = result.actual else { continue }
+            guard let fixture = result.fixture, case .kept(let doc, _)? = result.actual,
+                  mappings[fixture.to]?.declares(field) == true else { continue }
             if doc[field]?.stringValue != fixture.to { lacking[fixture.to, default: []].append(fixture.name) }
         }
         return lacking.sorted { $0.key < $1.key }.map { version, names in
             let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
             return CheckItem(
                 "version field", .warn,
-                "\(recipe.folder)/recipe.lua: version_field is \(field), but the outputs of fixtures ending at \(version) do not set it to \"\(version)\" (\(shown)): an in-place run to \(version) could not tell migrated documents")
+                "\(recipe.folder)/recipe.lua: version_field is \(field) and the \(version) mapping has it, but the outputs of fixtures ending at \(version) do not set it to \"\(version)\" (\(shown)): an in-place run to \(version) could not tell migrated documents")
         }
     }
 
