@@ -10,7 +10,7 @@ public struct CheckItem: Sendable {
     }
 
     /// What was checked: "recipe", "mapping", "graph", "script", "module", "lookup",
-    /// "fixture", "fixture mapping", "coverage", "determinism".
+    /// "fixture", "fixture mapping", "version field", "coverage", "determinism".
     public let check: String
     public let status: Status
     /// One line that names the file (and line, step, fixture) it is about.
