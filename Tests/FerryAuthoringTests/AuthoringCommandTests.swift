@@ -38,8 +38,8 @@ extension CommandLineTests {
         let pattern = #/^ferry \d+\.\d+\.\d+ \(Lua (5\.4\.\d+), libcurl (\d+\.\d+\.\d+), SQLite (3\.\d+\.\d+)\)$/#
         let match = try #require(line.wholeMatch(of: pattern), "\(line)")
         // The libraries' own idea of their versions (pkg-config reads the installed .pc files).
-        for (package, shown) in [("sqlite3", match.3), ("libcurl", match.2)] {
-            if let installed = try? Self.pkgConfigVersion(package) {
+        for (package, shown) in [("sqlite3", match.3), ("libcurl", match.2), ("lua5.4", match.1)] {
+            if let installed = try? Self.pkgConfigVersion(package), !installed.isEmpty {
                 #expect(String(shown) == installed, "\(package)")
             }
         }
@@ -54,6 +54,7 @@ extension CommandLineTests {
         process.standardOutput = pipe
         try process.run()
         process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return "" }
         return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
