@@ -1,7 +1,7 @@
 import FerryCore
 import FerryRecipes
 
-/// Walks a mapping's `properties` for the structural check of `ferry check`.
+/// Walks a mapping's fields for the structural check of `ferry check`.
 enum MappingWalk {
     enum UnknownType {
         /// Close to a known type: almost surely a typo.
@@ -28,11 +28,14 @@ enum MappingWalk {
         return .unknown(type)
     }
 
+    /// Every field under `properties`, and every multi-field under `fields` (`author_name.keyword`).
     static func fields(of mapping: JSONValue, prefix: String = "", _ visit: (String, JSONValue) -> Void) {
-        for (name, definition) in (mapping["properties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
-            visit(path, definition)
-            fields(of: definition, prefix: path, visit)
+        for member in ["properties", "fields"] {
+            for (name, definition) in (mapping[member]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+                visit(path, definition)
+                fields(of: definition, prefix: path, visit)
+            }
         }
     }
 

@@ -118,4 +118,16 @@ extension CommandLineTests {
         #expect(bad.stderr.contains("--run-started-at 'yesterday' is not what a run gives steps: ISO-8601 UTC like 2026-01-01T00:00:00Z"))
         #expect(try ferry(["transform", "blog_posts", "--run-started-at", "2026-01-01T00:00:00Z", "--quiet"], stdin: #"{"title":"t"}"# + "\n").status == 0)
     }
+
+    @Test("ferry recipes lists an invalid recipe with its reason and exits 1")
+    func recipesExitCode() throws {
+        let scratch = try ScratchRecipes()
+        try FileManager.default.copyItem(atPath: scratch.path("blog_posts"), toPath: scratch.path("broken"))
+        try scratch.edit("broken/recipe.lua", replacing: "name = \"blog_posts\"", with: "name = \"broken\", parallelism = 2")
+        let out = try ferry(["recipes"], recipes: scratch.recipes)
+        // Before: exit 0 with the INVALID line.
+        #expect(out.status == 1)
+        #expect(out.stdout.contains("blog_posts  versions 1.0, 2.0, 3.0"))
+        #expect(out.stdout.contains("broken  INVALID: \(scratch.path("broken/recipe.lua")):10: unknown key 'parallelism' in the recipe"))
+    }
 }

@@ -51,6 +51,11 @@ extension RecipeCheckerTests {
         #expect(failed.contains { $0.check == "mapping" && $0.message.hasSuffix("3.0.json: author: unknown type 'keywrod'; did you mean 'keyword'?") },
                 "\(failed.map(\.message))")
 
+        let multiField = try ScratchRecipes()
+        try multiField.edit("blog_posts/mappings/3.0.json", replacing: #""keyword": { "type": "keyword", "ignore_above": 256 }"#,
+                            with: #""keyword": { "type": "keywrd", "ignore_above": 256 }"#)
+        #expect(failures(check(multiField)).contains { $0.message.hasSuffix("3.0.json: author_name.keyword: unknown type 'keywrd'; did you mean 'keyword'?") })
+
         let plugin = try ScratchRecipes()
         try plugin.edit("blog_posts/mappings/3.0.json", replacing: #""author": { "type": "keyword" }"#, with: #""author": { "type": "vendor_special" }"#)
         let items = check(plugin)
