@@ -47,6 +47,12 @@ struct TransformCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary on stderr (failures are still reported).")
     var quiet = false
 
+    func validate() throws {
+        if let runStartedAt, !StepRunner.isRunStartedAt(runStartedAt) {
+            throw ValidationError("--run-started-at '\(runStartedAt)' is not what a run gives steps: ISO-8601 UTC like 2026-01-01T00:00:00Z")
+        }
+    }
+
     func run() throws {
         global.bootstrapLogging()
         try reporting {
