@@ -24,11 +24,13 @@ let package = Package(
         .target(name: "CFerryCurl", dependencies: ["CCurl"]),
 
         // Swift libraries by concern.
-        .target(name: "FerryCore"),
+        // The C libraries only for FerryVersion (their run-time versions).
+        .target(name: "FerryCore", dependencies: ["CLua", "CCurl", "CSQLite"]),
         .target(name: "FerryStore", dependencies: ["CSQLite", "FerryCore"]),
         .target(name: "FerryScripting", dependencies: ["CFerryLua", "CLua", "FerryCore"]),
         .target(name: "FerryCluster", dependencies: [
             "CFerryCurl", "FerryCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "FerryRecipes", dependencies: [
             "FerryCore", "FerryScripting", "FerryStore", .product(name: "Crypto", package: "swift-crypto"),

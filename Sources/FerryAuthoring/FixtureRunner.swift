@@ -4,7 +4,8 @@ import FerryScripting
 
 /// What the steps did with a fixture's input.
 public enum FixtureActual: Hashable, Sendable {
-    case kept(JSONValue)
+    /// The output, and its JSON text as the engine wrote it (numbers with every digit).
+    case kept(JSONValue, json: [UInt8])
     /// Dropped by the step with this label ("2.0→3.0").
     case dropped(step: String)
     /// The document failed: the full message (script path:line, step, document id).
@@ -14,7 +15,7 @@ public enum FixtureActual: Hashable, Sendable {
 
     public var summary: String {
         switch self {
-        case .kept(let doc): "the output " + doc.compactText(limit: 200)
+        case .kept(let doc, _): "the output " + doc.compactText(limit: 200)
         case .dropped(let step): "the document was dropped by step \(step)"
         case .failed(let message): "the error: " + message
         case .notRun(let message): message
@@ -66,8 +67,8 @@ public struct FixtureResult: Sendable {
         ]
         if let failure { out["message"] = .string(failure) }
         if !changes.isEmpty { out["diff"] = .array(changes.map(\.json)) }
-        if !passed, case .kept(let doc)? = actual { out["actual"] = doc }
-        if !passed, case .kept(let doc)? = roundTrip { out["round_trip_actual"] = doc }
+        if !passed, case .kept(let doc, _)? = actual { out["actual"] = doc }
+        if !passed, case .kept(let doc, _)? = roundTrip { out["round_trip_actual"] = doc }
         return .object(out)
     }
 }
@@ -105,7 +106,7 @@ public struct FixtureRunner {
         switch (fixture.expectation, actual) {
         case (_, .notRun(let message)):
             failure = message
-        case (.output(let expected), .kept(let doc)):
+        case (.output(let expected), .kept(let doc, _)):
             changes = JSONDiff.changes(from: expected, to: doc)
             if !changes.isEmpty {
                 failure = "the output differs from \"expected\" in \(changes.count) field\(changes.count == 1 ? "" : "s")"
@@ -124,8 +125,8 @@ public struct FixtureRunner {
             failure = "expected an error containing \(JSONValue.quoted(text)), got \(actual.summary)"
         }
         var back: FixtureActual?
-        if failure == nil, fixture.roundTrip != nil, case .kept(let doc) = actual {
-            back = outcome(of: fixture, wayBackFrom: doc)
+        if failure == nil, fixture.roundTrip != nil, case .kept(_, let json) = actual {
+            back = outcome(of: fixture, wayBackFrom: json)
             (failure, changes) = Self.judgeRoundTrip(fixture, back: back!)
         }
         return FixtureResult(
@@ -138,10 +139,10 @@ public struct FixtureRunner {
         outcome(fixture.input, fixture: fixture, from: fixture.from, to: fixture.to, index: fixture.index)
     }
 
-    /// Runs `output` (the fixture's forward output) back from `to` to `from`, as read from
-    /// the `to` version's index.
-    public func outcome(of fixture: Fixture, wayBackFrom output: JSONValue) -> FixtureActual {
-        outcome(output.serializedBytes(), fixture: fixture, from: fixture.to, to: fixture.from,
+    /// Runs `output` (the JSON the engine wrote for the fixture's forward run) back from
+    /// `to` to `from`, as read from the `to` version's index.
+    public func outcome(of fixture: Fixture, wayBackFrom output: [UInt8]) -> FixtureActual {
+        outcome(output, fixture: fixture, from: fixture.to, to: fixture.from,
                 index: "\(runner.recipe.readAlias)-\(fixture.to)")
     }
 
@@ -159,7 +160,7 @@ public struct FixtureRunner {
                 guard let doc = try? JSONValue.parse(bytes) else {
                     return .failed("the engine's output is not valid JSON: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
                 }
-                return .kept(doc)
+                return .kept(doc, json: Array(bytes))
             case .dropped(let i):
                 return .dropped(step: steps.indices.contains(i) ? steps[i].label : "?")
             }
@@ -177,7 +178,7 @@ extension FixtureRunner {
         guard let expected = fixture.roundTripExpected() else { return (nil, []) }
         let against = fixture.roundTrip == .lossless ? "the input" : "\"round_trip.expect\""
         switch back {
-        case .kept(let doc):
+        case .kept(let doc, _):
             let changes = JSONDiff.changes(from: expected, to: doc)
             if changes.isEmpty { return (nil, []) }
             return ("\(route) differs from \(against) in \(changes.count) field\(changes.count == 1 ? "" : "s")", changes)

@@ -227,8 +227,8 @@ public struct RecipeChecker {
         // Outputs the cluster would refuse are a failure now, not in the middle of a run.
         items += checkRoundTripMappings(recipe, first, mappings: mappings)
         for result in first {
-            guard let fixture = result.fixture, case .kept(let doc)? = result.actual, let checker = mappings[fixture.to] else { continue }
-            let problems = checker.check(doc).filter(\.isProblem)
+            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.actual, let checker = mappings[fixture.to] else { continue }
+            let problems = (checker.check(json: json) ?? checker.check(doc)).filter(\.isProblem)
             if problems.isEmpty { continue }
             let rejected = problems.contains { $0.severity == .rejected }
             items.append(CheckItem(
@@ -266,7 +266,7 @@ public struct RecipeChecker {
             if again == before { continue }
             let culprit = culpritStep(recipe, fixture: fixture, runner: runner.runner)
             var details: [String] = []
-            if case .kept(let a) = before, case .kept(let b) = again {
+            if case .kept(let a, _) = before, case .kept(let b, _) = again {
                 details = DiffRenderer(style: .plain).lines(JSONDiff.changes(from: a, to: b), indent: "    ")
             } else {
                 details = ["    first run: \(before.summary)", "    second run: \(again.summary)"]

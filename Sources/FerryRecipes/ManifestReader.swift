@@ -12,6 +12,7 @@ struct ManifestReader {
         guard manifest.objectValue != nil else {
             throw RecipeError("\(path): must return a table, e.g. return { name = ..., versions = ... }")
         }
+        try checkKeys(manifest)
         let name = try string(manifest, "name")
         guard name == expectedName else {
             throw RecipeError("\(path): name is '\(name)' but the folder is '\(expectedName)'; they must match")
@@ -94,7 +95,7 @@ struct ManifestReader {
             name: name,
             description: try optionalString(manifest, "description", field: "description") ?? "",
             folder: folder,
-            transformsFolder: transformsFolder,
+            modules: .init(path: transformsFolder, origin: "beside the recipes folder"),
             readAlias: read,
             writeAlias: write,
             versions: versions,

@@ -7,8 +7,10 @@ public struct Recipe: Sendable {
     public let description: String
     /// The recipe folder, e.g. `recipes/blog_posts`.
     public let folder: String
-    /// The shared modules folder, searched by `require` after the recipe folder.
-    public let transformsFolder: String
+    /// The shared modules folder, searched by `require` after the recipe folder, and where
+    /// that setting came from (RecipeCatalog sets it after reading the manifest).
+    public var modules: RecipeCatalog.ModulesFolder
+    public var transformsFolder: String { modules.path }
     public let readAlias: String
     public let writeAlias: String
     /// Versions in the order the recipe declares them; the last is the default target.

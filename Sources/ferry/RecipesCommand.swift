@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FerryRecipes
 
 struct RecipesCommand: ParsableCommand {
@@ -28,6 +29,8 @@ struct RecipesCommand: ParsableCommand {
                     if let family = recipe.family {
                         printOut("  family: members \(family.pattern), index template \(family.template)")
                     }
+                    let missing = FileManager.default.fileExists(atPath: recipe.modules.path) ? "" : ", missing"
+                    printOut("  modules: \(recipe.modules.path) (\(recipe.modules.origin)\(missing))")
                     if !recipe.description.isEmpty { printOut("  \(recipe.description)") }
                 } catch {
                     printOut("\(name)  INVALID: \(error)")
