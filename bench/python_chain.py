@@ -14,6 +14,7 @@ import argparse
 import json
 import re
 import sqlite3
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -89,59 +90,43 @@ def as_text(v) -> str:
     return ""
 
 
-def is_word(cp: int) -> bool:
-    if cp < 128:
-        return chr(cp).isascii() and (chr(cp).isalnum() or cp == 95)
-    return not (cp <= 0xBF or cp == 0xD7 or cp == 0xF7 or 0x2000 <= cp <= 0x2BFF
-                or 0x2E00 <= cp <= 0x2E7F or 0x3000 <= cp <= 0x303F or 0xFE00 <= cp <= 0xFE6F
-                or cp == 0xFEFF or cp == 0xFFFD or 0xFF00 <= cp <= 0xFF0F or 0xFF1A <= cp <= 0xFF20
-                or 0xFF3B <= cp <= 0xFF40 or 0xFF5B <= cp <= 0xFF65 or 0x1F000 <= cp <= 0x1FAFF
-                or 0xE0000 <= cp <= 0xE007F)
-
-
-def is_space(cp: int) -> bool:
-    return (cp == 32 or 9 <= cp <= 13 or cp in (0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
-            or 0x2000 <= cp <= 0x200A)
-
-
-def is_cjk(cp: int) -> bool:
-    return (0x3040 <= cp <= 0x30FF or 0x31F0 <= cp <= 0x31FF or 0x3400 <= cp <= 0x4DBF
-            or 0x4E00 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3FFFF)
+# Character classes as regex classes (transforms/text.lua): word characters are ASCII
+# letters, digits and "_" plus non-ASCII code points outside the punctuation, symbol and
+# emoji blocks; spaces are ASCII whitespace plus the Unicode spaces; ideographs and kana
+# are words of their own.
+WORD = ("A-Za-z0-9_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2c00-\u2dff\u2e80-\u2fff"
+        "\u3040-\ufdff\ufe70-\ufefe\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\ufffc"
+        "\ufffe-\U0001efff\U0001fb00-\U000dffff\U000e0080-\U0010ffff")
+SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+WORD_NOT_CJK = ("A-Za-z0-9_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2c00-\u2dff\u2e80-\u2fff"
+                "\u3100-\u31ef\u3200-\u33ff\u4dc0-\u4dff\ua000-\uf8ff\ufb00-\ufdff\ufe70-\ufefe"
+                "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\ufffc\ufffe-\U0001efff"
+                "\U0001fb00-\U0001ffff\U00040000-\U000dffff\U000e0080-\U0010ffff")
+CJK_CHAR = re.compile(f"[{CJK}]")
+# A run of characters that are neither spaces nor ideographs, with a word character in it:
+# leading punctuation, the first word character, the rest of the run.
+WORD_RUN = re.compile(f"[^{SPACE}{CJK}{WORD}]*[{WORD_NOT_CJK}][^{SPACE}{CJK}]*")
+HASHTAG = re.compile(f"(?<![{WORD}])#([{WORD}]*)")
 
 
 def hashtags(v, limit: int) -> list[str]:
-    s = strip_html(as_text(v))
-    tags, seen, pos, n = [], set(), 0, len(s)
-    while len(tags) < limit:
-        h = s.find("#", pos)
-        if h < 0:
-            break
-        pos = h + 1
-        if h > 0 and is_word(ord(s[h - 1])):
+    tags, seen = [], set()
+    for m in HASHTAG.finditer(strip_html(as_text(v))):
+        tag = m.group(1)
+        if not tag or (tag.isascii() and tag.isdigit()):
             continue
-        stop = h + 1
-        while stop < n and is_word(ord(s[stop])):
-            stop += 1
-        tag, pos = s[h + 1:stop], stop
-        if tag and not (tag.isascii() and tag.isdigit()):
-            key = tag.translate(ASCII_LOWER)
-            if key not in seen:
-                seen.add(key)
-                tags.append(tag)
+        key = tag.translate(ASCII_LOWER)
+        if key not in seen:
+            seen.add(key)
+            tags.append(tag)
+            if len(tags) == limit:
+                break
     return tags
 
 
 def word_count(s: str) -> int:
-    n, in_word = 0, False
-    for ch in s:
-        cp = ord(ch)
-        if is_space(cp):
-            in_word = False
-        elif is_cjk(cp):
-            n, in_word = n + 1, False
-        elif not in_word and is_word(cp):
-            n, in_word = n + 1, True
-    return n
+    return len(WORD_RUN.findall(s)) + len(CJK_CHAR.findall(s))
 
 
 CATEGORIES = [
@@ -152,24 +137,26 @@ CATEGORIES = [
     ("news", ["news", "update", "announcement", "release", "released", "launch", "breaking"]),
     ("review", ["review", "opinion", "rating", "evaluation", "verdict", "pros and cons", "hands-on"]),
 ]
+# Per category: single-word keywords, and phrases as (first word, pattern); a phrase is only
+# searched for when its first word occurs (as the Lua module does).
 COMPILED = [(name, [k for k in kws if re.fullmatch(r"[a-z0-9]+", k)],
-             [re.compile(r"(?<![A-Za-z0-9])" + r"\s+".join(re.escape(w) for w in k.split()) + r"s?(?![A-Za-z0-9])", re.A)
+             [(k.split()[0].split("-")[0],
+               re.compile(r"(?<![A-Za-z0-9])" + r"\s+".join(re.escape(w) for w in k.split()) + r"s?(?![A-Za-z0-9])", re.A))
               for k in kws if not re.fullmatch(r"[a-z0-9]+", k)])
             for name, kws in CATEGORIES]
 
 
-def word_counts(lower: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for w in ASCII_WORDS.findall(lower):
-        counts[w] = counts.get(w, 0) + 1
-    return counts
+def word_counts(lower: str) -> Counter:
+    return Counter(ASCII_WORDS.findall(lower))
 
 
-def categorize(s: str, lower: str, counts: dict[str, int]) -> str:
+def categorize(s: str, lower: str, counts: Counter) -> str:
     best, best_score = "general", 0
     for name, words, phrases in COMPILED:
-        score = sum(counts.get(k, 0) + counts.get(k + "s", 0) for k in words)
-        score += sum(len(p.findall(lower)) for p in phrases)
+        score = sum(counts[k] + counts[k + "s"] for k in words)
+        for first, pattern in phrases:
+            if counts[first] or counts[first + "s"]:
+                score += len(pattern.findall(lower))
         if score > best_score:
             best, best_score = name, score
     return best
@@ -183,17 +170,17 @@ STOP = {w: lang for lang, words in {
 }.items() for w in words.split()}
 
 
-def language(s: str, counts: dict[str, int]) -> str:
-    kana = sum(1 for ch in s if 0x3040 <= ord(ch) <= 0x30FF)
-    han = sum(1 for ch in s if 0x4000 <= ord(ch) <= 0x9FFF)
-    hangul = sum(1 for ch in s if 0xA000 <= ord(ch) <= 0xDFFF)
-    cjk = kana + han + hangul
-    if cjk > 0 and cjk * 2 > word_count(s):
-        return "ja" if kana else "ko" if hangul > han else "zh"
+def language(s: str, counts: Counter) -> str:
+    if re.search("[\u3000-\udfff]", s):
+        kana = len(re.findall("[\u3040-\u30ff]", s))
+        han = len(re.findall("[\u4000-\u9fff]", s))
+        hangul = len(re.findall("[\ua000-\udfff]", s))
+        cjk = kana + han + hangul
+        if cjk > 0 and cjk * 2 > word_count(s):
+            return "ja" if kana else "ko" if hangul > han else "zh"
     hits = {"en": 0, "es": 0, "fr": 0, "de": 0}
-    for w, c in counts.items():
-        if w in STOP:
-            hits[STOP[w]] += c
+    for w, lang in STOP.items():
+        hits[lang] += counts[w]
     best, best_hits = "en", hits["en"]
     for lang in ("es", "fr", "de"):
         if hits[lang] >= 2 and hits[lang] > best_hits:
@@ -274,9 +261,10 @@ def main() -> int:
     db = sqlite3.connect(":memory:")
     db.executescript(AUTHORS_SQL.read_text(encoding="utf-8"))
     authors = {k: v for k, v in db.execute("SELECT id, display_name FROM authors") if isinstance(v, str)}
-    out = sys.stdout
+    out = sys.stdout.buffer
+    lines: list[str] = []
     failed = 0
-    for number, line in enumerate(sys.stdin, 1):
+    for number, line in enumerate(sys.stdin.buffer, 1):
         if not line.strip():
             continue
         try:
@@ -285,8 +273,12 @@ def main() -> int:
             print(f"line {number}: {error}", file=sys.stderr)
             failed += 1
             continue
-        out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
-        out.write("\n")
+        lines.append(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+        if len(lines) >= 1000:
+            out.write(("\n".join(lines) + "\n").encode())
+            lines.clear()
+    if lines:
+        out.write(("\n".join(lines) + "\n").encode())
     return 1 if failed else 0
 
 
