@@ -10,7 +10,7 @@ public struct CheckItem: Sendable {
     }
 
     /// What was checked: "recipe", "mapping", "graph", "script", "module", "lookup",
-    /// "fixture", "fixture mapping", "version field", "coverage", "determinism".
+    /// "fixture", "fixture mapping", "version field", "changed field", "coverage", "determinism".
     public let check: String
     public let status: Status
     /// One line that names the file (and line, step, fixture) it is about.
@@ -66,6 +66,7 @@ public struct RecipeChecker {
             mappings[version] = checker
         }
         items += strayMappings(recipe)
+        items += checkChangedField(recipe, mappings)
         items += checkGraph(recipe)
         items += checkReverseGraph(recipe)
         items += checkFamily(recipe)
@@ -146,6 +147,25 @@ public struct RecipeChecker {
             let version = String(file.dropLast(5))
             guard !recipe.versions.contains(version) else { return nil }
             return CheckItem("mapping", .warn, "\(folder)/\(file): \(version) is not in 'versions' (\(recipe.versions.joined(separator: ", "))) in \(recipe.folder)/recipe.lua, so nothing uses this mapping")
+        }
+    }
+
+    /// Catch-up passes query `range <changed_field> >= <epoch millis>` on the source index: a
+    /// field the mapping lacks matches nothing (changed documents wait for the frozen pass),
+    /// and one that is not a date does not take that range.
+    private func checkChangedField(_ recipe: Recipe, _ mappings: [String: MappingChecker]) -> [CheckItem] {
+        guard let field = recipe.changedField else { return [] }
+        return recipe.versions.compactMap { version -> CheckItem? in
+            guard let checker = mappings[version] else { return nil }
+            let path = recipe.mappingPath(for: version)
+            guard let definition = checker.definition(of: field) else {
+                return CheckItem("changed field", .warn, "\(path): changed_field \(field) is not in this mapping: catch-up passes from \(version) would find no changed documents")
+            }
+            let type = definition["type"]?.stringValue ?? "object"
+            guard type == "date" || type == "date_nanos" else {
+                return CheckItem("changed field", .warn, "\(path): changed_field \(field) is mapped as \(type), not date: catch-up's range query in epoch milliseconds does not fit it")
+            }
+            return nil
         }
     }
 
