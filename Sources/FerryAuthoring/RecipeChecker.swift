@@ -163,7 +163,9 @@ public struct RecipeChecker {
 
     private func checkLookup(_ spec: LookupSpec) -> CheckItem {
         do {
-            _ = try SQLiteLookups([spec])
+            if try !SQLiteLookups([spec]).unindexed.isEmpty {
+                return CheckItem("lookup", .warn, "\(spec.name): key column '\(spec.keyColumn)' of table '\(spec.table)' in \(spec.source.path) has no index: every lookup reads the whole table (make it the PRIMARY KEY, or CREATE INDEX ON \(spec.table)(\(spec.keyColumn)))")
+            }
             return CheckItem("lookup", .pass, "\(spec.name): table '\(spec.table)' with key '\(spec.keyColumn)' in \(spec.source.path)")
         } catch {
             return CheckItem("lookup", .fail, "\(error)")
