@@ -59,18 +59,11 @@ public final class NDJSONTransformer {
     ) throws {
         precondition(workers >= 1, "at least one worker")
         self.recipe = recipe
-<<<<<<< HEAD
-        steps = try recipe.graph.path(from: from, to: to)
-        let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt, limits: limits)
-        self.runner = runner
-        chain = try runner.chain(steps)
-=======
         let steps = try recipe.graph.path(from: from, to: to)
         self.steps = steps
         lanes = try (0..<workers).map { _ in
             try NDJSONLane(recipe: recipe, steps: steps, runStartedAt: runStartedAt, limits: limits)
         }
->>>>>>> perf
     }
 
     /// Transforms every line of `input` into `output`, in input order; failures go to
@@ -115,7 +108,7 @@ final class NDJSONLane {
     init(recipe: Recipe, steps: [StepSpec], runStartedAt: String, limits: SandboxLimits) throws {
         let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt, limits: limits)
         self.runner = runner
-        chain = try steps.map { try runner.step($0) }
+        chain = try runner.chain(steps)   // mapping-only edges have no script
     }
 
     /// Transforms one input line into `out` and counts it; a document that failed comes back.

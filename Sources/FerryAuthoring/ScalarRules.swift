@@ -159,28 +159,7 @@ struct ScalarRules {
 
     static let largestFinite = ["half_float": "65504", "float": "3.4028235e38"]
 
-    /// Decimal notation as Java parses it: `[+-]digits[.digits][e[+-]digits]` (no hex, no inf/nan).
-    static func looksNumeric(_ s: String) -> Bool {
-        var it = Array(s.utf8)[...]
-        func digits() -> Int {
-            var n = 0
-            while let b = it.first, b >= 0x30, b <= 0x39 { it = it.dropFirst(); n += 1 }
-            return n
-        }
-        if let b = it.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { it = it.dropFirst() }
-        var mantissa = digits()
-        if it.first == UInt8(ascii: ".") {
-            it = it.dropFirst()
-            mantissa += digits()
-        }
-        guard mantissa > 0 else { return false }
-        if let b = it.first, b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
-            it = it.dropFirst()
-            if let b = it.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { it = it.dropFirst() }
-            guard digits() > 0 else { return false }
-        }
-        return it.isEmpty
-    }
+    static func looksNumeric(_ s: String) -> Bool { NumberText.looksNumeric(s) }
 
     // MARK: Others
 

@@ -56,13 +56,10 @@ struct TransformCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-<<<<<<< HEAD
         if let runStartedAt, !StepRunner.isRunStartedAt(runStartedAt) {
             throw ValidationError("--run-started-at '\(runStartedAt)' is not what a run gives steps: ISO-8601 UTC like 2026-01-01T00:00:00Z")
         }
-=======
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1 (got \(workers))") }
->>>>>>> perf
     }
 
     func run() throws {

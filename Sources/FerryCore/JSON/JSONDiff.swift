@@ -56,7 +56,7 @@ public enum JSONDiff {
     }
 
     /// Changes from `old` bytes to `new` bytes (both JSON); nil when either is not JSON.
-    static func changes(fromJSON old: [UInt8], toJSON new: [UInt8]) -> [JSONChange]? {
+    public static func changes(fromJSON old: [UInt8], toJSON new: [UInt8]) -> [JSONChange]? {
         guard let a = try? JSONValue.parse(old), let b = try? JSONValue.parse(new) else { return nil }
         return changes(from: a, to: b, oldNumbers: NumberLiterals.scan(old), newNumbers: NumberLiterals.scan(new))
     }
