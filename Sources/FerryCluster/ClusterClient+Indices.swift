@@ -19,8 +19,12 @@ extension ClusterClient {
     }
 
     /// `DELETE /<name>`. With `ignoreMissing`, a missing index is not an error.
-    public func deleteIndex(_ name: String, ignoreMissing: Bool = false) throws {
-        try request(.DELETE, RequestPath([name])) { (200..<300).contains($0) || (ignoreMissing && $0 == 404) }
+    /// Returns whether the cluster acknowledged the delete (false for a missing index with
+    /// `ignoreMissing`), so a caller says "deleted" only when the cluster did.
+    @discardableResult
+    public func deleteIndex(_ name: String, ignoreMissing: Bool = false) throws -> Bool {
+        let response = try request(.DELETE, RequestPath([name])) { (200..<300).contains($0) || (ignoreMissing && $0 == 404) }
+        return (try? response.json())?["acknowledged"]?.boolValue ?? false
     }
 
     /// `GET /<name>`: the definition (`aliases`, `mappings`, `settings`) of one concrete index.

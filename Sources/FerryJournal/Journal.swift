@@ -11,6 +11,8 @@ public final class Journal {
     public let path: String
     /// The journal's connection, for scratch tables the catch-up joins in (see `DeltaScanner`).
     public let db: SQLiteDatabase
+    /// The file's device and inode when it was opened (see `checkInPlace`).
+    public let openedIdentity: JournalFileIdentity?
 
     public init(path: String) throws {
         self.path = path
@@ -21,6 +23,7 @@ public final class Journal {
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         try db.execute(Self.schema)
+        openedIdentity = JournalFileIdentity.of(path)
     }
 
     static let schema = """

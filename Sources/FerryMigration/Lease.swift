@@ -53,10 +53,8 @@ public final class Lease: Sendable {
                 // Our own create, resent after its answer was lost: the lease is ours.
                 return Lease(alias: alias, holder: holder, ttl: ttl, cluster: cluster, seqNo: seqNo, primaryTerm: term)
             }
-            let expires = current.source["expires_at_ms"]?.intValue ?? 0
-            let remaining = expires - nowMilliseconds()
-            if remaining > 0 && !holderIsDeadHere(current.source) {
-                throw LeaseHeld(alias: alias, holder: current.source["holder"]?.stringValue ?? "unknown", expiresInSeconds: Int(remaining / 1000) + 1)
+            if let live = Holder(current.source), live.isLive {
+                throw LeaseHeld(alias: alias, holder: live.name, expiresInSeconds: live.expiresInSeconds)
             }
             do {
                 let taken = try client.indexDocument(index: index, id: alias, body: body, refresh: true, ifSeqNo: seqNo, ifPrimaryTerm: term)
@@ -153,13 +151,48 @@ public final class Lease: Sendable {
         }
     }
 
-    /// A holder on this very host whose process is gone (killed, crashed) cannot renew: its
-    /// lease is taken over at once instead of after the TTL. Other hosts' holders need the TTL.
-    private static func holderIsDeadHere(_ lease: JSONValue) -> Bool {
-        guard lease["host"]?.stringValue == ProcessInfo.processInfo.hostName,
-              let pid = lease["pid"]?.intValue, pid > 0, pid != Int64(getpid())
-        else { return false }
-        return kill(pid_t(pid), 0) != 0 && errno == ESRCH
+    /// Who a lease document names, and whether that runner still holds the alias. The one rule
+    /// for `ferry run` (take over or refuse), `status` (wait or go on), `rollback` and `cleanup`.
+    public struct Holder: Sendable, Equatable {
+        public let name: String
+        public let host: String?
+        public let pid: Int64?
+        public let expiresAtMilliseconds: Int64
+        /// The holder runs on this host and its process is gone (killed, crashed).
+        public let isDeadHere: Bool
+
+        init?(_ lease: JSONValue) {
+            guard lease.objectValue != nil else { return nil }
+            name = lease["holder"]?.stringValue ?? "unknown"
+            host = lease["host"]?.stringValue
+            pid = lease["pid"]?.intValue
+            expiresAtMilliseconds = lease["expires_at_ms"]?.intValue ?? 0
+            isDeadHere = Self.deadHere(host: host, pid: pid)
+        }
+
+        /// Live: not expired, and not a process on this host that is gone. A holder on this very
+        /// host whose process is gone cannot renew: its lease is taken over at once instead of
+        /// after the TTL. Other hosts' holders need the TTL.
+        public var isLive: Bool { expiresAtMilliseconds > Lease.nowMilliseconds() && !isDeadHere }
+
+        public var expiresInSeconds: Int { Int(max(0, expiresAtMilliseconds - Lease.nowMilliseconds()) / 1000) + 1 }
+
+        private static func deadHere(host: String?, pid: Int64?) -> Bool {
+            guard host == ProcessInfo.processInfo.hostName, let pid, pid > 0, pid != Int64(getpid()) else { return false }
+            return kill(pid_t(pid), 0) != 0 && errno == ESRCH
+        }
+    }
+
+    /// The lease document's holder for `alias`, live or not; nil when there is none (also when
+    /// no run ever took a lease on this cluster: the lease index does not exist).
+    public static func holder(of alias: String, client: ClusterClient) throws -> Holder? {
+        guard try client.indexExists(index) else { return nil }
+        return try client.fetchDocument(index: index, id: alias).flatMap { Holder($0.source) }
+    }
+
+    /// The runner holding `alias` now, if any (see `Holder.isLive`).
+    public static func liveHolder(of alias: String, client: ClusterClient) throws -> Holder? {
+        try holder(of: alias, client: client).flatMap { $0.isLive ? $0 : nil }
     }
 
     private static func document(holder: String, runID: String, ttl: Duration) -> JSONValue {

@@ -1,7 +1,10 @@
 import Foundation
+import FerryCore
 
 /// What a run did, for the operator.
 public struct MigrationReport: Sendable {
+    /// `FerryVersion.description`: which ferry (and Lua, libcurl, SQLite) made the run.
+    public var version = FerryVersion.description
     public let runID: String
     public let recipe: String
     public let sourceIndex: String
@@ -19,6 +22,9 @@ public struct MigrationReport: Sendable {
     public var copyCPUSeconds = 0.0
     public var cpuSeconds = 0.0
     public var catchUp = CatchUpStats()
+    /// Dead letters the journal holds for the run (the slices' counts miss a slice that
+    /// stopped on failures, and catch-up passes replace letters per document).
+    public var deadLetters = 0
     /// Documents in the target at the end.
     public var targetCount = 0
     /// Every copy pass this process ran, with the workers, writers, slices and reader it used.
@@ -31,10 +37,11 @@ public struct MigrationReport: Sendable {
     public var lines: [String] {
         var out = [
             "run         \(runID)",
+            "ferry       \(version)",
             "recipe      \(recipe): \(path)",
             "source      \(sourceIndex)",
             "target      \(targetIndex) (\(targetCount) documents)",
-            "documents   read \(totals.read), written \(totals.written), dropped \(totals.dropped), failed \(totals.failed)",
+            "documents   read \(totals.read), written \(totals.written), dropped \(totals.dropped), dead letters \(deadLetters)",
             String(format: "time        %.1f s in all, copy %.1f s at %.0f docs/s", seconds, copySeconds, docsPerSecond),
         ]
         if counts.read > 0 {

@@ -182,8 +182,10 @@ public final class Migrator {
     }
 
     /// Stops an unfinished run for good: deletes the indices it created (never one an alias
-    /// points to) and marks it ABANDONED.
-    public func abandon(_ record: RunRecord, reason: String) throws {
+    /// points to) and marks it ABANDONED. Returns the indices whose delete the cluster
+    /// acknowledged (none when they were already gone).
+    @discardableResult
+    public func abandon(_ record: RunRecord, reason: String) throws -> [String] {
         guard record.phase < .switched else {
             throw FerryError("run \(record.runID) already switched the aliases; use `ferry rollback \(recipe.name)`")
         }
@@ -193,6 +195,7 @@ public final class Migrator {
         if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
             try WriteBlock(client: client, cluster: cluster, journal: journal, say: say).unfreezeWrites(record.plan.sourceIndex, record: record)
         }
+        var deleted: [String] = []
         for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) where index != record.plan.sourceIndex {
             guard try client.indexExists(index),
                   FerryMeta.runID(inMapping: try client.getMapping(index)) == record.runID
@@ -200,9 +203,10 @@ public final class Migrator {
             guard try client.aliasesOfIndex(index).isEmpty else {
                 throw FerryError("index \(index) has aliases; not deleting it")
             }
-            try client.deleteIndex(index)
+            if try client.deleteIndex(index) { deleted.append(index) }
         }
-        try journal.setPhase(record.runID, .abandoned, reason)
+        try journal.setPhase(record.runID, .abandoned, reason + (deleted.isEmpty ? "; no index of it was there to delete" : "; deleted \(deleted.joined(separator: ", "))"))
+        return deleted
     }
 
     // MARK: init

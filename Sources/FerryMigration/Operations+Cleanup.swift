@@ -17,9 +17,9 @@ extension Operations {
     public func cleanupCandidates(olderThan: Duration) throws -> [CleanupCandidate] {
         let rows = try client.request(.GET, RequestPath(["_cat", "indices", "\(recipe.readAlias)-*"], query: [("format", "json"), ("h", "index,creation.date")]))
             .json().arrayValue ?? []
-        if let lease = try client.fetchDocument(index: Lease.index, id: recipe.readAlias),
-           (lease.source["expires_at_ms"]?.intValue ?? 0) > Lease.nowMilliseconds() {
-            throw FerryError("a runner holds the lease on '\(recipe.readAlias)' (\(lease.source["holder"]?.stringValue ?? "unknown")): not cleaning up during a run")
+        if let holder = try Lease.liveHolder(of: recipe.readAlias, client: client) {
+            throw FerryError("a runner holds the lease on '\(recipe.readAlias)' (\(holder.name)): not cleaning up during a run",
+                             hint: "wait for it to finish (`ferry status \(recipe.name)`)")
         }
         let open = try journal.unfinishedRun(recipe: recipe.name)
         let busy = Set([open?.plan.targetIndex, open?.plan.sourceIndex, open?.plan.preservedIndex].compactMap { $0 })

@@ -17,7 +17,11 @@ extension Operations {
         func get(_ segments: [String], _ query: [(String, String)] = []) -> JSONValue {
             (try? client.request(.GET, RequestPath(segments, query: query)).json()) ?? .null
         }
-        try save("status.json", status.json)
+        // Which ferry (and Lua, libcurl, SQLite) saw this, for whoever reads it later.
+        var withVersion = status.json.objectValue ?? [:]
+        withVersion["ferry_version"] = .string(FerryVersion.description)
+        withVersion["versions"] = FerryVersion.json
+        try save("status.json", .object(withVersion))
         try save("indices.json", get(["_cat", "indices"], [("format", "json")]))
         try save("aliases.json", get(["_alias"]))
         try save("health.json", get(["_cluster", "health"]))

@@ -16,8 +16,8 @@ extension Operations {
         defer { lease.release() }
         if run.phase < .switched {
             let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
-            try migrator.abandon(run, reason: "rolled back before the switch")
-            return "abandoned run \(run.runID) before the switch; deleted \(run.plan.targetIndex); \(recipe.readAlias) still → \(run.plan.sourceIndex)"
+            let deleted = try migrator.abandon(run, reason: "rolled back before the switch")
+            return "abandoned run \(run.runID) before the switch; " + (try afterAbandonLine(run, deleted: deleted))
         }
         let previous = try MigrationMode(record: run.plan).strategy.rollbackIndex(of: run)
         guard try client.indexExists(previous) else {
@@ -31,5 +31,21 @@ extension Operations {
         try client.updateAliases(actions)
         try journal.setPhase(run.runID, .rolledBack, "aliases switched back to \(previous)")
         return "rolled back run \(run.runID): \(recipe.readAlias) and \(recipe.writeAlias) → \(previous); \(run.plan.targetIndex) is kept (writes made to it since the switch are not in \(previous))"
+    }
+
+    /// What the cluster confirms after an abandon: the deletes it acknowledged, and where the
+    /// read alias points now (asked again, not assumed).
+    func afterAbandonLine(_ run: RunRecord, deleted: [String]) throws -> String {
+        let target = run.plan.targetIndex
+        let gone = !deleted.isEmpty ? "deleted \(deleted.joined(separator: ", "))"
+            : try client.indexExists(target) ? "kept \(target): its _meta.ferry does not name run \(run.runID)"
+            : "\(target) was not in the cluster (nothing to delete)"
+        let alias: String
+        switch try client.resolve(recipe.readAlias) {
+        case .alias(let indices): alias = "\(recipe.readAlias) → \(indices.joined(separator: ", "))"
+        case .index: alias = "\(recipe.readAlias) is an index, not an alias"
+        case .missing: alias = "\(recipe.readAlias) does not exist in the cluster (`ferry status \(recipe.name)` says what to do)"
+        }
+        return "\(gone); \(alias)"
     }
 }

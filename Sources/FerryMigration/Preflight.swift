@@ -21,7 +21,7 @@ struct Preflight {
                 "preflight: target index \(index) already exists (\(owner.map { "left by run \($0)" } ?? "not created by ferry"))",
                 hint: owner == nil
                     ? "inspect it; delete it if it is a leftover, then run again"
-                    : "it is left from an earlier run (rolled back or abandoned); `ferry cleanup \(recipe.name) --older-than 0s` deletes it once you no longer need it")
+                    : "it is left from an earlier run (rolled back or abandoned); once you no longer need it, `ferry cleanup \(recipe.name) --index \(index) --older-than 0s --yes` deletes it (`ferry status \(recipe.name)` says so too)")
         }
         try checkDisk(plan)
     }

@@ -48,7 +48,7 @@ public struct StatusReport: Sendable {
             object["progress"] = [
                 "slices": .int(Int64(totals.slices)), "slices_done": .int(Int64(totals.done)),
                 "read": .int(Int64(totals.read)), "written": .int(Int64(totals.written)),
-                "dropped": .int(Int64(totals.dropped)), "failed": .int(Int64(totals.failed)),
+                "dropped": .int(Int64(totals.dropped)), "dead_letters": .int(Int64(deadLetters)),
             ]
         }
         return .object(object)
@@ -72,10 +72,11 @@ public struct Operations {
         let run = try journal.latestRun(recipe: recipe.name)
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
-        let lease = try client.fetchDocument(index: Lease.index, id: recipe.readAlias).flatMap { doc -> String? in
-            guard (doc.source["expires_at_ms"]?.intValue ?? 0) > Lease.nowMilliseconds() else { return nil }
-            return doc.source["holder"]?.stringValue
-        }
+        // The same rule `ferry run` applies to take over: a holder is live until its lease
+        // expires or, on this host, its process is gone.
+        let holder = try Lease.holder(of: recipe.readAlias, client: client)
+        let lease = holder.flatMap { $0.isLive ? $0.name : nil }
+        let gone = holder.flatMap { $0.isDeadHere ? "; its runner (\($0.name)) is gone, so the next `ferry run` takes over at once" : nil } ?? ""
         let totals = try run.map { try journal.totals($0.runID) }
         let letters = try run.map { try journal.deadLetters($0.runID).count } ?? 0
         let name = recipe.name
@@ -90,10 +91,18 @@ public struct Operations {
 
         guard let run, !(run.phase == .abandoned || run.phase == .rolledBack) else {
             let why = run.map { "the last run (\($0.runID)) was \($0.phase.rawValue.lowercased().replacingOccurrences(of: "_", with: " ")); " } ?? ""
-            return report(.preMigration, "\(why)no migration in progress; \(recipe.readAlias) → \(readIndices.joined(separator: ", "))",
-                          "ferry run \(name)")
+            let missing = try run == nil ? runsMissingFromJournal(readIndices: readIndices) : nil
+            let lost = missing.map { "\($0.text); " } ?? ""
+            if let step = try nextWithoutRun(readIndices: readIndices) {
+                let state: MigrationState = missing?.switched == true ? .postSwitch : .preMigration
+                return report(state, "\(lost)\(why)\(state == .preMigration ? "no migration in progress; " : "")\(step.explanation)", step.command)
+            }
+            return report(.preMigration, "\(lost)\(why)no migration in progress; \(recipe.readAlias) → \(readIndices.joined(separator: ", "))",
+                          "ferry run \(name) --yes")
         }
         let target = run.plan.targetIndex
+        // A resumed run has --max-errors 0 unless told: with dead letters it would stop again.
+        let runAgain = "ferry run \(name) --yes" + (letters > 0 ? " --max-errors \(letters)" : "")
         let source = run.plan.sourceIsConcrete ? (run.plan.preservedIndex ?? run.plan.sourceIndex) : run.plan.sourceIndex
         let targetExists = try client.indexExists(target)
         let readOnTarget = readIndices.contains(target)
@@ -101,40 +110,41 @@ public struct Operations {
 
         switch run.phase {
         case .validating where !targetExists:
-            return report(.preMigration, "run \(run.runID) was validating; nothing was created", "ferry run \(name)")
+            return report(.preMigration, "run \(run.runID) was validating; nothing was created", "\(runAgain)  (continues it)")
         case .validating, .targetCreated:
-            return report(.partialSchemaChange, "\(target) exists but no data has been copied", "ferry run \(name)  (or `ferry rollback \(name)` to delete \(target))")
+            return report(.partialSchemaChange, "\(target) exists but no data has been copied", "\(runAgain)  (or `ferry rollback \(name) --yes` to delete \(target))")
         case .copying:
             let done = totals.map { "\($0.done) of \($0.slices) slices, \($0.written) documents written" } ?? ""
-            return report(.midReindex, "copying \(run.plan.sourceIndex) → \(target): \(done)" + (lease == nil ? "; no runner holds the lease (interrupted)" : ""),
-                          lease == nil ? "ferry run \(name)  (continues where it stopped)" : "wait: \(lease!) is running it")
+            return report(.midReindex, "copying \(run.plan.sourceIndex) → \(target): \(done)" + (lease == nil ? "; no runner holds the lease (interrupted)\(gone)" : "")
+                            + (letters > 0 ? "; \(letters) dead letter\(letters == 1 ? "" : "s") so far (a run switches only with at most --max-errors of them)" : ""),
+                          lease == nil ? "\(runAgain)  (continues where it stopped)" : "wait: \(lease!) is running it")
         case .copied, .catchingUp, .frozen, .verified:
             if readOnTarget && writeOnTarget && readIndices == [target] {
                 return report(.postSwitch, "the aliases point to \(target) but run \(run.runID) stopped before recording the switch",
-                              "ferry run \(name)  (records the completion)")
+                              "\(runAgain)  (records the completion)")
             }
             if readOnTarget != writeOnTarget || readIndices.count > 1 {
                 return report(.midSwitch, "aliases are split: \(recipe.readAlias) → \(readIndices.joined(separator: ", ")), \(recipe.writeAlias) → \(writeIndices.joined(separator: ", "))",
-                              "ferry run \(name)  (completes the switch)  or  ferry rollback \(name)")
+                              "\(runAgain)  (completes the switch)  or  ferry rollback \(name) --yes")
             }
             if run.phase == .frozen || run.phase == .verified {
                 return report(.postReindexPreSwitch, "\(target) is copied; WRITES TO \(run.plan.sourceIndex) ARE BLOCKED (frozen for the switch) and the aliases still point to it",
-                              "ferry run \(name)  now (finishes and switches)  or  ferry rollback \(name)  (lifts the block)")
+                              "\(runAgain)  now (finishes and switches)  or  ferry rollback \(name) --yes  (lifts the block)")
             }
             return report(.postReindexPreSwitch, "\(target) is copied; the aliases still point to \(run.plan.sourceIndex)",
-                          "ferry run \(name)  (catches up, verifies and switches)")
+                          "\(runAgain)  (catches up, verifies and switches)")
         case .switched, .completed:
             if readOnTarget != writeOnTarget {
                 return report(.midSwitch, "aliases are split after the switch: \(recipe.readAlias) → \(readIndices.joined(separator: ", ")), \(recipe.writeAlias) → \(writeIndices.joined(separator: ", "))",
-                              "ferry rollback \(name)  or fix the aliases by hand")
+                              "ferry rollback \(name) --yes  or fix the aliases by hand")
             }
             if try client.indexExists(source) {
                 return report(.postSwitch, "\(recipe.readAlias) → \(target); the previous index \(source) is kept as the rollback point",
-                              "ferry cleanup \(name) --older-than 7d  (or `ferry rollback \(name)`)")
+                              "ferry cleanup \(name) --older-than 7d --yes  (deletes it once 7 days have passed)  or  ferry rollback \(name) --yes")
             }
             return report(.cleanup, "\(recipe.readAlias) → \(target); the previous index is gone", "nothing to do")
         case .abandoned, .rolledBack:
-            return report(.preMigration, "no migration in progress", "ferry run \(name)")
+            return report(.preMigration, "no migration in progress", "ferry run \(name) --yes")
         }
     }
 

@@ -9,6 +9,10 @@ public struct FerryMeta: Sendable, Equatable {
     public var runID: String?
     /// Set when the index was migrated in place (it keeps its name and first mapping hash).
     public var inPlace = false
+    /// The index a run copied this one from, and the id of the journal that recorded the run:
+    /// with them `ferry status` recognises a run's index when the journal is gone.
+    public var source: String? = nil
+    public var journalID: String? = nil
 
     public init(recipe: String, version: String, mappingHash: String?, runID: String?, inPlace: Bool = false) {
         self.recipe = recipe
@@ -27,6 +31,8 @@ public struct FerryMeta: Sendable, Equatable {
         self.init(
             recipe: recipe, version: version, mappingHash: ferry["mapping_hash"]?.stringValue,
             runID: ferry["run_id"]?.stringValue, inPlace: ferry["in_place"]?.boolValue ?? false)
+        source = ferry["source"]?.stringValue
+        journalID = ferry["journal_id"]?.stringValue
     }
 
     /// The run id in a mapping's `_meta.ferry`, whatever else it holds.
@@ -39,6 +45,8 @@ public struct FerryMeta: Sendable, Equatable {
         if let mappingHash { object["mapping_hash"] = .string(mappingHash) }
         if let runID { object["run_id"] = .string(runID) }
         if inPlace { object["in_place"] = true }
+        if let source { object["source"] = .string(source) }
+        if let journalID { object["journal_id"] = .string(journalID) }
         return .object(object)
     }
 

@@ -35,10 +35,13 @@ extension Recipe {
 
     /// The body ferry PUTs for a new index: the recipe's mapping with `_meta.ferry` recording
     /// where it came from, which is how ferry later finds the version of a live index.
-    public func indexBodyWithMeta(for version: String, runID: String) throws(RecipeError) -> JSONValue {
+    /// A run's new index also records its `source` and the run's `journalID`.
+    public func indexBodyWithMeta(for version: String, runID: String, source: String? = nil, journalID: String? = nil) throws(RecipeError) -> JSONValue {
         guard case .object(var body) = try indexBody(for: version), let mappings = body["mappings"], mappings.objectValue != nil
         else { throw RecipeError("\(mappingPath(for: version)): malformed") }
-        let meta = FerryMeta(recipe: name, version: version, mappingHash: try mappingHash(for: version), runID: runID)
+        var meta = FerryMeta(recipe: name, version: version, mappingHash: try mappingHash(for: version), runID: runID)
+        meta.source = source
+        meta.journalID = journalID
         body["mappings"] = meta.written(into: mappings)
         return .object(body)
     }

@@ -12,6 +12,19 @@ struct DeadLettersCommand: ParsableCommand {
             cluster: its id, the step or index, the error type, HTTP status and message. \
             --export FILE writes them as NDJSON {"_id":…,"_source":…} with the original source \
             (- for stdout), ready for `ferry transform` or a bulk load once fixed.
+
+            --retry runs the dead-lettered documents again, after you fixed the step or the \
+            data: their current source (read from the run's source index) through the \
+            recipe's current steps into the run's target, with the run's write (versioned: a \
+            newer write in the target wins), also after the switch. A changed recipe is \
+            expected here and journaled. Each document that is written or dropped loses its \
+            dead letter; one that fails again gets the new failure. It prints how many \
+            succeeded and which still fail, and exits 3 if any still fail.
+
+            Examples:
+              ferry deadletters blog_posts
+              ferry deadletters blog_posts --export failed.ndjson
+              ferry deadletters blog_posts --retry
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -25,11 +38,31 @@ struct DeadLettersCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the dead letters as NDJSON to this file (- for stdout).", valueName: "file"))
     var export: String?
 
+    @Flag(help: "Run the dead-lettered documents through the current steps into the run's target again.")
+    var retry = false
+
+    func validate() throws {
+        if retry && export != nil { throw ValidationError("--retry and --export do not go together") }
+    }
+
     func run() throws {
+        global.bootstrapLogging()
         try reporting {
             let journal = try global.journal()
             guard let record = try journal.run(recipe: recipe, id: runID) else {
                 throw FerryError(runID.map { "no run \($0) of recipe \(recipe) in \(global.statePath)" } ?? "no runs of recipe \(recipe) in \(global.statePath)")
+            }
+            if retry {
+                let migrator = try Migrator(recipe: try global.catalog().load(recipe), cluster: try global.clusterConfig(), journal: journal)
+                let display = ProgressDisplay()
+                migrator.say = { display.finishLine(); printOut($0) }
+                migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+                let outcome = try migrator.retryDeadLetters(record, options: RunOptions())
+                display.finishLine()
+                outcome.lines.forEach(printOut)
+                // 3, as for a run: documents still failing (their letters hold the new failure).
+                if !outcome.stillFailing.isEmpty { throw ExitCode(3) }
+                return
             }
             let letters = try journal.deadLetters(record.runID)
             if let export {

@@ -42,7 +42,9 @@ struct StatusCommand: ParsableCommand {
                     printOut("  run \(run.runID): \(run.phase.rawValue), \(run.plan.sourceIndex) (\(run.plan.sourceVersion)) → \(run.plan.targetIndex) (\(run.plan.targetVersion)), started \(run.startedAt)")
                 }
                 if let t = status.totals, t.slices > 0 {
-                    printOut("  progress: \(t.done)/\(t.slices) slices, read \(t.read), written \(t.written), dropped \(t.dropped), failed \(t.failed)")
+                    // Dead letters from the journal's own table: a slice that stopped on
+                    // failures has its letters recorded but no finished-slice counts.
+                    printOut("  progress: \(t.done)/\(t.slices) slices, read \(t.read), written \(t.written), dropped \(t.dropped), dead letters \(status.deadLetters)")
                 }
                 if status.deadLetters > 0 { printOut("  dead letters: \(status.deadLetters) (`ferry deadletters \(recipe.name)`)") }
                 printOut("  \(recipe.readAlias) → \(status.readAliasIndices.joined(separator: ", "))")
@@ -102,7 +104,13 @@ struct CleanupCommand: ParsableCommand {
             Lists the indices ferry created for the recipe (<read alias>-<version>-<hash8>) and \
             deletes those that no alias points to, that no unfinished run uses, and that are \
             older than --older-than (default 7d; units s, m, h, d). Until then they stay, \
-            write-blocked, as rollback points. --dry-run only lists.
+            write-blocked, as rollback points. --dry-run only lists; --index limits it to one \
+            index. It asks before deleting: --yes to run it from a script.
+
+            Examples:
+              ferry cleanup blog_posts --dry-run
+              ferry cleanup blog_posts --older-than 7d --yes
+              ferry cleanup blog_posts --index blog_posts-3.0-1a2b3c4d --older-than 0s --yes
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -112,6 +120,9 @@ struct CleanupCommand: ParsableCommand {
 
     @Option(name: .customLong("older-than"), help: "Retention, e.g. 7d, 12h, 30m.")
     var olderThan: String = "7d"
+
+    @Option(name: .customLong("index"), help: ArgumentHelp("Only this index (one of the recipe's, e.g. a rolled-back run's index that a new run would re-create).", valueName: "name"))
+    var index: String?
 
     @Flag(name: .customLong("dry-run"), help: "List what would be deleted; delete nothing.")
     var dryRun = false
@@ -127,7 +138,14 @@ struct CleanupCommand: ParsableCommand {
             }
             let recipe = try global.catalog().load(self.recipe)
             let operations = try Operations(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
-            let candidates = try operations.cleanupCandidates(olderThan: retention)
+            var candidates = try operations.cleanupCandidates(olderThan: retention)
+            if let index {
+                candidates = candidates.filter { $0.index == index }
+                guard !candidates.isEmpty else {
+                    throw FerryError("--index \(index): not an index ferry made for recipe \(recipe.name)",
+                                     hint: "`ferry cleanup \(recipe.name) --dry-run` lists the recipe's indices")
+                }
+            }
             for c in candidates { printOut("\(c.deletable ? "delete" : "keep  ")  \(c.index)  \(c.reason)") }
             let doomed = candidates.filter(\.deletable)
             guard !doomed.isEmpty else { return printOut("nothing to delete") }

@@ -100,7 +100,7 @@ struct CatchUp {
                 "verification under the freeze failed: \(check.toCopy.count) source documents missing or stale in \(plan.targetIndex), \(check.toDelete.count) extra"
                     + (check.toCopy.first.map { " (e.g. \($0))" } ?? check.toDelete.first.map { " (e.g. \($0))" } ?? ""))
         }
-        scope.say("verified under the freeze: every one of \(check.sourceCount) source documents is in \(plan.targetIndex) at its version, or dropped; nothing extra")
+        scope.say(try FrozenCheckLine.text(check.sourceCount, inTarget: check.targetCount, target: plan.targetIndex, recipe: scope.recipe.name, journal: journal, runID: record.runID))
     }
 
     private func refreshBoth() throws {

@@ -22,6 +22,7 @@ final class RunExecution {
             while !record.phase.isFinal {
                 Failpoints.hit("phase:\(record.phase.rawValue)")
                 try scope.lease?.check()
+                try scope.journal.checkInPlace(runID: record.runID)
                 let next = try strategy.perform(record.phase, in: scope)
                 try scope.journal.setPhase(record.runID, next, Self.message(for: next, scope.plan))
                 record.phase = next
@@ -56,6 +57,7 @@ final class RunExecution {
         report.catchUp = figures.catchUp
         report.passes = figures.passes
         report.targetCount = try scope.client.count(plan.targetIndex)
+        report.deadLetters = try scope.journal.deadLetterCount(record.runID)
         return report
     }
 }

@@ -74,7 +74,8 @@ extension RunScope {
 
     /// Creates an index with bulk-load settings: no refresh and no replicas during the copy.
     private func createIndex(_ name: String, version: String) throws {
-        guard case .object(var body) = try recipe.indexBodyWithMeta(for: version, runID: run.runID) else { return }
+        let body0 = try recipe.indexBodyWithMeta(for: version, runID: run.runID, source: plan.source.index, journalID: try journal.journalID())
+        guard case .object(var body) = body0 else { return }
         var settings = body["settings"]?.objectValue ?? [:]
         var index = settings["index"]?.objectValue ?? [:]
         index["refresh_interval"] = "-1"
