@@ -87,16 +87,18 @@ public final class HTTPConnection {
 
     /// Performs one request, no retries. `target` is the already-encoded path and query
     /// ("/idx/_search?scroll=1m"). The body is handed to curl without copying.
+    /// `timeout` (default `config.requestTimeout`) bounds the whole request.
     func perform(
-        _ method: HTTPMethod, target: String, body: UnsafeRawBufferPointer?, contentType: String
+        _ method: HTTPMethod, target: String, body: UnsafeRawBufferPointer?, contentType: String, timeout: Duration? = nil
     ) -> HTTPOutcome {
+        let timeout = timeout ?? config.requestTimeout
         ferry_buffer_reset(response)
         errorBuffer[0] = 0
         // Reset keeps live connections, DNS and TLS session caches; it only clears options,
         // so nothing from the previous request (NOBODY, CUSTOMREQUEST, ...) leaks into this one.
         curl_easy_reset(handle)
         var setup = OptionSetter(handle: handle)
-        applyCommonOptions(&setup, contentType: contentType)
+        applyCommonOptions(&setup, contentType: contentType, timeout: timeout)
         setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
 
         let code: CURLcode = withBody(body, method: method) { pointer, count in
@@ -128,7 +130,7 @@ public final class HTTPConnection {
             let detail = String(cString: errorBuffer)
             var message = String(cString: curl_easy_strerror(code))
             if response.pointee.oom != 0 { message = "out of memory while reading the response" }
-            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail) }
+            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail, timeout: timeout) }
             return .failure(TransportFailure(code: Int(code.rawValue), message: message, detail: detail))
         }
         var status = 0
@@ -143,8 +145,9 @@ public final class HTTPConnection {
     /// Names the limit that was hit, so an operator knows which setting to raise: curl says
     /// "Operation timed out after N ms" for the whole-request limit and "Connection timed
     /// out" / "Resolving timed out" while connecting.
-    private func timeoutMessage(_ detail: String) -> String {
+    private func timeoutMessage(_ detail: String, timeout: Duration) -> String {
         if detail.hasPrefix("Operation timed out") {
+            if timeout < config.requestTimeout { return "deadline reached (\(timeValue(timeout)) were left for this request)" }
             return "request timeout of \(timeValue(config.requestTimeout)) reached"
         }
         return "connect timeout of \(timeValue(config.connectTimeout)) reached"
@@ -158,14 +161,14 @@ public final class HTTPConnection {
         return run(UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(emptyBody)), body.count)
     }
 
-    private func applyCommonOptions(_ setup: inout OptionSetter, contentType: String) {
+    private func applyCommonOptions(_ setup: inout OptionSetter, contentType: String, timeout: Duration) {
         let h = handle
         setup.check(ferry_curl_set_write_buffer(h, response), "CURLOPT_WRITEFUNCTION")
         setup.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
         // No signals: timeouts must not longjmp through a multi-threaded process.
         setup.long(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
         setup.long(CURLOPT_CONNECTTIMEOUT_MS, Self.ms(config.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
-        setup.long(CURLOPT_TIMEOUT_MS, Self.ms(config.requestTimeout), "CURLOPT_TIMEOUT_MS")
+        setup.long(CURLOPT_TIMEOUT_MS, Self.ms(timeout), "CURLOPT_TIMEOUT_MS")
         // Keepalive tuning is best effort: not every platform has these knobs.
         _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1)
         _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPIDLE, 30)

@@ -21,6 +21,10 @@ public struct RunOptions: Sendable {
     public var leaseTTL: Duration = .seconds(60)
     /// Catch-up passes stop (and writes freeze) once a pass finds at most this many changes.
     public var freezeThreshold = 1_000
+    /// The longest writes may stay blocked: past it the block is lifted and catch-up retried.
+    public var maxFreeze: Duration = .seconds(30)
+    /// Freezes that may hit `maxFreeze` before the run stops.
+    public var maxFreezeAttempts = 3
     public var maxCatchUpPasses = 10
     public var mode: MigrationMode = .blueGreen
     /// Blue-green: before switching, recompute T(source) for this many random documents and
@@ -53,6 +57,13 @@ public final class Migrator {
     let client: ClusterClient
     /// The lease of the run being executed, for the copy pipelines to check.
     private(set) var currentLease: Lease?
+    /// Shared with the signal handler: see `FreezeGuard`.
+    public let freezeGuard = FreezeGuard()
+    /// While writes are blocked, the moment the freeze must end: every request of the run
+    /// (this client's and the copy pipelines') gets a timeout from what is left.
+    var freezeDeadline: Date? {
+        didSet { client.deadline = freezeDeadline }
+    }
 
     private var knownInfo: ClusterInfo?
 
@@ -67,7 +78,9 @@ public final class Migrator {
     /// A pipeline for `job` that stops writing as soon as the run's lease is lost.
     func pipeline(_ job: CopyJob) -> CopyPipeline {
         let lease = currentLease
-        return CopyPipeline(job: job, cluster: cluster, leaseLost: { lease?.lostReason })
+        var config = cluster
+        config.deadline = freezeDeadline
+        return CopyPipeline(job: job, cluster: config, leaseLost: { lease?.lostReason })
     }
 
     public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal) throws {
@@ -214,7 +227,7 @@ public final class Migrator {
                 hint: "finish it with `ferry run \(recipe.name)`")
         }
         if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
-            try unfreezeWrites(record.plan.sourceIndex, record: record)
+            try unfreezeWrites(record.plan.sourceIndex, record: record, reason: "the run was abandoned")
         }
         for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) where index != record.plan.sourceIndex {
             guard try client.indexExists(index),

@@ -43,7 +43,8 @@ final class RunExecution {
             // and the aliases have not moved, lift the block and go back to catching up (the
             // next attempt freezes again). A kill -9 cannot get here: the same command lifts it
             // by finishing the run.
-            if plan.mode == .blueGreen, record.phase == .frozen || record.phase == .verified {
+            if plan.mode == .blueGreen, !(error is Interrupted),
+               record.phase == .frozen || record.phase == .verified || migrator.freezeGuard.currentBlock != nil {
                 migrator.liftFreezeAfterFailure(plan, record: record, cause: error)
             }
             throw error
@@ -85,18 +86,21 @@ final class RunExecution {
             }
         case .catchingUp:
             try catchUp.passes(&catchUpStats)
-            try migrator.freezeWrites(plan.source.index, record: record)
+            if catchUpStats.freeze.liftedAtDeadline > 0, catchUpStats.lastDelta > options.freezeThreshold {
+                throw FerryError(
+                    "the freeze was lifted at --max-freeze and catch-up could not bring the delta back under --freeze-threshold (\(catchUpStats.lastDelta) > \(options.freezeThreshold) documents); writes to \(plan.source.index) are not blocked",
+                    hint: "`ferry run \(migrator.recipe.name)` again when the application writes less, or raise --max-freeze")
+            }
+            try migrator.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
             return .frozen
         case .frozen:
             // Idempotent: after a resume the block may have been lifted by hand.
-            try migrator.freezeWrites(plan.source.index, record: record)
-            try catchUp.frozenPass(&catchUpStats)
-            if let rollbackCopy = CatchUp.forRollbackCopy(of: plan, migrator: migrator, record: record, run: run, options: options) {
-                var copyStats = CatchUpStats()
-                try rollbackCopy.frozenPass(&copyStats)
+            try migrator.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+            do {
+                try underTheFreeze()
+            } catch where migrator.freezePastDeadline {
+                return try liftAtDeadline(cause: error)
             }
-            try migrator.verify(plan, record: record, options: options)
-            try migrator.verifyContent(record: record, options: options)
             return .verified
         case .verified:
             return try finishVerified()
@@ -117,9 +121,16 @@ final class RunExecution {
         case .blueGreen:
             // Everything verified assumed writes were blocked; if the block is gone (lifted by
             // hand), catch up and freeze again rather than switch on a moving source.
-            let switched = try migrator.client.resolve(migrator.recipe.readAlias) == .alias(indices: [plan.targetIndex])
-            guard try switched || migrator.isWriteBlocked(plan.source.index) else { return .catchingUp }
-            try migrator.switchAliases(plan)
+            // Under the guard: a signal arriving now waits for the switch, then sees it done.
+            let moved: Bool = try migrator.freezeGuard.whileNotInterrupted {
+                let switched = try migrator.client.resolve(migrator.recipe.readAlias) == .alias(indices: [plan.targetIndex])
+                guard try switched || migrator.isWriteBlocked(plan.source.index) else { return false }
+                try migrator.switchAliases(plan)
+                migrator.freezeGuard.blockLifted()  // the block stays, as the rollback point; not ours to lift any more
+                return true
+            }
+            guard moved else { return .catchingUp }
+            migrator.freezeDeadline = nil
             Failpoints.hit("after-switch")
             if let frozenAt = try migrator.journal.frozenAt(record.runID) {
                 let window = Int(Lease.nowMilliseconds() - frozenAt)
@@ -128,6 +139,38 @@ final class RunExecution {
             }
         }
         return .switched
+    }
+
+    /// The frozen pass and the checks before the switch, all under the deadline.
+    private func underTheFreeze() throws {
+        try catchUp.frozenPass(&catchUpStats)
+        try timed(&catchUpStats.freeze.verificationMilliseconds) {
+            if let rollbackCopy = CatchUp.forRollbackCopy(of: plan, migrator: migrator, record: record, run: run, options: options) {
+                var copyStats = CatchUpStats()
+                try rollbackCopy.exactFrozenPass(&copyStats)
+            }
+            try migrator.verify(plan, record: record, options: options)
+            try migrator.verifyContent(record: record, options: options)
+        }
+        if migrator.freezePastDeadline {
+            throw FerryError("the checks under the freeze ended after --max-freeze")
+        }
+    }
+
+    /// Past `--max-freeze`: lifts the block (journaled with the reason) and catches up again,
+    /// or, after `maxFreezeAttempts` such freezes, stops with the block lifted.
+    private func liftAtDeadline(cause: any Error) throws -> Phase {
+        let seconds = Int(options.maxFreeze.inSeconds)
+        let reason = "the freeze reached --max-freeze (\(seconds) s): \(cause)"
+        try migrator.unfreezeWrites(plan.source.index, record: record, reason: reason)
+        catchUpStats.freeze.liftedAtDeadline += 1
+        guard catchUpStats.freeze.liftedAtDeadline < options.maxFreezeAttempts else {
+            throw FerryError(
+                "\(reason); \(catchUpStats.freeze.liftedAtDeadline) freezes reached the deadline, so the run stops; the write block on \(plan.source.index) is lifted and the aliases still point to it",
+                hint: "`ferry run \(migrator.recipe.name)` continues (catches up and freezes again); raise --max-freeze if the cluster is slow, or `ferry rollback \(migrator.recipe.name)`")
+        }
+        migrator.say("\(reason); lifted the write block, catching up again")
+        return .catchingUp
     }
 
     private var catchUp: CatchUp {
