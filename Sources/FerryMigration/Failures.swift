@@ -9,6 +9,17 @@ public struct CopyFailed: UserFacingError {
     public let counts: CopyCounts
     public let runID: String
     public let recipe: String
+    /// The pass that stopped ("copy", "catch-up 2", "backfill", …).
+    public var pass: String = "copy"
+
+    public init(cause: any Error, failures: [DocumentFailure], counts: CopyCounts, runID: String, recipe: String, pass: String = "copy") {
+        self.cause = cause
+        self.failures = failures
+        self.counts = counts
+        self.runID = runID
+        self.recipe = recipe
+        self.pass = pass
+    }
 
     public var description: String {
         var lines = [String(describing: cause)]
@@ -16,7 +27,7 @@ public struct CopyFailed: UserFacingError {
             lines += failures.prefix(10).map { "  \($0)" }
             if counts.failed > 10 { lines.append("  … \(counts.failed - 10) more in `ferry deadletters \(recipe)`") }
         }
-        lines.append("run \(runID) stopped during the copy; the aliases were not switched")
+        lines.append("run \(runID) stopped during the \(pass); the aliases were not switched")
         return lines.joined(separator: "\n")
     }
 

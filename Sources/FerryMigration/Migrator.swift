@@ -23,7 +23,7 @@ public struct RunOptions: Sendable {
     public var freezeThreshold = 1_000
     /// The longest writes may stay blocked: past it the block is lifted and catch-up retried.
     public var maxFreeze: Duration = .seconds(30)
-    /// Freezes that may hit `maxFreeze` before the run stops.
+    /// Freezes that may reach `maxFreeze` before the run stops.
     public var maxFreezeAttempts = 3
     public var maxCatchUpPasses = 10
     public var mode: MigrationMode = .blueGreen
@@ -55,14 +55,12 @@ public final class Migrator {
     /// Called about twice a second during a copy.
     public var progress: (String, CopyCounts) -> Void = { _, _ in }
     let client: ClusterClient
-    /// The lease of the run being executed, for the copy pipelines to check.
-    private(set) var currentLease: Lease?
     /// Shared with the signal handler: see `FreezeGuard`.
     public let freezeGuard = FreezeGuard()
-    /// While writes are blocked, the moment the freeze must end: every request of the run
-    /// (this client's and the copy pipelines') gets a timeout from what is left.
-    var freezeDeadline: Date? {
-        didSet { client.deadline = freezeDeadline }
+
+    /// What the SIGINT/SIGTERM handler calls, from its own thread.
+    public var interrupter: RunInterrupter {
+        RunInterrupter(recipe: recipe.name, readAlias: recipe.readAlias, cluster: cluster, journalPath: journal.path, guard: freezeGuard)
     }
 
     private var knownInfo: ClusterInfo?
@@ -73,14 +71,6 @@ public final class Migrator {
         let info = try client.info()
         knownInfo = info
         return info
-    }
-
-    /// A pipeline for `job` that stops writing as soon as the run's lease is lost.
-    func pipeline(_ job: CopyJob) -> CopyPipeline {
-        let lease = currentLease
-        var config = cluster
-        config.deadline = freezeDeadline
-        return CopyPipeline(job: job, cluster: config, leaseLost: { lease?.lostReason })
     }
 
     public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal) throws {
@@ -140,7 +130,7 @@ public final class Migrator {
         var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: p.targetVersion, steps: steps,
             targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
-        plan.mode = MigrationMode(rawValue: p.mode) ?? .blueGreen
+        plan.mode = MigrationMode(record: p)
         plan.targetMappingHash = try recipe.mappingHash(for: p.targetVersion)
         return plan
     }
@@ -148,6 +138,10 @@ public final class Migrator {
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
     /// the cluster is touched.
     public func validate(_ plan: MigrationPlan, run: RunContext) throws {
+        try Self.validate(plan, recipe: recipe, run: run)
+    }
+
+    static func validate(_ plan: MigrationPlan, recipe: Recipe, run: RunContext) throws {
         _ = try StepChain(recipe: recipe, steps: plan.steps, runStartedAt: run.startedAtISO)
         _ = try recipe.indexBodyWithMeta(for: plan.targetVersion, runID: run.runID)
         if plan.preservedIndex != nil {
@@ -160,12 +154,12 @@ public final class Migrator {
         let began = Date()
         let cpuAtStart = processCPUSeconds()
         let (record, plan, lease) = try begin(start, options: options)
-        currentLease = lease
-        defer {
-            lease.release()
-            currentLease = nil
-        }
-        let execution = RunExecution(migrator: self, plan: plan, record: record, options: options, lease: lease)
+        defer { lease.release() }
+        let scope = RunScope(
+            recipe: recipe, cluster: cluster, client: client, journal: journal, plan: plan, record: record,
+            run: RunContext(runID: record.runID, startedAtISO: record.startedAt), options: options, lease: lease,
+            clusterInfo: try clusterInfo(), figures: RunFigures(), freezeGuard: freezeGuard, say: say, progress: progress)
+        let execution = RunExecution(scope: scope)
         try execution.drive()
         return try execution.report(began: began, cpuAtStart: cpuAtStart)
     }
@@ -198,40 +192,22 @@ public final class Migrator {
         }
     }
 
-    static func message(for phase: Phase, _ plan: MigrationPlan) -> String {
-        switch phase {
-        case .targetCreated: return "created \(plan.targetIndex)"
-        case .copying: return "copying \(plan.source.index) → \(plan.targetIndex)"
-        case .copied: return "copy finished"
-        case .verified: return "verified \(plan.targetIndex)"
-        case .switched: return "aliases switched to \(plan.targetIndex)"
-        case .completed: return "completed"
-        default: return phase.rawValue.lowercased()
-        }
-    }
-
     /// Stops an unfinished run for good: deletes the indices it created (never one an alias
     /// points to) and marks it ABANDONED.
     public func abandon(_ record: RunRecord, reason: String) throws {
         guard record.phase < .switched else {
             throw FerryError("run \(record.runID) already switched the aliases; use `ferry rollback \(recipe.name)`")
         }
-        if record.plan.mode == MigrationMode.writeNewFirst.rawValue && record.phase > .targetCreated {
-            throw FerryError(
-                "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes",
-                hint: "finish it with `ferry run \(recipe.name)`")
-        }
-        if record.plan.mode == MigrationMode.inPlace.rawValue && record.phase > .validating {
-            throw FerryError(
-                "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten",
-                hint: "finish it with `ferry run \(recipe.name)`")
+        if let refusal = MigrationMode(record: record.plan).strategy.refusalToAbandon(record, recipe: recipe) {
+            throw refusal
         }
         if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
-            try unfreezeWrites(record.plan.sourceIndex, record: record, reason: "the run was abandoned")
+            try WriteBlock(client: client, cluster: cluster, journal: journal, freezeGuard: freezeGuard, say: say)
+                .unfreezeWrites(record.plan.sourceIndex, record: record, reason: "the run was abandoned")
         }
         for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) where index != record.plan.sourceIndex {
             guard try client.indexExists(index),
-                  try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue == record.runID
+                  FerryMeta.runID(inMapping: try client.getMapping(index)) == record.runID
             else { continue }
             guard try client.aliasesOfIndex(index).isEmpty else {
                 throw FerryError("index \(index) has aliases; not deleting it")
@@ -258,7 +234,7 @@ public final class Migrator {
         let index = try recipe.indexName(for: version)
         try client.createIndex(index, body: try recipe.indexBodyWithMeta(for: version, runID: run.runID))
         do {
-            try client.updateAliases(aliasAdds(to: index))
+            try client.updateAliases(AliasActions(recipe: recipe).add(to: index))
         } catch {
             try? client.deleteIndex(index)
             throw error

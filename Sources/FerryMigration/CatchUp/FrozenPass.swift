@@ -23,7 +23,7 @@ extension CatchUp {
         guard let (query, method) = try frozenDeltaQuery() else {
             parts.exactScan = true
             parts.method = try exactScanReason()
-            migrator.say("frozen pass: comparing every id and version (\(parts.method))")
+            scope.say("frozen pass: comparing every id and version (\(parts.method))")
             var ms = 0
             try timed(&ms) { try exactFrozenPass(&stats) }
             parts.deltaMilliseconds = ms
@@ -49,16 +49,16 @@ extension CatchUp {
         }
         stats.frozenDelta = applied.size
         parts.deltaDocuments = applied.sourceCount
-        migrator.say("frozen pass: \(applied.sourceCount) documents changed since the last catch-up pass; copied \(applied.toCopy.count), deleted \(applied.toDelete.count), rewrote \(applied.lowerVersion.count)")
+        scope.say("frozen pass: \(applied.sourceCount) documents changed since the last catch-up pass; copied \(applied.toCopy.count), deleted \(applied.toDelete.count), rewrote \(applied.lowerVersion.count)")
 
         var unreconciled = 0
         try timed(&parts.countsMilliseconds) { unreconciled = try unreconciledDeletes() }
         parts.unreconciled = unreconciled
         guard unreconciled != 0 else {
-            migrator.say("counts agree: every source document is in \(plan.targetIndex) or skipped, nothing extra")
+            scope.say("counts agree: every source document is in \(plan.targetIndex) or skipped, nothing extra")
             return
         }
-        migrator.say("counts disagree by \(unreconciled) (deletes not yet reconciled): comparing every id under the freeze")
+        scope.say("counts disagree by \(unreconciled) (deletes not yet reconciled): comparing every id under the freeze")
         var ms = 0
         try timed(&ms) { try exactFrozenPass(&stats) }
         parts.idCheckMilliseconds = ms
@@ -67,7 +67,7 @@ extension CatchUp {
     /// The query selecting what changed since the last catch-up pass, and how it was chosen;
     /// nil when there is no way to select it.
     private func frozenDeltaQuery() throws -> (JSONValue, String)? {
-        guard let field = migrator.recipe.changedField,
+        guard let field = scope.recipe.changedField,
               let since = try journal.checkpoint(record.runID, FrozenPass.changedSince).flatMap({ Int64($0) })
         else { return nil }
         let query: JSONValue = ["range": [field: ["gte": .int(since - FrozenPass.clockMargin), "format": "epoch_millis"]]]
@@ -75,7 +75,7 @@ extension CatchUp {
     }
 
     private func exactScanReason() throws -> String {
-        if migrator.recipe.changedField == nil { return "the recipe has no changed_field" }
+        if scope.recipe.changedField == nil { return "the recipe has no changed_field" }
         return "no catch-up checkpoint for this run (resumed under the freeze)"
     }
 

@@ -10,13 +10,13 @@ public final class FreezeGuard: @unchecked Sendable {
     public struct Block: Sendable, Equatable {
         public let index: String
         public let runID: String
-        public let recipe: String
     }
 
     private let critical = NSLock()
     private let state = NSLock()
     private var block: Block?
     private var interruptedBy: String?
+    private var freezeDeadline: Date?
 
     public init() {}
 
@@ -35,6 +35,13 @@ public final class FreezeGuard: @unchecked Sendable {
 
     func blockLifted() {
         state.withLock { block = nil }
+    }
+
+    /// While writes are blocked, the moment the freeze must end: every request of the run
+    /// (its client's and its copy passes') gets a timeout from what is left.
+    var deadline: Date? {
+        get { state.withLock { freezeDeadline } }
+        set { state.withLock { freezeDeadline = newValue } }
     }
 
     public var currentBlock: Block? {

@@ -30,8 +30,8 @@ public struct RunInterrupter: Sendable {
                 return lines + ["the aliases already point to \(target): the run has switched; \(block.index) stays blocked as the rollback point",
                                 "next: `ferry run \(recipe)` records the completion"]
             }
-            try WriteBlock(cluster: cluster, journal: journal)
-                .lift(block.index, runID: block.runID, phase: run?.phase ?? .frozen, reason: "interrupted by \(signal)")
+            try WriteBlock.lift(
+                block.index, runID: block.runID, phase: run?.phase ?? .frozen, reason: "interrupted by \(signal)", cluster: cluster, journal: journal)
             try journal.setPhase(block.runID, .catchingUp, "interrupted by \(signal) under the freeze; the write block is lifted")
             lines.append("lifted the write block on \(block.index) (the cluster confirmed it); the application can write again")
             lines.append("next: `ferry run \(recipe)` catches up, freezes again and switches; or `ferry rollback \(recipe)`")
