@@ -76,7 +76,9 @@ public struct Operations {
         let run = try journal.latestRun(recipe: recipe.name)
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
-        let lease = try client.fetchDocument(index: Lease.index, id: recipe.readAlias).flatMap { doc -> String? in
+        // No lease index: no run has ever taken a lease on this cluster.
+        let leaseDocument = try client.indexExists(Lease.index) ? try client.fetchDocument(index: Lease.index, id: recipe.readAlias) : nil
+        let lease = leaseDocument.flatMap { doc -> String? in
             guard (doc.source["expires_at_ms"]?.intValue ?? 0) > Lease.nowMilliseconds() else { return nil }
             return doc.source["holder"]?.stringValue
         }

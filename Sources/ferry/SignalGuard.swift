@@ -23,6 +23,13 @@ final class SignalGuard: @unchecked Sendable {
         guard pipe(&fds) == 0 else { return guardian }
         signalPipe = fds[1]
         for sig in [SIGINT, SIGTERM] { installHandler(sig) }
+        // A process inherits its parent's signal mask across exec, and some parents (test
+        // runners, supervisors) block these: unblock them, or the handler would never run.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
         let reader = fds[0]
         let thread = Thread {
             var byte: UInt8 = 0

@@ -20,9 +20,9 @@ extension RunScope {
     /// FROZEN: the frozen pass and the checks before the switch, all by the deadline; past
     /// it, the block is lifted and the run catches up again.
     func frozenPhase() throws -> Phase {
-        // Idempotent: after a resume the block may have been lifted by hand.
-        try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
         do {
+            // Idempotent: after a resume the block may have been lifted by hand.
+            try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
             try CatchUp(scope: self).frozenPass(&figures.catchUp)
             try timed(&figures.catchUp.freeze.verificationMilliseconds) {
                 if let rollbackCopy = CatchUp.forRollbackCopy(of: self) {

@@ -19,12 +19,14 @@ struct WriteBlock {
     func freezeWrites(_ index: String, record: RunRecord, maxFreeze: Duration) throws {
         try freezeGuard.whileNotInterrupted {
             freezeGuard.blockSet(FreezeGuard.Block(index: index, runID: record.runID))
-            if try journal.frozenAt(record.runID) == nil {
-                try journal.setFrozenAt(record.runID, milliseconds: Lease.nowMilliseconds())
+            // Once per freeze: the same request again (a resumed run) is covered by the record.
+            var frozenAt = try journal.frozenAt(record.runID)
+            if frozenAt == nil {
+                frozenAt = Lease.nowMilliseconds()
+                try journal.setFrozenAt(record.runID, milliseconds: frozenAt)
+                try journal.event(record.runID, record.phase, "block set on \(index)")
             }
-            let frozenAt = try journal.frozenAt(record.runID) ?? Lease.nowMilliseconds()
-            setDeadline(Date(timeIntervalSince1970: Double(frozenAt) / 1000 + maxFreeze.inSeconds))
-            try journal.event(record.runID, record.phase, "block set on \(index)")
+            setDeadline(Date(timeIntervalSince1970: Double(frozenAt!) / 1000 + maxFreeze.inSeconds))
             do {
                 try client.request(.PUT, RequestPath([index, "_block", "write"]))
             } catch let error as ClusterError where error.status == 404 || error.status == 405 || error.status == 400 {
