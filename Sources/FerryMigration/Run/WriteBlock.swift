@@ -17,11 +17,12 @@ struct WriteBlock {
     /// writes), else the `index.blocks.write` setting. Starts the freeze's clock: from here
     /// every request of the run has a timeout derived from what is left of `maxFreeze`.
     func freezeWrites(_ index: String, record: RunRecord, maxFreeze: Duration) throws {
-        try freezeGuard.whileNotInterrupted {
+        let fresh: Bool = try freezeGuard.whileNotInterrupted {
             freezeGuard.blockSet(FreezeGuard.Block(index: index, runID: record.runID))
             // Once per freeze: the same request again (a resumed run) is covered by the record.
             var frozenAt = try journal.frozenAt(record.runID)
-            if frozenAt == nil {
+            let fresh = frozenAt == nil
+            if fresh {
                 frozenAt = Lease.nowMilliseconds()
                 try journal.setFrozenAt(record.runID, milliseconds: frozenAt)
                 try journal.event(record.runID, record.phase, "block set on \(index)")
@@ -33,8 +34,9 @@ struct WriteBlock {
                 try client.putSettings(index, body: ["index": ["blocks": ["write": true]]])
             }
             Failpoints.hit("block-set")
+            return fresh
         }
-        say("froze writes to \(index)")
+        if fresh { say("froze writes to \(index)") }
     }
 
     /// Lifts the block (see `lift`) and stops the freeze's clock.
