@@ -1,4 +1,5 @@
-// The `ferry` global (null, array, object, is_array, is_object, is_null, bignum, is_bignum)
+// The `ferry` global (null, array, object, is_array, is_object, is_null, bignum, is_bignum,
+// round, text)
 // and the shared metatables the JSON bridge recognises by identity.
 
 #include <string.h>
@@ -164,5 +165,9 @@ void ferry_open_lib(lua_State *L, ferry_lua *s) {
     luaL_newlib(L, fns);
     lua_pushlightuserdata(L, NULL);
     lua_setfield(L, -2, "null");
+    lua_pushcfunction(L, ferry_round);   // round.c
+    lua_setfield(L, -2, "round");
+    ferry_open_text(L);                  // text.c: the native text helpers
+    lua_setfield(L, -2, "text");
     lua_setglobal(L, "ferry");
 }

@@ -44,7 +44,7 @@ public final class NDJSONTransformer {
         steps = try recipe.graph.path(from: from, to: to)
         let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt, limits: limits)
         self.runner = runner
-        chain = try steps.map { try runner.step($0) }
+        chain = try runner.chain(steps)
     }
 
     /// Transforms every line of `input` into `output`; failures go to `onFailure` as they happen.

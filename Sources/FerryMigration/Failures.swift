@@ -73,6 +73,26 @@ extension ClusterError {
     /// The cluster could not be reached or kept failing (retries spent, or the circuit breaker
     /// open): the run stopped with its state saved and can simply be run again.
     public var isUnavailable: Bool {
-        kind == .transport || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
+        kind == .transport && !isTLSFailure || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
+    }
+}
+
+/// Exit codes of `ferry` (documented in `ferry help run`), and which error gets which: every
+/// copy pass of every mode fails through `CopyFailed`, so the mapping is the same for all.
+public enum ExitStatus {
+    public static let failure: Int32 = 1
+    public static let documentsFailed: Int32 = 3
+    public static let clusterUnavailable: Int32 = 4
+    public static let leaseHeld: Int32 = 5
+
+    public static func code(for error: any Error) -> Int32 {
+        switch error {
+        case is LeaseHeld: return leaseHeld
+        case is DocumentsFailed: return documentsFailed
+        case let copy as CopyFailed where copy.cause is TooManyFailures: return documentsFailed
+        case let copy as CopyFailed where copy.isClusterUnavailable: return clusterUnavailable
+        case let cluster as ClusterError where cluster.isUnavailable: return clusterUnavailable
+        default: return failure
+        }
     }
 }

@@ -156,7 +156,7 @@ struct CatchUp {
         for chunk in ids.chunked(1_000) {
             var builder = BulkRequestBuilder()
             for id in chunk { builder.delete(from: plan.targetIndex, id: id) }
-            let response = try client.bulk(body: builder.body)
+            let response = try client.bulk(builder, retryRejectedItems: true)
             for item in response.items where item.status >= 300 && item.status != 404 {
                 throw FerryError("deleting \(item.id) from \(plan.targetIndex): HTTP \(item.status) \(item.errorType ?? ""): \(item.errorReason ?? "")")
             }
@@ -165,11 +165,7 @@ struct CatchUp {
         return deleted
     }
 
-    static func epochMilliseconds(_ iso: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: iso).map { Int64($0.timeIntervalSince1970 * 1000) }
-    }
+    static func epochMilliseconds(_ iso: String) -> Int64? { ISODate.epochMilliseconds(iso) }
 }
 
 extension Array {

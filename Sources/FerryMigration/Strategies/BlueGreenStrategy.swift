@@ -25,37 +25,24 @@ struct BlueGreenStrategy: MigrationStrategy {
         return lines
     }
 
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
-        switch phase {
-        case .validating:
-            try scope.validate()
-            try scope.createTargets()
-            return .targetCreated
-        case .targetCreated:
-            return .copying
-        case .copying:
-            try scope.timedCopy { try scope.copyPendingSlices(write: VersionedIndexWrite(), query: nil) }
-            return .copied
-        case .copied:
-            return .catchingUp
-        case .catchingUp:
+    func createTarget(_ scope: RunScope) throws { try scope.createTargets() }
+    var copyWrite: any WritePolicy { VersionedIndexWrite() }
+    func afterCopy(_ scope: RunScope) throws -> Phase { .catchingUp }
+
+    /// Catch-up passes while the application writes, then the freeze; under it the exact
+    /// delta, the rollback copy kept in step, and verification.
+    func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
+        if phase == .catchingUp {
             try CatchUp(scope: scope).passes(&scope.figures.catchUp)
             try scope.freezeAfterCatchUp()
             return .frozen
-        case .frozen:
-            return try scope.frozenPhase()
-        case .verified:
-            return try switchOver(scope)
-        case .switched:
-            return .completed
-        case .completed, .abandoned, .rolledBack:
-            return phase
         }
+        return try scope.frozenPhase()
     }
 
     /// Everything verified assumed writes were blocked; if the block is gone (lifted by hand),
     /// catch up and freeze again rather than switch on a moving source.
-    private func switchOver(_ scope: RunScope) throws -> Phase {
+    func switchOver(_ scope: RunScope) throws -> Phase {
         let (plan, journal) = (scope.plan, scope.journal)
         guard try scope.switchUnderTheBlock() else { return .catchingUp }
         Failpoints.hit("after-switch")
@@ -73,22 +60,5 @@ struct BlueGreenStrategy: MigrationStrategy {
     func recover(from error: any Error, in phase: Phase, scope: RunScope) {
         guard scope.mayHoldTheBlock(phase, after: error) else { return }
         scope.writeBlock.liftFreezeAfterFailure(scope.plan, record: scope.record, cause: error)
-    }
-
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? { nil }
-
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
-    }
-}
-
-extension RunScope {
-    /// Runs the first copy, timing it (wall and CPU) for the report.
-    func timedCopy(_ body: () throws -> CopyCounts) throws {
-        let started = Date()
-        let cpu = processCPUSeconds()
-        figures.lastCounts = try body()
-        figures.copySeconds = Date().timeIntervalSince(started)
-        figures.copyCPU = processCPUSeconds() - cpu
     }
 }
