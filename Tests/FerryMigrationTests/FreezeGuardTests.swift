@@ -43,15 +43,15 @@ struct FreezeGuardTests {
 
     static let command = ["run", "blog_posts", "--yes", "--slices", "4"]
 
-    /// Every mode whose strategy freezes writes, with the phases that run under the block.
-    static let frozenPoints: [(mode: String, failpoint: String)] = [
-        ("blue-green", "phase:FROZEN"),
-        ("blue-green", "phase:VERIFIED"),
-    ]
+    /// Every mode that freezes writes (its phases in the conformance suite's contract include
+    /// FROZEN), at each phase that runs under the block.
+    static let frozenPoints: [(mode: String, failpoint: String)] = ModeContract.all.flatMap { contract -> [(mode: String, failpoint: String)] in
+        guard let frozen = contract.phases.firstIndex(of: .frozen) else { return [] }
+        return contract.phases[frozen...].prefix { $0 < .switched }.map { (contract.mode.rawValue, "phase:\($0.rawValue)") }
+    }
     static let signals: [(name: String, number: Int32, exit: Int32)] = [("SIGINT", SIGINT, 130), ("SIGTERM", SIGTERM, 143)]
 
-    @Test("SIGINT and SIGTERM under the freeze lift the block, exit 130/143 with the journal saying so; the same command then finishes exactly",
-          arguments: signals.map(\.name), frozenPoints.map { "\($0.mode) \($0.failpoint)" })
+    /// Run by the conformance suite for every mode that freezes (`ConformanceTests`).
     func signalUnderTheFreeze(_ signalName: String, _ point: String) throws {
         let sig = Self.signals.first { $0.name == signalName }!
         let (mode, failpoint) = (String(point.split(separator: " ")[0]), String(point.split(separator: " ")[1]))
