@@ -27,6 +27,9 @@ for n in "${sizes[@]}"; do
             || { cat "$work/$name-$n.out" >&2; kill "$writer"; exit 1; }
         kill -TERM "$writer"
         wait "$writer"
+        # As each run ends, so that a long large case still leaves the figures so far.
+        grep -E "^ +(freeze|under it|counts|id check|verification)" "$work/$name-$n.out" | sed "s/^ */$name $n: /"
+        echo "$name $n: application $(cat "$work/$name-$n.app")"
     done
 done
 

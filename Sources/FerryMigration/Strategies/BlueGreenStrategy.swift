@@ -18,7 +18,7 @@ struct BlueGreenStrategy: MigrationStrategy {
         if let preserved = plan.preservedIndex { lines.append("copy the concrete index \(plan.source.index) as it is into \(preserved) (rollback point)") }
         lines += [
             "copy \(plan.source.index) → \(target) through \(plan.pathDescription); catch-up passes while the application writes",
-            "block writes to \(plan.source.index), final delta and id/version check, then one _aliases call:",
+            "block writes to \(plan.source.index) (at most --max-freeze): " + Self.freezeWork(recipe) + ", then one _aliases call:",
             plan.source.isConcreteIndex ? "  remove index \(plan.source.index); add \(recipe.readAlias) → \(target)" : "  \(recipe.readAlias): \(plan.source.index) → \(target)",
             "  \(recipe.writeAlias) → \(target) (write index); \(plan.source.index) stays write-blocked as the rollback point",
         ]
@@ -31,6 +31,14 @@ struct BlueGreenStrategy: MigrationStrategy {
 
     /// Catch-up passes while the application writes, then the freeze; under it the exact
     /// delta, the rollback copy kept in step, and verification.
+    /// What the work under the block will be, for the plan (see `FrozenPass`).
+    static func freezeWork(_ recipe: Recipe) -> String {
+        guard let field = recipe.changedField else {
+            return "every id and version of both indices compared (the recipe has no changed_field, so what changed since the last catch-up pass cannot be selected: the freeze grows with the index)"
+        }
+        return "what changed since the last catch-up pass (by \(field)) applied, counts for deletes (an id check only if they disagree)"
+    }
+
     func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
         if phase == .catchingUp {
             try CatchUp(scope: scope).passes(&scope.figures.catchUp)
