@@ -83,6 +83,30 @@ struct FreezeGuardTests {
         try expectExactResult(s.client, recipe: s.recipe, journal: try s.journal(), sourceIndex: s.source)
     }
 
+    @Test("a second SIGINT while the block is being lifted says it is still lifting; the lift finishes and ferry exits 130")
+    func secondSignalWhileLifting() throws {
+        let s = try setUp()
+        defer { s.clone.close() }
+        let proxy = try FaultProxy(upstream: s.clone.url)
+        defer { proxy.stop() }
+        let ferry = FerryProcess(url: proxy.url, state: s.statePath)
+        let running = try ferry.start(Self.command, environment: ["FERRY_FAILPOINT": "phase:FROZEN", "FERRY_FAILPOINT_ACTION": "pause"])
+        #expect(running.waitForStderr("paused at failpoint phase:FROZEN"), "ferry never reached the freeze: \(running.stderr)")
+        // The lift's answer is held for a while, so the second signal lands during it.
+        _ = proxy.addRule(FaultRule(.stall(.seconds(3)), method: "PUT", path: .suffix("/_settings"), trigger: .times(1)))
+        running.send(SIGINT)
+        let end = ContinuousClock.now + .seconds(30)
+        while proxy.faultCount(.stalled) == 0, ContinuousClock.now < end { usleep(10_000) }
+        #expect(proxy.faultCount(.stalled) == 1, "the lift request reached the proxy")
+        running.send(SIGINT)
+        let outcome = running.wait(killAfter: .seconds(60))
+
+        #expect(outcome.status == 130, "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("SIGINT again: still lifting the write block on \(s.source)"), "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("lifted the write block on \(s.source)"), "stderr: \(outcome.stderr)")
+        #expect(try !isBlocked(s.client, s.source))
+    }
+
     @Test("SIGINT before any block exits 130 without touching the index; the same command then finishes exactly")
     func signalBeforeTheFreeze() throws {
         let s = try setUp()
