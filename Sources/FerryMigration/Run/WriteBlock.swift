@@ -12,6 +12,8 @@ struct WriteBlock {
     let journal: Journal
     let freezeGuard: FreezeGuard
     let say: (String) -> Void
+    /// The run's `GET /` answer, which says whether the cluster has `_block/write`.
+    var clusterInfo: ClusterInfo? = nil
 
     /// Blocks writes: the `_block/write` API where the cluster has it (it waits for in-flight
     /// writes), else the `index.blocks.write` setting. Starts the freeze's clock: from here
@@ -28,11 +30,7 @@ struct WriteBlock {
                 try journal.event(record.runID, record.phase, "block set on \(index)")
             }
             setDeadline(Date(timeIntervalSince1970: Double(frozenAt!) / 1000 + maxFreeze.inSeconds))
-            do {
-                try client.request(.PUT, RequestPath([index, "_block", "write"]))
-            } catch let error as ClusterError where error.status == 404 || error.status == 405 || error.status == 400 {
-                try client.putSettings(index, body: ["index": ["blocks": ["write": true]]])
-            }
+            try client.blockWrites(index, on: clusterInfo ?? client.info())
             Failpoints.hit("block-set")
             return fresh
         }
@@ -82,7 +80,7 @@ struct WriteBlock {
     /// deadline: cluster trouble, the likeliest reason to be here, may have opened the breaker,
     /// and this request matters most. Journals "block lifted" (with `reason`) once confirmed.
     static func lift(_ index: String, runID: String, phase: Phase, reason: String, cluster: ClusterConfig, journal: Journal) throws {
-        try liftingClient(cluster).putSettings(index, body: ["index": ["blocks": ["write": .null]]])
+        try liftingClient(cluster).unblockWrites(index)
         try journal.setFrozenAt(runID, milliseconds: nil)
         try journal.event(runID, phase, "block lifted on \(index): \(reason)")
     }
