@@ -24,8 +24,10 @@ public struct StatusReport: Sendable {
     public let readAliasIndices: [String]
     public let writeAliasIndices: [String]
     public let leaseHolder: String?
-    public let explanation: String
-    public let nextCommand: String
+    public var explanation: String
+    public var nextCommand: String
+    /// Indices the application writes to whose writes are blocked (setting or journal).
+    public var writesBlocked: [String] = []
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -35,6 +37,7 @@ public struct StatusReport: Sendable {
             "explanation": .string(explanation), "next": .string(nextCommand),
             "dead_letters": .int(Int64(deadLetters)),
             "lease_holder": leaseHolder.map { .string($0) } ?? .null,
+            "writes_blocked": .array(writesBlocked.map { .string($0) }),
         ]
         if let run {
             object["run"] = [
@@ -68,11 +71,14 @@ public struct Operations {
         self.client = try ClusterClient(config: cluster)
     }
 
-    public func status() throws -> StatusReport {
+    /// Where the run stands by its phase (see `status()`, which adds the write block).
+    func phaseStatus() throws -> StatusReport {
         let run = try journal.latestRun(recipe: recipe.name)
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
-        let lease = try client.fetchDocument(index: Lease.index, id: recipe.readAlias).flatMap { doc -> String? in
+        // No lease index: no run has ever taken a lease on this cluster.
+        let leaseDocument = try client.indexExists(Lease.index) ? try client.fetchDocument(index: Lease.index, id: recipe.readAlias) : nil
+        let lease = leaseDocument.flatMap { doc -> String? in
             guard (doc.source["expires_at_ms"]?.intValue ?? 0) > Lease.nowMilliseconds() else { return nil }
             return doc.source["holder"]?.stringValue
         }
@@ -118,8 +124,9 @@ public struct Operations {
                               "ferry run \(name)  (completes the switch)  or  ferry rollback \(name)")
             }
             if run.phase == .frozen || run.phase == .verified {
-                return report(.postReindexPreSwitch, "\(target) is copied; WRITES TO \(run.plan.sourceIndex) ARE BLOCKED (frozen for the switch) and the aliases still point to it",
-                              "ferry run \(name)  now (finishes and switches)  or  ferry rollback \(name)  (lifts the block)")
+                // Whether writes are blocked is read from the index and the journal: see `status()`.
+                return report(.postReindexPreSwitch, "\(target) is copied and was being checked for the switch; the aliases still point to \(run.plan.sourceIndex)",
+                              "ferry run \(name)  (finishes and switches)  or  ferry rollback \(name)")
             }
             return report(.postReindexPreSwitch, "\(target) is copied; the aliases still point to \(run.plan.sourceIndex)",
                           "ferry run \(name)  (catches up, verifies and switches)")

@@ -57,7 +57,9 @@ extension RunScope {
         case .strict: job.maxFailures = .max
         }
         let lease = self.lease
-        let pipeline = CopyPipeline(job: job, cluster: cluster, leaseLost: { lease?.lostReason })
+        var config = cluster
+        config.deadline = freezeGuard.deadline  // under the freeze, every request ends by its deadline
+        let pipeline = CopyPipeline(job: job, cluster: config, leaseLost: { lease?.lostReason })
         let (journal, runID, progress) = (self.journal, self.runID, self.progress)
         do {
             try pipeline.run(

@@ -8,7 +8,7 @@ import FerryScripting
 /// before it takes over, and the index ownership checks.
 extension RunScope {
     var writeBlock: WriteBlock {
-        WriteBlock(client: client, cluster: cluster, journal: journal, say: say, clusterInfo: clusterInfo)
+        WriteBlock(client: client, cluster: cluster, journal: journal, freezeGuard: freezeGuard, say: say, clusterInfo: clusterInfo)
     }
 
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
