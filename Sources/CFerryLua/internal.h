@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "ferry_lua.h"
@@ -100,6 +101,10 @@ uint64_t ferry_now_ns(void);
 void ferry_charge(lua_State *L, uint64_t units);
 // Called by the allocator for growth: counts it, and asks for an early hook check.
 void ferry_charge_alloc(ferry_lua *s, size_t bytes);
+// The nearest Lua function on the stack with a line (skipping C functions in between).
+int ferry_lua_frame(lua_State *L, lua_Debug *ar);
+// Pushes "src:line: " of that function ("" when there is none), for errors raised from C.
+void ferry_where(lua_State *L);
 // Raises the recorded limit error again.
 int ferry_raise_limit(lua_State *L);
 void ferry_protect_libs(lua_State *L, ferry_lua *s);
@@ -150,6 +155,17 @@ static inline size_t ferry_utf8_seq(const unsigned char *p, const unsigned char 
         return 4;
     }
     return 0;
+}
+
+// True when none of the 8 bytes at p needs a look in a JSON string: no '"', no '\\', no
+// control character, no byte >= 0x80 (word-at-a-time test; callers check p + 8 <= end).
+static inline int ferry_json_plain8(const unsigned char *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = x ^ (ones * '"'), slash = x ^ (ones * '\\');
+    uint64_t special = ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | (x - ones * 0x20) | x;
+    return (special & high) == 0;
 }
 
 #endif

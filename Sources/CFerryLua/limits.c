@@ -44,7 +44,7 @@ static void doom(ferry_lua *s, int which, const char *src, int line) {
     s->time_hit = 1;
     char what[96];
     if (which == 2)
-        snprintf(what, sizeof what, "instruction limit of %llu exceeded", (unsigned long long)s->work_budget);
+        snprintf(what, sizeof what, "work limit of %llu units exceeded", (unsigned long long)s->work_budget);
     else
         snprintf(what, sizeof what, "time limit of %lld ms exceeded", (long long)s->time_limit_ms);
     if (src && line > 0) snprintf(s->limit_msg, sizeof s->limit_msg, "%s:%d: %s", src, line, what);
@@ -85,22 +85,28 @@ void ferry_charge(lua_State *L, uint64_t units) {
     int which = limit_reached(s);
     if (!which) return;
     lua_Debug ar;
-    // Level 1 is the Lua function that called the C function doing the work.
-    int ok = lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar);
+    int ok = ferry_lua_frame(L, &ar);
     doom(s, which, ok ? ar.short_src : NULL, ok ? ar.currentline : 0);
     ferry_raise_limit(L);
 }
 
+int ferry_lua_frame(lua_State *L, lua_Debug *ar) {
+    // C functions (pcall, table.insert, ...) may sit between the work and the script.
+    for (int level = 1; lua_getstack(L, level, ar); level++)
+        if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) return 1;
+    return 0;
+}
+
+void ferry_where(lua_State *L) {
+    lua_Debug ar;
+    if (ferry_lua_frame(L, &ar)) lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+    else lua_pushliteral(L, "");
+}
+
 void ferry_charge_alloc(ferry_lua *s, size_t bytes) {
+    // Only counted: calling lua_sethook from inside the allocator (to ask for an early check)
+    // corrupted call frames (it marks every frame on the CallInfo list mid-call).
     s->work += bytes >> 6;
-    s->alloc_since_check += bytes;
-    // Ask for a check at the next VM instruction of the running thread: a C function that
-    // allocates in a loop (string.rep, upper, concat on big inputs) is then stopped as soon
-    // as it returns. lua_sethook only sets fields, so calling it here is safe.
-    if (s->alloc_since_check >= (1u << 20) && s->armed && s->running) {
-        s->alloc_since_check = 0;
-        lua_sethook(s->running, limit_hook, LUA_MASKCOUNT, 1);
-    }
 }
 
 void ferry_arm_deadline(ferry_lua *s) {

@@ -358,6 +358,7 @@ static int gmatch_next(lua_State *L) {
     const char *s = lua_tolstring(L, lua_upvalueindex(1), &ls);
     const char *p = lua_tolstring(L, lua_upvalueindex(2), &lp);
     GmatchState *g = lua_touserdata(L, lua_upvalueindex(3));
+    if (g->next > ls) return 0;
     Matcher m;
     init_matcher(&m, L, s, ls, p, lp);
     for (const char *at = s + g->next; at <= m.src_end; at++) {
@@ -377,7 +378,7 @@ static int str_gmatch(lua_State *L) {
     luaL_checklstring(L, 1, &ls);
     luaL_checkstring(L, 2);
     size_t init = start_index(luaL_optinteger(L, 3, 1), ls);
-    if (init > ls + 1) init = ls + 1;
+    if (init > ls + 1) init = ls + 2;   // past the end: no match at all, not even an empty one
     lua_settop(L, 2);
     GmatchState *g = lua_newuserdatauv(L, sizeof *g, 0);
     g->next = init - 1;

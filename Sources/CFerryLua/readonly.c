@@ -12,7 +12,11 @@
 
 static int ro_newindex(lua_State *L) {
     const char *name = lua_tostring(L, lua_upvalueindex(1));
-    return luaL_error(L, "%s is read-only (tried to set %s.%s)", name, name, luaL_tolstring(L, 2, NULL));
+    const char *key = luaL_tolstring(L, 2, NULL);
+    ferry_where(L);   // the script's line even when table.insert & co. did the write
+    lua_pushfstring(L, "%s is read-only (tried to set %s.%s)", name, name, key);
+    lua_concat(L, 2);
+    return lua_error(L);
 }
 
 // __pairs: iterate the hidden table (upvalue 2 is `next`).
@@ -90,9 +94,14 @@ static void push_frozen(lua_State *L, ferry_lua *s, int idx, const char *name, i
 // transformed: a new global then would be state that outlives the document.
 static int env_newindex(lua_State *L) {
     ferry_lua *s = ferry_state(L);
-    if (s->loading == 0)
-        return luaL_error(L, "cannot set global '%s' while transforming a document: globals are read-only "
-                          "(use a local, or create it when the file loads)", luaL_tolstring(L, 2, NULL));
+    if (s->loading == 0) {
+        const char *key = luaL_tolstring(L, 2, NULL);
+        ferry_where(L);
+        lua_pushfstring(L, "cannot set global '%s' while transforming a document: globals are read-only "
+                        "(use a local, or create it when the file loads)", key);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 0;

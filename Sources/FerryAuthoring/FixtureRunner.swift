@@ -106,8 +106,8 @@ public struct FixtureRunner {
         switch (fixture.expectation, actual) {
         case (_, .notRun(let message)):
             failure = message
-        case (.output(let expected), .kept(let doc, _)):
-            changes = JSONDiff.changes(from: expected, to: doc)
+        case (.output(let expected), .kept(let doc, let json)):
+            changes = JSONDiff.changes(from: expected, to: doc, oldNumbers: fixture.expectedNumbers, newNumbers: NumberLiterals.scan(json))
             if !changes.isEmpty {
                 failure = "the output differs from \"expected\" in \(changes.count) field\(changes.count == 1 ? "" : "s")"
             }

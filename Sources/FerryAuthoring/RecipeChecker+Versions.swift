@@ -67,8 +67,8 @@ extension RecipeChecker {
         var items: [CheckItem] = []
         let renderer = DiffRenderer(style: .plain)
         for result in results {
-            guard let fixture = result.fixture, case .kept(let doc, _)? = result.roundTrip, let checker = mappings[fixture.from] else { continue }
-            let problems = checker.check(doc).filter(\.isProblem)
+            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.roundTrip, let checker = mappings[fixture.from] else { continue }
+            let problems = (checker.check(json: json) ?? checker.check(doc)).filter(\.isProblem)
             if problems.isEmpty { continue }
             let rejected = problems.contains { $0.severity == .rejected }
             items.append(CheckItem(
