@@ -1,11 +1,11 @@
 import Foundation
 import FerryCore
-import FerryRecipes
 import FerryScripting
 
 /// One sandboxed Lua state for a recipe, with its lookups open and its steps loaded on first
-/// use: the same engine, sandbox and lookups `ferry run` uses, for offline work (fixtures,
-/// previews, NDJSON). Not thread-safe: one per thread, like `LuaEngine`.
+/// use: the one way ferry builds a recipe's engine — the copy's workers and verification (through
+/// `StepChain`) and the offline tools (fixtures, previews, NDJSON) alike. Not thread-safe: one
+/// per thread, like `LuaEngine`.
 public final class StepRunner {
     public let recipe: Recipe
     public let engine: LuaEngine
@@ -67,11 +67,7 @@ public final class StepRunner {
     /// (`2026-11-21T04:31:40Z`: ISO-8601, UTC, seconds), so a fixture or `--run-started-at`
     /// cannot test steps against a value a run never gives them.
     public static func isRunStartedAt(_ text: String) -> Bool {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        guard let date = formatter.date(from: text) else { return false }
-        return formatter.string(from: date) == text
+        ISODate.date(from: text).map { ISODate.string(from: $0) == text } ?? false
     }
 
     /// The current UTC time as `ctx.run_started_at` shows it (`2026-11-21T04:31:40Z`).
