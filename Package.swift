@@ -24,11 +24,13 @@ let package = Package(
         .target(name: "CFerryCurl", dependencies: ["CCurl"]),
 
         // Swift libraries by concern.
-        .target(name: "FerryCore"),
+        // The C libraries only for FerryVersion (their run-time versions).
+        .target(name: "FerryCore", dependencies: ["CLua", "CCurl", "CSQLite"]),
         .target(name: "FerryStore", dependencies: ["CSQLite", "FerryCore"]),
         .target(name: "FerryScripting", dependencies: ["CFerryLua", "CLua", "FerryCore"]),
         .target(name: "FerryCluster", dependencies: [
             "CFerryCurl", "FerryCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "FerryRecipes", dependencies: [
             "FerryCore", "FerryScripting", "FerryStore", .product(name: "Crypto", package: "swift-crypto"),
@@ -50,9 +52,9 @@ let package = Package(
         .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryCluster", "FerryRecipes"]),
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
-        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore"]),
+        .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore", "CFerryLua"]),
         .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport", "FerryCore"]),
-        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting"]),
+        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting", "FerryTestSupport"]),
         .testTarget(name: "FerryAuthoringTests", dependencies: [
             "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryTestSupport", "FerryMigration",
         ]),

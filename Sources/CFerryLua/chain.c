@@ -31,6 +31,7 @@ int ferry_call(ferry_lua *s, lua_CFunction body) {
     s->time_hit = 0;
     s->dropped = 0;
     s->failed_step = -1;
+    s->loading = 0;
     lua_settop(L, 0);
     ferry_arm_deadline(s);
     lua_pushcfunction(L, message_handler);
@@ -41,6 +42,11 @@ int ferry_call(ferry_lua *s, lua_CFunction body) {
         lua_settop(L, 0);
         s->err.len = 0;
         return s->dropped ? FERRY_DROPPED : FERRY_OK;
+    }
+    if (s->doomed) {   // whatever the step did with the error afterwards, the limit decides
+        ferry_set_error(s, s->limit_msg, strlen(s->limit_msg));
+        lua_settop(L, 0);
+        return FERRY_ERR_TIME;
     }
     size_t len = 0;
     const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
@@ -73,6 +79,10 @@ static int chain_body(lua_State *L) {
     s->fail_kind = FERRY_ERR_DECODE;
     ferry_json_decode(L, s, s->arg_json, s->arg_json_len);   // 4: doc
     s->fail_kind = 0;
+    // Every document sees the same math.random sequence, whatever ran before it.
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->randomseed_ref);
+    lua_pushinteger(L, 0);
+    lua_call(L, 1, 0);
     lua_pushlstring(L, s->arg_id, s->arg_id_len);
     lua_setfield(L, 2, "id");
     lua_pushlstring(L, s->arg_index, s->arg_index_len);
@@ -80,6 +90,7 @@ static int chain_body(lua_State *L) {
     for (size_t i = 0; i < s->arg_nsteps; i++) {
         lua_Integer slot = (lua_Integer)s->arg_steps[i] * 3;
         s->failed_step = (int)i;
+        if (s->progress) ferry_progress_step(s->progress, (int32_t)i);
         lua_rawgeti(L, 1, slot + 2);
         lua_setfield(L, 2, "from");
         lua_rawgeti(L, 1, slot + 3);
@@ -123,7 +134,10 @@ int ferry_lua_run_chain(ferry_lua *s, const char *json, size_t json_len,
     s->arg_index_len = index ? index_len : 0;
     s->arg_steps = steps;
     s->arg_nsteps = nsteps;
-    return ferry_call(s, chain_body);
+    if (s->progress) ferry_progress_begin(s->progress, s->arg_id, s->arg_id_len);
+    int st = ferry_call(s, chain_body);
+    if (s->progress) ferry_progress_end(s->progress);
+    return st;
 }
 
 static int load_step_body(lua_State *L) {
@@ -133,7 +147,10 @@ static int load_step_body(lua_State *L) {
         s->fail_kind = st == LUA_ERRSYNTAX ? FERRY_ERR_SYNTAX : st == LUA_ERRFILE ? FERRY_ERR_FILE : 0;
         return lua_error(L);
     }
+    ferry_set_chunk_env(L, s, -1);
+    s->loading++;
     lua_call(L, 0, 1);
+    s->loading--;
     if (lua_type(L, -1) != LUA_TFUNCTION) {
         s->fail_kind = FERRY_ERR_BAD_RETURN;
         return luaL_error(L, "%s must return function(doc, ctx), got %s", s->arg_path, ferry_typename(L, s, -1));
@@ -166,7 +183,10 @@ static int eval_file_body(lua_State *L) {
         s->fail_kind = st == LUA_ERRSYNTAX ? FERRY_ERR_SYNTAX : st == LUA_ERRFILE ? FERRY_ERR_FILE : 0;
         return lua_error(L);
     }
+    ferry_set_chunk_env(L, s, -1);
+    s->loading++;
     lua_call(L, 0, 1);
+    s->loading--;
     ferry_json_encode(L, s, -1, 0);
     return 0;
 }

@@ -2,6 +2,7 @@
 #define FERRY_INTERNAL_H
 // Shared between the C files of the bridge; not part of the public header.
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -34,10 +35,20 @@ struct ferry_lua {
     lua_State *L;
     uint64_t id;
 
-    // Sandbox limits.
+    // Sandbox limits (limits.c). Work is counted in units: one VM instruction, one step of
+    // a C loop, or 64 allocated bytes.
     size_t mem_limit, mem_used;
     int64_t time_limit_ms;
-    uint64_t deadline_ns;   // 0 = no deadline armed
+    uint64_t work_budget;    // units per call; 0 = unlimited
+    int armed;               // a call is running under the limits
+    uint64_t deadline_ns;    // 0 = no deadline
+    uint64_t work, next_check;
+    size_t alloc_since_check;
+    int doomed;              // a limit fired in this call: everything raises it again
+    char limit_msg[256];     // "src:line: time limit of N ms exceeded"
+    lua_State *running;      // the thread running now (the main one or a resumed coroutine)
+    ferry_progress *progress;   // where a watchdog reads the document in progress, or NULL
+    int loading;             // > 0 while a file's top level runs (its new globals are allowed)
 
     char **roots;
     size_t nroots;
@@ -48,6 +59,7 @@ struct ferry_lua {
     // Registry references and the identities of the shared metatables.
     int array_mt_ref, object_mt_ref, bignum_mt_ref;
     int steps_ref, ctx_ref, ctxproxy_ref, loaded_ref;
+    int poisoned_ref, readonly_ref, next_ref, env_mt_ref, randomseed_ref;
     const void *array_mt, *object_mt, *bignum_mt;
     int32_t nsteps;
 
@@ -78,12 +90,35 @@ struct ferry_lua {
 };
 
 ferry_lua *ferry_state(lua_State *L);
+// NULL when L is not a sandbox state (the differential pattern tests run in a plain one).
+ferry_lua *ferry_state_if_sandbox(lua_State *L);
 void ferry_set_error(ferry_lua *s, const char *msg, size_t len);
 void ferry_arm_deadline(ferry_lua *s);
 void ferry_disarm_deadline(ferry_lua *s);
+uint64_t ferry_now_ns(void);
+// Adds work done in C; raises the limit error when a limit is over (checked every few
+// thousand units) or the state is doomed.
+void ferry_charge(lua_State *L, uint64_t units);
+// Called by the allocator for growth: counts it, and asks for an early hook check.
+void ferry_charge_alloc(ferry_lua *s, size_t bytes);
+// The nearest Lua function on the stack with a line (skipping C functions in between).
+int ferry_lua_frame(lua_State *L, lua_Debug *ar);
+// Pushes "src:line: " of that function ("" when there is none), for errors raised from C.
+void ferry_where(lua_State *L);
+// Raises the recorded limit error again.
+int ferry_raise_limit(lua_State *L);
+void ferry_protect_libs(lua_State *L, ferry_lua *s);
+void ferry_open_patterns(lua_State *L);
+void ferry_freeze_environment(lua_State *L, ferry_lua *s);
+void ferry_push_readonly(lua_State *L, ferry_lua *s, int idx, const char *name);
+// Gives the loaded chunk at fn its own global table (falling back to the frozen globals).
+void ferry_set_chunk_env(lua_State *L, ferry_lua *s, int fn);
 // Runs body(L) under lua_pcall with the deadline armed; returns a FERRY_* status and leaves
 // the error text in s->err.
 int ferry_call(ferry_lua *s, lua_CFunction body);
+void ferry_progress_begin(ferry_progress *p, const char *id, size_t len);
+void ferry_progress_step(ferry_progress *p, int32_t step);
+void ferry_progress_end(ferry_progress *p);
 int ferry_buf_reserve(ferry_buf *b, size_t extra, size_t limit);
 
 // Raise Lua errors; run only under a pcall.

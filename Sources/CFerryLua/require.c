@@ -81,7 +81,10 @@ int ferry_require(lua_State *L) {
         }
         if (s->nroots == 0) luaL_addstring(&b, "(no folders configured)");
         luaL_pushresult(&b);
-        return luaL_error(L, "module '%s' not found; require only searches: %s", name, lua_tostring(L, -1));
+        // The last root is the shared modules folder (RecipeCatalog): say how to point it elsewhere.
+        return luaL_error(L, "module '%s' not found; require only searches: %s%s", name, lua_tostring(L, -1),
+                          s->nroots > 1 ? " (the last is the shared modules folder: set it with --transforms, "
+                                          "FERRY_TRANSFORMS or transforms = \"...\" in recipe.lua)" : "");
     }
     // stack: 1 name, 2 cache, 3 path
     const char *path = lua_tostring(L, 3);
@@ -91,9 +94,12 @@ int ferry_require(lua_State *L) {
 
     int st = luaL_loadfilex(L, path, "t");   // text only: no precompiled bytecode
     if (st == LUA_OK) {
+        ferry_set_chunk_env(L, s, -1);         // the module's globals are its own
         lua_pushvalue(L, 1);
         lua_pushvalue(L, 3);
+        s->loading++;
         st = lua_pcall(L, 2, 1, 0);
+        s->loading--;
     }
     if (st != LUA_OK) {   // forget the half-loaded module, then re-raise the error as it was
         lua_pushvalue(L, 1);

@@ -1,9 +1,7 @@
-// The sandboxed lua_State: a counting allocator for the memory limit, a count hook for the
-// time limit, and only the safe parts of the standard library.
-//
-// Limitation: the count hook runs between VM instructions, so it does not fire inside a C
-// function. A pathological string.find/match/gsub pattern on a long subject can run far past
-// the time limit before control returns to Lua; only the memory limit bounds such calls.
+// The sandboxed lua_State: a counting allocator for the memory limit, only the safe parts
+// of the standard library, and the setup order that makes them safe (the limits are in
+// limits.c and protect.c, the pattern functions in pattern.c, the read-only views in
+// readonly.c).
 
 #define _POSIX_C_SOURCE 200809L
 #include <stdatomic.h>
@@ -14,14 +12,19 @@
 #include <lualib.h>
 #include "internal.h"
 
-#define HOOK_INSTRUCTIONS 1000
-
 static _Atomic uint64_t next_id = 1;
 
 ferry_lua *ferry_state(lua_State *L) {
     void *ud = NULL;
     lua_getallocf(L, &ud);
     return (ferry_lua *)ud;
+}
+
+static void *ferry_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+ferry_lua *ferry_state_if_sandbox(lua_State *L) {
+    void *ud = NULL;
+    return lua_getallocf(L, &ud) == ferry_alloc ? (ferry_lua *)ud : NULL;
 }
 
 int ferry_buf_reserve(ferry_buf *b, size_t extra, size_t limit) {
@@ -60,37 +63,8 @@ static void *ferry_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     s->mem_used = s->mem_used - old + nsize;
+    if (nsize > old) ferry_charge_alloc(s, nsize - old);
     return p;
-}
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void time_hook(lua_State *L, lua_Debug *ar) {
-    ferry_lua *s = ferry_state(L);
-    if (s->deadline_ns == 0 || now_ns() < s->deadline_ns) return;
-    s->time_hit = 1;
-    // From now on fire on every instruction: a script that wraps its loop in pcall gets the
-    // error again at its very next instruction, so it cannot swallow the limit.
-    lua_sethook(L, time_hook, LUA_MASKCOUNT, 1);
-    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
-        lua_pushfstring(L, "%s:%d: time limit of %I ms exceeded", ar->short_src, ar->currentline,
-                        (lua_Integer)s->time_limit_ms);
-    else
-        lua_pushfstring(L, "time limit of %I ms exceeded", (lua_Integer)s->time_limit_ms);
-    lua_error(L);
-}
-
-void ferry_arm_deadline(ferry_lua *s) {
-    s->deadline_ns = s->time_limit_ms > 0 ? now_ns() + (uint64_t)s->time_limit_ms * 1000000u : 0;
-    lua_sethook(s->L, time_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
-}
-
-void ferry_disarm_deadline(ferry_lua *s) {
-    s->deadline_ns = 0;
 }
 
 static int panic_handler(lua_State *L) {
@@ -150,10 +124,6 @@ static int sandbox_setmetatable(lua_State *L) {
     return 1;
 }
 
-static int ctx_readonly(lua_State *L) {
-    return luaL_error(L, "ctx is read-only (tried to set ctx.%s)", luaL_tolstring(L, 2, NULL));
-}
-
 static int setup(lua_State *L) {
     ferry_lua *s = ferry_state(L);
     static const luaL_Reg libs[] = {
@@ -186,9 +156,16 @@ static int setup(lua_State *L) {
     lua_setglobal(L, "require");
 
     ferry_open_lib(L, s);
+    ferry_open_patterns(L);
+    ferry_protect_libs(L, s);
+    lua_getglobal(L, LUA_MATHLIBNAME);    // reseeded before every document (chain.c)
+    lua_getfield(L, -1, "randomseed");
+    s->randomseed_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pop(L, 1);
+    ferry_freeze_environment(L, s);
 
     // require's cache, the loaded steps, and one ctx reused for every document. Scripts see
-    // a read-only proxy so one document cannot leave state on ctx for the next.
+    // a read-only proxy (rawset refuses it too) so one document cannot leave state on ctx.
     lua_newtable(L);
     s->loaded_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
@@ -198,15 +175,7 @@ static int setup(lua_State *L) {
     lua_setfield(L, -2, "lookup");
     lua_pushvalue(L, -1);
     s->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_newtable(L);                                   // ctx, proxy
-    lua_createtable(L, 0, 3);                          // ctx, proxy, mt
-    lua_pushvalue(L, -3);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, ctx_readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushliteral(L, "ferry.ctx");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);                           // ctx, proxy
+    ferry_push_readonly(L, s, -1, "ctx");              // ctx, proxy
     s->ctxproxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);
     return 0;
@@ -276,6 +245,8 @@ void ferry_lua_destroy(ferry_lua *s) {
 }
 
 uint64_t ferry_lua_id(const ferry_lua *s) { return s->id; }
+void ferry_lua_set_work_budget(ferry_lua *s, uint64_t units) { s->work_budget = units; }
+void ferry_lua_set_progress(ferry_lua *s, ferry_progress *p) { s->progress = p; }
 size_t ferry_lua_memory_used(const ferry_lua *s) { return s->mem_used; }
 
 void ferry_lua_set_lookup(ferry_lua *s, ferry_lookup_fn fn, void *userdata) {

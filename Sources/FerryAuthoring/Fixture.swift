@@ -4,7 +4,8 @@ import FerryRecipes
 
 /// One offline test case of a recipe, `recipes/<name>/tests/<case>.json`:
 /// `{"description", "from", "to", "run_started_at"?, "id"?, "index"?, "input",
-///   "expected": {...} | "expect": "drop" | "expect_error": "substring"}`.
+///   "expected": {...} | "expect": "drop" | "expect_error": "substring",
+///   "round_trip"?: true | {"expect": {...}}}` (see `Fixture+RoundTrip.swift`).
 public struct Fixture: Sendable {
     public enum Expectation: Sendable, Hashable {
         case output(JSONValue)
@@ -25,6 +26,8 @@ public struct Fixture: Sendable {
     /// spelling reach the bridge exactly.
     public let input: [UInt8]
     public let expectation: Expectation
+    /// Also run the output back from `to` to `from` and compare (nil: forward only).
+    public let roundTrip: RoundTrip?
 
     /// `ctx.run_started_at` when a fixture does not set it.
     public static let defaultRunStartedAt = "2026-01-01T00:00:00Z"
@@ -93,6 +96,7 @@ public struct Fixture: Sendable {
             }
             expectation = .error(text)
         }
+        roundTrip = try Self.roundTrip(json, path: path, expectation: expectation, from: from, to: to)
     }
 
     /// The fixture files of a recipe (`tests/*.json`), sorted by name; each parsed or its error.

@@ -4,7 +4,8 @@ import FerryScripting
 
 /// What the steps did with a fixture's input.
 public enum FixtureActual: Hashable, Sendable {
-    case kept(JSONValue)
+    /// The output, and its JSON text as the engine wrote it (numbers with every digit).
+    case kept(JSONValue, json: [UInt8])
     /// Dropped by the step with this label ("2.0→3.0").
     case dropped(step: String)
     /// The document failed: the full message (script path:line, step, document id).
@@ -14,7 +15,7 @@ public enum FixtureActual: Hashable, Sendable {
 
     public var summary: String {
         switch self {
-        case .kept(let doc): "the output " + doc.compactText(limit: 200)
+        case .kept(let doc, _): "the output " + doc.compactText(limit: 200)
         case .dropped(let step): "the document was dropped by step \(step)"
         case .failed(let message): "the error: " + message
         case .notRun(let message): message
@@ -31,8 +32,11 @@ public struct FixtureResult: Sendable {
     public let actual: FixtureActual?
     /// nil when the fixture passed; otherwise one line saying what went wrong.
     public let failure: String?
-    /// For an output mismatch: the changes from the expected document to the actual one.
+    /// For an output mismatch: the changes from the expected document to the actual one
+    /// (for a round trip that came back different: from the expected way-back document).
     public let changes: [JSONChange]
+    /// What the steps back from `to` to `from` made of the output (fixtures with `round_trip`).
+    public var roundTrip: FixtureActual? = nil
 
     public var passed: Bool { failure == nil }
 
@@ -63,7 +67,8 @@ public struct FixtureResult: Sendable {
         ]
         if let failure { out["message"] = .string(failure) }
         if !changes.isEmpty { out["diff"] = .array(changes.map(\.json)) }
-        if !passed, case .kept(let doc)? = actual { out["actual"] = doc }
+        if !passed, case .kept(let doc, _)? = actual { out["actual"] = doc }
+        if !passed, case .kept(let doc, _)? = roundTrip { out["round_trip_actual"] = doc }
         return .object(out)
     }
 }
@@ -101,7 +106,7 @@ public struct FixtureRunner {
         switch (fixture.expectation, actual) {
         case (_, .notRun(let message)):
             failure = message
-        case (.output(let expected), .kept(let doc)):
+        case (.output(let expected), .kept(let doc, _)):
             changes = JSONDiff.changes(from: expected, to: doc)
             if !changes.isEmpty {
                 failure = "the output differs from \"expected\" in \(changes.count) field\(changes.count == 1 ? "" : "s")"
@@ -119,32 +124,68 @@ public struct FixtureRunner {
         case (.error(let text), _):
             failure = "expected an error containing \(JSONValue.quoted(text)), got \(actual.summary)"
         }
+        var back: FixtureActual?
+        if failure == nil, fixture.roundTrip != nil, case .kept(let doc, _) = actual {
+            back = outcome(of: fixture, wayBackFrom: doc)
+            (failure, changes) = Self.judgeRoundTrip(fixture, back: back!)
+        }
         return FixtureResult(
             path: fixture.path, description: fixture.description, fixture: fixture, actual: actual,
-            failure: failure, changes: changes)
+            failure: failure, changes: changes, roundTrip: back)
     }
 
     /// Runs the fixture's input from its `from` to its `to` version.
     public func outcome(of fixture: Fixture) -> FixtureActual {
+        outcome(fixture.input, fixture: fixture, from: fixture.from, to: fixture.to, index: fixture.index)
+    }
+
+    /// Runs `output` (the fixture's forward output) back from `to` to `from`, as read from
+    /// the `to` version's index.
+    public func outcome(of fixture: Fixture, wayBackFrom output: JSONValue) -> FixtureActual {
+        outcome(output.serializedBytes(), fixture: fixture, from: fixture.to, to: fixture.from,
+                index: "\(runner.recipe.readAlias)-\(fixture.to)")
+    }
+
+    private func outcome(_ input: [UInt8], fixture: Fixture, from: String, to: String, index: String) -> FixtureActual {
         let steps: [LoadedStep]
         do {
             try runner.setRunStartedAt(fixture.runStartedAt)
-            steps = try runner.steps(from: fixture.from, to: fixture.to)
+            steps = try runner.steps(from: from, to: to)
         } catch {
             return .notRun("\(error)")
         }
         do {
-            switch try runner.run(fixture.input, id: fixture.id, index: fixture.index, steps: steps) {
+            switch try runner.run(input, id: fixture.id, index: index, steps: steps) {
             case .kept(let bytes):
                 guard let doc = try? JSONValue.parse(bytes) else {
                     return .failed("the engine's output is not valid JSON: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
                 }
-                return .kept(doc)
+                return .kept(doc, json: Array(bytes))
             case .dropped(let i):
                 return .dropped(step: steps.indices.contains(i) ? steps[i].label : "?")
             }
         } catch {
             return .failed(error.description)
+        }
+    }
+}
+
+extension FixtureRunner {
+    /// The verdict on the way back: the document it gives must equal the input (lossless) or
+    /// `round_trip.expect`; nil failure when it does.
+    static func judgeRoundTrip(_ fixture: Fixture, back: FixtureActual) -> (String?, [JSONChange]) {
+        let route = "the way back \(fixture.to)→\(fixture.from)"
+        guard let expected = fixture.roundTripExpected() else { return (nil, []) }
+        let against = fixture.roundTrip == .lossless ? "the input" : "\"round_trip.expect\""
+        switch back {
+        case .kept(let doc, _):
+            let changes = JSONDiff.changes(from: expected, to: doc)
+            if changes.isEmpty { return (nil, []) }
+            return ("\(route) differs from \(against) in \(changes.count) field\(changes.count == 1 ? "" : "s")", changes)
+        case .notRun(let message):
+            return ("\(route) cannot run: \(message)", [])
+        default:
+            return ("\(route) should give \(against), got \(back.summary)", [])
         }
     }
 }

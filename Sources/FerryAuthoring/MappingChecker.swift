@@ -19,6 +19,8 @@ public struct MappingChecker: Sendable {
     public let mappings: JSONValue
     let ignoreMalformed: Bool
     let coerce: Bool
+    /// The document's numbers as it writes them, by path (see `check(json:)`).
+    private var literals: [JSONPath: String] = [:]
 
     /// `indexBody` is the body as you would PUT it: `{"settings": ..., "mappings": ...}`.
     public init(indexBody: JSONValue) {
@@ -31,7 +33,17 @@ public struct MappingChecker: Sendable {
         coerce = Self.setting(settings, "mapping.coerce")?.isTrue ?? true
     }
 
-    /// Everything worth reporting about `document`, in document order.
+    /// `check` on JSON text: numbers are judged and printed exactly as written (2^63 is not
+    /// rounded to fit a long). Nil when the text is not JSON.
+    public func check(json bytes: [UInt8]) -> [MappingProblem]? {
+        guard let document = try? JSONValue.parse(bytes) else { return nil }
+        var exact = self
+        exact.literals = NumberLiterals.scan(bytes)
+        return exact.check(document)
+    }
+
+    /// Everything worth reporting about `document`, in document order. Numbers beyond a
+    /// double's precision are judged as the double; `check(json:)` judges their digits.
     public func check(_ document: JSONValue) -> [MappingProblem] {
         var problems: [MappingProblem] = []
         guard case .object(let fields) = document else {
@@ -140,7 +152,8 @@ public struct MappingChecker: Sendable {
                     .rejected, path, "\(fullName) is mapped as \(type) but the value is an object: the cluster rejects the document"))
                 return
             }
-            if let problem = ScalarRules(type: type, definition: definition, coerce: coerce).problem(value, fullName: fullName) {
+            if let problem = ScalarRules(type: type, definition: definition, coerce: coerce)
+                .problem(value, fullName: fullName, literal: literals[path]) {
                 let ignore = definition["ignore_malformed"]?.isTrue ?? ignoreMalformed
                 if problem.severity == .rejected, ignore, !problem.notMalformed {
                     problems.append(MappingProblem(

@@ -5,18 +5,37 @@ import FerryScripting
 
 /// Which documents to preview.
 public enum PreviewSelection: Sendable, Hashable {
-    /// The first `n` documents the index returns.
-    case sample(Int)
+    /// `n` documents picked at random among those `query` matches (all when nil); the same
+    /// seed picks the same documents again.
+    case sample(Int, seed: Int64, query: JSONValue? = nil)
     /// These ids, in this order.
     case ids([String])
 
-    /// The search body: read-only, `_source` included.
+    /// The search body: read-only, `_source` included. A sample is a `function_score` with a
+    /// seeded `random_score` over `_seq_no`, so the cluster does the picking in one request.
     var searchBody: JSONValue {
         switch self {
-        case .sample(let n):
-            return ["size": .int(Int64(n)), "query": ["match_all": [:]]]
+        case .sample(let n, let seed, let query):
+            return [
+                "size": .int(Int64(n)),
+                "query": ["function_score": [
+                    "query": query ?? ["match_all": [:]],
+                    "random_score": ["seed": .int(seed), "field": "_seq_no"],
+                    "boost_mode": "replace",
+                ]],
+            ]
         case .ids(let ids):
             return ["size": .int(Int64(max(ids.count, 1))), "query": ["ids": ["values": .array(ids.map { .string($0) })]]]
+        }
+    }
+
+    /// How the report describes it: "10 random documents (seed 42)".
+    var summary: String {
+        switch self {
+        case .sample(_, let seed, let query):
+            "random sample, seed \(seed)" + (query.map { ", of the documents matching \($0.compactText(limit: 120))" } ?? "")
+        case .ids(let ids):
+            "\(ids.count) id\(ids.count == 1 ? "" : "s")"
         }
     }
 }
@@ -96,6 +115,8 @@ public struct PreviewReport: Sendable {
     public let path: String
     public let documents: [DocumentPreview]
     public let summary: PreviewSummary
+    /// Which documents these are, e.g. "random sample, seed 42".
+    public var selection: String = ""
 }
 
 /// Reads documents from the live source index (one search request: nothing is written,
@@ -125,7 +146,7 @@ public struct Previewer {
         let specs = try recipe.graph.path(from: fromVersion, to: toVersion)
         let checker = MappingChecker(indexBody: try recipe.indexBody(for: toVersion))
         let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt)
-        let chain = try specs.map { try runner.step($0) }
+        let chain = try runner.chain(specs)
 
         let page = try client.search(index: sourceIndex, body: selection.searchBody)
         var hits = page.hits
@@ -155,7 +176,7 @@ public struct Previewer {
         let path = specs.isEmpty ? fromVersion : ([specs[0].from] + specs.map(\.to)).joined(separator: " → ")
         return PreviewReport(
             recipe: recipe.name, sourceIndex: sourceIndex, fromVersion: fromVersion, toVersion: toVersion, path: path,
-            documents: documents, summary: summary)
+            documents: documents, summary: summary, selection: selection.summary)
     }
 
     func preview(_ source: [UInt8], hit: Hit, runner: StepRunner, chain: [LoadedStep], checker: MappingChecker) -> DocumentPreview {
@@ -163,9 +184,11 @@ public struct Previewer {
         // The whole chain in one call is what `ferry run` does: its result is the truth.
         let outcome: DocumentPreview.Outcome
         var after: JSONValue?
+        var afterJSON: [UInt8] = []
         do {
             switch try runner.run(source, id: hit.id, index: hit.index, steps: chain) {
             case .kept(let bytes):
+                afterJSON = Array(bytes)
                 after = try? JSONValue.parse(bytes)
                 outcome = after == before ? .unchanged : .changed
             case .dropped(let i):
@@ -178,7 +201,7 @@ public struct Previewer {
         return DocumentPreview(
             id: hit.id, index: hit.index, before: before, after: after, outcome: outcome,
             changes: after.map { JSONDiff.changes(from: before, to: $0) } ?? [], steps: steps,
-            mapping: after.map { checker.check($0) } ?? [])
+            mapping: after.map { checker.check(json: afterJSON) ?? checker.check($0) } ?? [])
     }
 
     /// The document after each step, each step run on the previous step's output.

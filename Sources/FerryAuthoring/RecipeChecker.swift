@@ -66,6 +66,8 @@ public struct RecipeChecker {
             mappings[version] = checker
         }
         items += checkGraph(recipe)
+        items += checkReverseGraph(recipe)
+        items += checkFamily(recipe)
 
         let lookupItems = recipe.lookups.map(checkLookup)
         let openLookups = zip(recipe.lookups, lookupItems).filter { $0.1.status == .pass }.map(\.0)
@@ -80,8 +82,11 @@ public struct RecipeChecker {
         var stepsLoaded = true
         for step in recipe.steps {
             do {
-                _ = try engine.step(step)
-                items.append(CheckItem("script", .pass, "\(step.script) (\(step.label)) compiles and returns function(doc, ctx)"))
+                guard let script = step.script, try engine.step(step) != nil else {
+                    items.append(CheckItem("script", .pass, "\(step.label): mapping only (no script): documents are copied as they are"))
+                    continue
+                }
+                items.append(CheckItem("script", .pass, "\(script) (\(step.label)) compiles and returns function(doc, ctx)"))
             } catch {
                 stepsLoaded = false
                 items.append(CheckItem("script", .fail, "\(step.label): \(error)" + (error.hint.map { " — \($0)" } ?? "")))
@@ -158,7 +163,7 @@ public struct RecipeChecker {
     /// loaded the way `require` loads it, so a syntax error in a module no step uses yet is
     /// found too.
     private func checkModules(_ recipe: Recipe) -> [CheckItem] {
-        let stepScripts = Set(recipe.steps.map { ($0.script as NSString).standardizingPath })
+        let stepScripts = Set(recipe.steps.compactMap { $0.script.map { ($0 as NSString).standardizingPath } })
         var items: [CheckItem] = []
         for root in recipe.requireRoots {
             guard let files = FileManager.default.enumerator(atPath: root) else { continue }
@@ -220,9 +225,10 @@ public struct RecipeChecker {
         }
 
         // Outputs the cluster would refuse are a failure now, not in the middle of a run.
+        items += checkRoundTripMappings(recipe, first, mappings: mappings)
         for result in first {
-            guard let fixture = result.fixture, case .kept(let doc)? = result.actual, let checker = mappings[fixture.to] else { continue }
-            let problems = checker.check(doc).filter(\.isProblem)
+            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.actual, let checker = mappings[fixture.to] else { continue }
+            let problems = (checker.check(json: json) ?? checker.check(doc)).filter(\.isProblem)
             if problems.isEmpty { continue }
             let rejected = problems.contains { $0.severity == .rejected }
             items.append(CheckItem(
@@ -234,9 +240,12 @@ public struct RecipeChecker {
         var covered = Set<String>()
         for case .success(let fixture) in files {
             for step in (try? recipe.graph.path(from: fixture.from, to: fixture.to)) ?? [] { covered.insert(step.label) }
+            if fixture.roundTrip != nil {
+                for step in (try? recipe.graph.path(from: fixture.to, to: fixture.from)) ?? [] { covered.insert(step.label) }
+            }
         }
-        for step in recipe.steps where !covered.contains(step.label) {
-            items.append(CheckItem("coverage", .warn, "\(step.script) (\(step.label)): no fixture runs this step"))
+        for step in recipe.steps where !step.isMappingOnly && !covered.contains(step.label) {
+            items.append(CheckItem("coverage", .warn, "\(step.scriptDisplay) (\(step.label)): no fixture runs this step"))
         }
 
         if stepsLoaded { items += checkDeterminism(recipe, runner: runner, first: first) }
@@ -257,14 +266,14 @@ public struct RecipeChecker {
             if again == before { continue }
             let culprit = culpritStep(recipe, fixture: fixture, runner: runner.runner)
             var details: [String] = []
-            if case .kept(let a) = before, case .kept(let b) = again {
+            if case .kept(let a, _) = before, case .kept(let b, _) = again {
                 details = DiffRenderer(style: .plain).lines(JSONDiff.changes(from: a, to: b), indent: "    ")
             } else {
                 details = ["    first run: \(before.summary)", "    second run: \(again.summary)"]
             }
             items.append(CheckItem(
                 "determinism", .fail,
-                "\(culprit.map { "\($0.script) (\($0.label))" } ?? "a step between \(fixture.from) and \(fixture.to)") gives a different output the second time it runs \(fixture.path) in the same Lua state: it keeps state between documents (a module-level variable?)",
+                "\(culprit.map { "\($0.scriptDisplay) (\($0.label))" } ?? "a step between \(fixture.from) and \(fixture.to)") gives a different output the second time it runs \(fixture.path) in the same Lua state: it keeps state between documents (a module-level variable?)",
                 details: details))
         }
         if items.isEmpty, checked > 0 {
@@ -278,7 +287,7 @@ public struct RecipeChecker {
     private func culpritStep(_ recipe: Recipe, fixture: Fixture, runner: StepRunner) -> StepSpec? {
         guard let specs = try? recipe.graph.path(from: fixture.from, to: fixture.to) else { return nil }
         var input = fixture.input
-        for spec in specs {
+        for spec in specs where !spec.isMappingOnly {
             guard let step = try? runner.step(spec) else { return nil }
             let a = try? runner.run(input, id: fixture.id, index: fixture.index, steps: [step])
             let b = try? runner.run(input, id: fixture.id, index: fixture.index, steps: [step])

@@ -7,8 +7,9 @@ extension PreviewReport {
         let style = renderer.style
         var out = [
             "preview \(recipe): \(summary.previewed) document\(summary.previewed == 1 ? "" : "s") of \(sourceIndex) (\(fromVersion)) through \(path), checked against \(mappingFile)",
-            "",
         ]
+        if !selection.isEmpty { out.append("documents: \(selection)") }
+        out.append("")
         for doc in documents {
             out += doc.lines(renderer: renderer)
             out.append("")
@@ -39,7 +40,7 @@ extension PreviewReport {
         [
             "recipe": .string(recipe), "source_index": .string(sourceIndex), "from": .string(fromVersion),
             "to": .string(toVersion), "path": .string(path), "documents": .array(documents.map(\.json)),
-            "summary": summary.json,
+            "summary": summary.json, "selection": .string(selection),
         ]
     }
 }

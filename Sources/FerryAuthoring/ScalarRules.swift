@@ -23,22 +23,46 @@ struct ScalarRules {
         self.coerce = definition["coerce"].map { $0.isTrue } ?? coerce
     }
 
-    static let integerRanges: [String: ClosedRange<Double>] = [
-        "byte": -128...127,
-        "short": -32768...32767,
-        "integer": -2147483648...2147483647,
-        "long": -9.223372036854775808e18...9.223372036854775807e18,
-        "unsigned_long": 0...1.8446744073709551615e19,
+    /// An integer field type: its exact bounds, and how the cluster judges a value with a
+    /// fraction (a JSON number like `127.5` or `1e2` goes through a double; a numeric string
+    /// through the type's own parser). Checked against osmem-server at every bound.
+    struct IntegerType {
+        enum Judge {
+            /// The value truncated toward zero, exactly, within the bounds.
+            case exactTruncated
+            /// The value as a double (not truncated) within the bounds as doubles.
+            case double
+            /// Read as a 32-bit int first (the double within its range), then truncated into the bounds.
+            case intThenTruncated
+        }
+
+        let min: NumberText.Integer
+        let max: NumberText.Integer
+        let fraction: Judge
+        let string: Judge
+
+        var rangeText: String { "\(min)…\(max)" }
+    }
+
+    static let integerTypes: [String: IntegerType] = [
+        "byte": IntegerType(min: .init("-128"), max: .init("127"), fraction: .intThenTruncated, string: .double),
+        "short": IntegerType(min: .init("-32768"), max: .init("32767"), fraction: .intThenTruncated, string: .double),
+        "integer": IntegerType(min: .init("-2147483648"), max: .init("2147483647"), fraction: .double, string: .double),
+        "long": IntegerType(min: .init("-9223372036854775808"), max: .init("9223372036854775807"),
+                            fraction: .double, string: .exactTruncated),
+        "unsigned_long": IntegerType(min: .init("0"), max: .init("18446744073709551615"),
+                                     fraction: .exactTruncated, string: .exactTruncated),
     ]
 
-    func problem(_ value: JSONValue, fullName: String) -> Verdict? {
+    /// - Parameter literal: a number's text as the document writes it, when known (exact digits).
+    func problem(_ value: JSONValue, fullName: String, literal: String? = nil) -> Verdict? {
         switch type {
         case "keyword", "text", "match_only_text", "wildcard", "search_as_you_type", "version", "constant_keyword":
             return nil   // strings, numbers and booleans are all indexed as their text
         case "byte", "short", "integer", "long", "unsigned_long":
-            return integer(value, fullName: fullName)
+            return integer(value, fullName: fullName, literal: literal)
         case "float", "double", "half_float", "scaled_float":
-            return floating(value, fullName: fullName)
+            return floating(value, fullName: fullName, literal: literal)
         case "boolean":
             return boolean(value, fullName: fullName)
         case "date", "date_nanos":
@@ -55,20 +79,26 @@ struct ScalarRules {
 
     // MARK: Numbers
 
-    /// A number from a JSON number, or from a string when coercion allows; a verdict otherwise.
-    private func number(_ value: JSONValue, fullName: String) -> Result<Double, Verdict> {
+    /// A number's exact text, from a JSON number or from a string when coercion allows; a
+    /// verdict otherwise. `shown` is how messages print the value: as the document has it.
+    private func number(_ value: JSONValue, fullName: String, literal: String?) -> Result<(NumberText, shown: String, fromString: Bool), Verdict> {
         switch value {
-        case .int(let i): return .success(Double(i))
-        case .double(let d): return .success(d)
+        case .int(let i):
+            return .success((NumberText(literal ?? String(i)) ?? NumberText(String(i))!, literal ?? String(i), false))
+        case .double(let d):
+            let text = literal ?? "\(d)"
+            guard let number = NumberText(text) else {
+                return .failure(Verdict(severity: .rejected, message: "\(fullName) is \(type) and \(text) is not a finite number"))
+            }
+            return .success((number, text, false))
         case .string(let s):
             guard coerce else {
                 return .failure(Verdict(severity: .rejected, message: "\(fullName) is \(type) with coerce: false, and the value is a string (\(value.compactText(limit: 40)))"))
             }
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
-            guard Self.looksNumeric(trimmed), let d = Double(trimmed), d.isFinite else {
+            guard let number = NumberText(s) else {
                 return .failure(Verdict(severity: .rejected, message: "\(fullName) is \(type) but the string \(value.compactText(limit: 40)) is not a number"))
             }
-            return .success(d)
+            return .success((number, value.compactText(limit: 60), true))
         case .bool:
             return .failure(Verdict(severity: .rejected, message: "\(fullName) is \(type) but the value is a boolean (\(value.compactText))"))
         default:
@@ -76,46 +106,56 @@ struct ScalarRules {
         }
     }
 
-    private func integer(_ value: JSONValue, fullName: String) -> Verdict? {
-        let d: Double
-        switch number(value, fullName: fullName) {
+    private func integer(_ value: JSONValue, fullName: String, literal: String?) -> Verdict? {
+        let n: NumberText, shown: String, fromString: Bool
+        switch number(value, fullName: fullName, literal: literal) {
         case .failure(let verdict): return verdict
-        case .success(let n): d = n
+        case .success(let result): (n, shown, fromString) = result
         }
-        let range = Self.integerRanges[type]!
-        if case .int(let i) = value {   // exact, no Double rounding at the int64 edges
-            if type == "long" { return nil }
-            if Double(i) >= range.lowerBound, Double(i) <= range.upperBound { return nil }
+        let kind = Self.integerTypes[type]!
+        let fits: Bool
+        switch n.isIntegerLiteral ? .exactTruncated : (fromString ? kind.string : kind.fraction) {
+        case .exactTruncated:
+            fits = kind.min <= n.truncated && n.truncated <= kind.max
+        case .double:
+            fits = Double(kind.min.description)! <= n.double && n.double <= Double(kind.max.description)!
+        case .intThenTruncated:
+            fits = -2147483648.0 <= n.double && n.double <= 2147483647.0 && kind.min <= n.truncated && n.truncated <= kind.max
         }
-        guard d.isFinite, d.rounded(.towardZero) >= range.lowerBound, d.rounded(.towardZero) <= range.upperBound else {
-            return Verdict(severity: .rejected, message: "\(fullName) is \(type) and \(value.compactText(limit: 40)) is out of its range (\(Self.format(range.lowerBound))…\(Self.format(range.upperBound)))")
+        guard fits else {
+            return Verdict(severity: .rejected, message: "\(fullName) is \(type) and \(shown) is out of its range (\(kind.rangeText))")
         }
-        if d != d.rounded(.towardZero) {
+        if n.hasFraction {
             if !coerce {
-                return Verdict(severity: .rejected, message: "\(fullName) is \(type) with coerce: false, and \(value.compactText(limit: 40)) has a fraction")
+                return Verdict(severity: .rejected, message: "\(fullName) is \(type) with coerce: false, and \(shown) has a fraction")
             }
-            return Verdict(severity: .misMapped, message: "\(fullName) is \(type): \(value.compactText(limit: 40)) is indexed as \(Self.format(d.rounded(.towardZero))) (the fraction is dropped; _source keeps it)", notMalformed: true)
+            return Verdict(severity: .misMapped, message: "\(fullName) is \(type): \(shown) is indexed as \(n.truncated) (the fraction is dropped; _source keeps it)", notMalformed: true)
         }
         return nil
     }
 
-    private func floating(_ value: JSONValue, fullName: String) -> Verdict? {
-        let d: Double
-        switch number(value, fullName: fullName) {
+    /// Finite after the cluster's own rounding: to float (Float.parseFloat), then to half
+    /// precision for half_float (65519 fits, 65520 rounds to infinity); to double otherwise.
+    private func floating(_ value: JSONValue, fullName: String, literal: String?) -> Verdict? {
+        let n: NumberText, shown: String
+        switch number(value, fullName: fullName, literal: literal) {
         case .failure(let verdict): return verdict
-        case .success(let n): d = n
+        case .success(let result): (n, shown, _) = result
         }
-        let limit: Double =
+        let finite: Bool =
             switch type {
-            case "float": Double(Float.greatestFiniteMagnitude)
-            case "half_float": 65504
-            default: Double.greatestFiniteMagnitude
+            // A float of 65520 or more is infinite in half precision (ties go to the even infinity).
+            case "half_float": abs(Float(n.text) ?? .infinity) < 65520
+            case "float": (Float(n.text) ?? .infinity).isFinite
+            default: n.double.isFinite
             }
-        if !d.isFinite || abs(d) > limit {
-            return Verdict(severity: .rejected, message: "\(fullName) is \(type) and \(value.compactText(limit: 40)) is not a finite \(type)")
+        if !finite {
+            return Verdict(severity: .rejected, message: "\(fullName) is \(type) and \(shown) is not a finite \(type) (beyond \(Self.largestFinite[type] ?? "1.7976931348623157e308"))")
         }
         return nil
     }
+
+    static let largestFinite = ["half_float": "65504", "float": "3.4028235e38"]
 
     /// Decimal notation as Java parses it: `[+-]digits[.digits][e[+-]digits]` (no hex, no inf/nan).
     static func looksNumeric(_ s: String) -> Bool {
@@ -138,10 +178,6 @@ struct ScalarRules {
             guard digits() > 0 else { return false }
         }
         return it.isEmpty
-    }
-
-    private static func format(_ d: Double) -> String {
-        abs(d) < 1e18 ? String(Int64(d)) : String(format: "%.0f", d)
     }
 
     // MARK: Others

@@ -19,15 +19,27 @@ public final class StepRunner {
         engine.lookupProvider = try SQLiteLookups(lookups ?? recipe.lookups)
     }
 
-    /// The loaded steps from `from` to `to` along the recipe's shortest path.
+    /// The loaded steps from `from` to `to` along the recipe's shortest path (forward or
+    /// back); mapping-only edges have nothing to load.
     public func steps(from: String, to: String) throws -> [LoadedStep] {
-        try recipe.graph.path(from: from, to: to).map { try step($0) }
+        try chain(recipe.graph.path(from: from, to: to))
     }
 
-    public func step(_ spec: StepSpec) throws(ScriptError) -> LoadedStep {
-        let key = "\(spec.from)\u{0}\(spec.to)\u{0}\(spec.script)"
+    /// The scripted steps of `specs`, loaded, in order.
+    public func chain(_ specs: [StepSpec]) throws(ScriptError) -> [LoadedStep] {
+        var steps: [LoadedStep] = []
+        for spec in specs {
+            if let step = try step(spec) { steps.append(step) }
+        }
+        return steps
+    }
+
+    /// The step loaded once per runner; nil for a mapping-only edge (no script).
+    public func step(_ spec: StepSpec) throws(ScriptError) -> LoadedStep? {
+        guard let script = spec.script else { return nil }
+        let key = "\(spec.from)\u{0}\(spec.to)\u{0}\(script)"
         if let step = loaded[key] { return step }
-        let step = try engine.loadStep(script: spec.script, from: spec.from, to: spec.to)
+        let step = try engine.loadStep(script: script, from: spec.from, to: spec.to)
         loaded[key] = step
         return step
     }

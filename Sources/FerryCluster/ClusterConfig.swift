@@ -11,9 +11,8 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
         /// `Authorization: ApiKey <encoded>`. Use `ClusterConfig.apiKey(id:key:)` to build it from parts.
         case apiKey(String)
         case bearer(String)
-        /// AWS Signature V4 signing by libcurl. `provider` is curl's provider string,
-        /// e.g. "aws:amz:us-east-1:es" (Amazon OpenSearch Service) or "aws:amz:us-east-1:aoss".
-        case awsSigV4(provider: String, accessKeyID: String, secretAccessKey: String, sessionToken: String?)
+        /// AWS Signature V4, signed per request by `AWSSigV4` (service "es" or "aoss").
+        case awsSigV4(AWSSigV4)
 
         /// A name for logs and descriptions; never the secret itself.
         public var kind: String {
@@ -22,7 +21,7 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
             case .basic(let user, _): "basic (user \(user))"
             case .apiKey: "api-key"
             case .bearer: "bearer token"
-            case .awsSigV4(let provider, _, _, _): "aws-sigv4 (\(provider))"
+            case .awsSigV4(let aws): "aws-sigv4 (\(aws.region), \(aws.service))"
             }
         }
     }
@@ -127,99 +126,5 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
         // everything up to the last '@' of the whole string, so no part of it can survive.
         guard let at = rest.lastIndex(of: "@") else { return url }
         return String(url[..<schemeEnd.upperBound]) + String(rest[rest.index(after: at)...])
-    }
-}
-
-// MARK: - Building from command-line values
-
-extension ClusterConfig {
-    /// Builds a config from the values of CLI flags, falling back to environment variables
-    /// so secrets need not appear in shell history or `ps`:
-    /// - `user`: "name" or "name:password"; password from `FERRY_PASSWORD` when absent.
-    ///   Env fallback `FERRY_USER`.
-    /// - `apiKey`: encoded key, or "id:key" (encoded for you). Env fallback `FERRY_API_KEY`.
-    /// - `bearerToken`: env fallback `FERRY_BEARER_TOKEN`.
-    /// - `awsSigV4`: "region", "region:service" (service defaults to "es") or a full curl provider
-    ///   string "aws:amz:region:service"; keys from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-    ///   `AWS_SESSION_TOKEN`.
-    /// At most one auth method may be given.
-    public static func fromCommandLine(
-        url: String,
-        user: String? = nil,
-        apiKey: String? = nil,
-        bearerToken: String? = nil,
-        awsSigV4: String? = nil,
-        caFile: String? = nil,
-        clientCertificate: String? = nil,
-        clientKey: String? = nil,
-        insecure: Bool = false,
-        connectTimeout: Duration = .seconds(10),
-        requestTimeout: Duration = .seconds(120),
-        retry: RetryPolicy = .default,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> ClusterConfig {
-        func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
-        let user = nonEmpty(user) ?? nonEmpty(environment["FERRY_USER"])
-        let apiKey = nonEmpty(apiKey) ?? nonEmpty(environment["FERRY_API_KEY"])
-        let bearer = nonEmpty(bearerToken) ?? nonEmpty(environment["FERRY_BEARER_TOKEN"])
-        let sigv4 = nonEmpty(awsSigV4)
-
-        let given = [user != nil, apiKey != nil, bearer != nil, sigv4 != nil].filter { $0 }.count
-        if given > 1 {
-            throw FerryError(
-                "more than one authentication method given",
-                hint: "use only one of --user, --api-key, --bearer-token, --aws-sigv4 (or their FERRY_* variables)")
-        }
-
-        var auth = Auth.none
-        if let user {
-            if let colon = user.firstIndex(of: ":") {
-                auth = .basic(user: String(user[..<colon]), password: String(user[user.index(after: colon)...]))
-            } else {
-                auth = .basic(user: user, password: environment["FERRY_PASSWORD"] ?? "")
-            }
-        } else if let apiKey {
-            if apiKey.contains(":") {
-                let colon = apiKey.firstIndex(of: ":")!
-                auth = ClusterConfig.apiKey(
-                    id: String(apiKey[..<colon]), key: String(apiKey[apiKey.index(after: colon)...]))
-            } else {
-                auth = .apiKey(apiKey)
-            }
-        } else if let bearer {
-            auth = .bearer(bearer)
-        } else if let sigv4 {
-            let parts = sigv4.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            let provider: String
-            switch parts.count {
-            case 1: provider = "aws:amz:\(parts[0]):es"
-            case 2: provider = "aws:amz:\(parts[0]):\(parts[1])"
-            default: provider = sigv4
-            }
-            guard let access = nonEmpty(environment["AWS_ACCESS_KEY_ID"]),
-                let secret = nonEmpty(environment["AWS_SECRET_ACCESS_KEY"])
-            else {
-                throw FerryError(
-                    "AWS SigV4 needs credentials",
-                    hint: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)")
-            }
-            auth = .awsSigV4(
-                provider: provider, accessKeyID: access, secretAccessKey: secret,
-                sessionToken: nonEmpty(environment["AWS_SESSION_TOKEN"]))
-        }
-
-        if (clientCertificate == nil) != (clientKey == nil), clientCertificate == nil {
-            throw FerryError("a client key needs a client certificate", hint: "pass both --cert and --key")
-        }
-        let tls = TLS(
-            caFile: nonEmpty(caFile), clientCertificate: nonEmpty(clientCertificate), clientKey: nonEmpty(clientKey),
-            clientKeyPassword: nonEmpty(environment["FERRY_CLIENT_KEY_PASSWORD"]), insecure: insecure)
-        for path in [tls.caFile, tls.clientCertificate, tls.clientKey].compactMap({ $0 })
-        where !FileManager.default.isReadableFile(atPath: path) {
-            throw FerryError("cannot read \(path)", hint: "check the TLS file paths")
-        }
-        return try ClusterConfig(
-            url: url, auth: auth, tls: tls, connectTimeout: connectTimeout, requestTimeout: requestTimeout,
-            retry: retry)
     }
 }

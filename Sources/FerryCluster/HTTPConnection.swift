@@ -25,10 +25,28 @@ struct TransportFailure: Sendable {
     /// Failures where the request may not have reached the cluster, or the cluster may
     /// recover: worth retrying.
     var isRetryable: Bool {
+        // A TLS alert (say, "certificate required") arrives as a receive error: it will not
+        // change on a retry.
+        if detail.contains(" alert ") { return false }
         switch UInt32(code) {
         case CURLE_COULDNT_CONNECT.rawValue, CURLE_OPERATION_TIMEDOUT.rawValue, CURLE_SEND_ERROR.rawValue,
             CURLE_RECV_ERROR.rawValue, CURLE_GOT_NOTHING.rawValue, CURLE_PARTIAL_FILE.rawValue:
             return true
+        default:
+            return false
+        }
+    }
+}
+
+extension TransportFailure {
+    /// Certificate and handshake failures, and TLS alerts that arrive as read errors.
+    static func isTLS(code: CURLcode, detail: String) -> Bool {
+        switch code {
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_ENGINE_NOTFOUND:
+            return true
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR:
+            return detail.contains("SSL")
         default:
             return false
         }
@@ -48,6 +66,8 @@ public final class HTTPConnection {
     /// Header lists per content type, built once: auth header (if any), `Expect:` (no
     /// 100-continue round trip before big bulk bodies), Accept and Content-Type.
     private var headerLists: [String: OpaquePointer] = [:]
+    /// Set for AWS SigV4: every request gets its own signed header list.
+    private var signing: SigningTarget?
 
     public init(config: ClusterConfig) throws {
         let rc = ferry_curl_global_init()
@@ -62,6 +82,7 @@ public final class HTTPConnection {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         emptyBody = .allocate(byteCount: 1, alignment: 1)
         emptyBody.storeBytes(of: 0, as: UInt8.self)
+        if case .awsSigV4(let aws) = config.auth { signing = SigningTarget(url: config.url, signer: aws) }
     }
 
     deinit {
@@ -96,7 +117,17 @@ public final class HTTPConnection {
         // so nothing from the previous request (NOBODY, CUSTOMREQUEST, ...) leaks into this one.
         curl_easy_reset(handle)
         var setup = OptionSetter(handle: handle)
-        applyCommonOptions(&setup, contentType: contentType)
+        var signedHeaders: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(signedHeaders) }
+        if let signing {
+            signedHeaders = signing.headerList(
+                method: method, target: target, baseLines: baseHeaderLines(contentType),
+                body: body ?? UnsafeRawBufferPointer(start: emptyBody, count: 0))
+            if signedHeaders == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
+        }
+        let headerList = signedHeaders.map(OpaquePointer.init) ?? headers(for: contentType)
+        if headerList == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
+        applyCommonOptions(&setup, headers: headerList)
         setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
 
         let code: CURLcode = withBody(body, method: method) { pointer, count in
@@ -129,6 +160,9 @@ public final class HTTPConnection {
             var message = String(cString: curl_easy_strerror(code))
             if response.pointee.oom != 0 { message = "out of memory while reading the response" }
             if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail) }
+            // For TLS the cause is in curl's detail ("unable to get local issuer certificate",
+            // "no alternative certificate subject name matches ..."), not in the generic text.
+            if TransportFailure.isTLS(code: code, detail: detail), !detail.isEmpty { message = "TLS: \(detail)" }
             return .failure(TransportFailure(code: Int(code.rawValue), message: message, detail: detail))
         }
         var status = 0
@@ -158,7 +192,7 @@ public final class HTTPConnection {
         return run(UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(emptyBody)), body.count)
     }
 
-    private func applyCommonOptions(_ setup: inout OptionSetter, contentType: String) {
+    private func applyCommonOptions(_ setup: inout OptionSetter, headers: OpaquePointer?) {
         let h = handle
         setup.check(ferry_curl_set_write_buffer(h, response), "CURLOPT_WRITEFUNCTION")
         setup.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
@@ -173,19 +207,15 @@ public final class HTTPConnection {
         // Ids like ".." must reach the cluster as they are, not be folded as dot segments.
         setup.long(CURLOPT_PATH_AS_IS, 1, "CURLOPT_PATH_AS_IS")
         setup.string(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
-        setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers(for: contentType)), "CURLOPT_HTTPHEADER")
+        setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers), "CURLOPT_HTTPHEADER")
 
         switch config.auth {
-        case .none, .apiKey, .bearer:
+        case .none, .apiKey, .bearer, .awsSigV4:
             break  // header-based auth lives in the header list
         case .basic(let user, let password):
             setup.long(CURLOPT_HTTPAUTH, FERRY_CURLAUTH_BASIC, "CURLOPT_HTTPAUTH")
             setup.string(CURLOPT_USERNAME, user, "CURLOPT_USERNAME")
             setup.string(CURLOPT_PASSWORD, password, "CURLOPT_PASSWORD")
-        case .awsSigV4(let provider, let accessKeyID, let secretAccessKey, _):
-            setup.string(CURLOPT_AWS_SIGV4, provider, "CURLOPT_AWS_SIGV4")
-            setup.string(CURLOPT_USERNAME, accessKeyID, "CURLOPT_USERNAME")
-            setup.string(CURLOPT_PASSWORD, secretAccessKey, "CURLOPT_PASSWORD")
         }
 
         let tls = config.tls
@@ -199,22 +229,21 @@ public final class HTTPConnection {
 
     private func headers(for contentType: String) -> OpaquePointer? {
         if let list = headerLists[contentType] { return list }
-        var lines = ["Expect:", "Accept: application/json"]
-        if !contentType.isEmpty { lines.append("Content-Type: \(contentType)") }
+        var lines = baseHeaderLines(contentType)
         switch config.auth {
         case .apiKey(let key): lines.append("Authorization: ApiKey \(key)")
         case .bearer(let token): lines.append("Authorization: Bearer \(token)")
-        case .awsSigV4(_, _, _, let token?): lines.append("x-amz-security-token: \(token)")
         default: break
         }
-        var list: UnsafeMutablePointer<curl_slist>?
-        for line in lines {
-            guard let next = ferry_curl_header_append(list, line) else { continue }
-            list = next
-        }
-        let opaque = list.map(OpaquePointer.init)
+        let opaque = makeHeaderList(lines).map(OpaquePointer.init)
         if let opaque { headerLists[contentType] = opaque }
         return opaque
+    }
+
+    private func baseHeaderLines(_ contentType: String) -> [String] {
+        var lines = ["Expect:", "Accept: application/json"]
+        if !contentType.isEmpty { lines.append("Content-Type: \(contentType)") }
+        return lines
     }
 
     private static func ms(_ d: Duration) -> Int {

@@ -69,6 +69,8 @@ public enum JSONValue: Sendable, Hashable {
 
 public struct JSONParseError: Error, CustomStringConvertible {
     public let description: String
+    /// Where the text first breaks JSON's grammar, when it does.
+    public var problem: JSONSyntaxProblem? = nil
 }
 
 extension JSONValue {
@@ -79,7 +81,9 @@ extension JSONValue {
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw JSONParseError(description: "invalid JSON: \(error.localizedDescription)")
+            // Foundation gives no position; say where, as Python's json does.
+            let problem = JSONSyntaxProblem.find(in: data)
+            throw JSONParseError(description: "invalid JSON: \(problem?.description ?? error.localizedDescription)", problem: problem)
         }
         return JSONValue(foundation: object)
     }

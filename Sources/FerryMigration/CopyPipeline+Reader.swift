@@ -16,6 +16,7 @@ extension CopyPipeline {
             if let pit, let info = job.pointInTime { try? client.closePointInTime(id: pit, on: info) }
         }
         for slice in job.slices {
+            reader.withLock { $0 = usePointInTime ? "point in time" : "scroll" }
             do {
                 let more: Bool
                 if usePointInTime {
@@ -64,7 +65,7 @@ extension CopyPipeline {
             var body: [String: JSONValue] = [
                 "size": .int(Int64(job.batch.size)), "pit": ["id": .string(pit), "keep_alive": "5m"],
                 "sort": [["_shard_doc": "asc"]], "version": true, "track_total_hits": false,
-                "seq_no_primary_term": .bool(job.writeMode == .inPlace),
+                "seq_no_primary_term": .bool(job.write.readsSequenceNumbers),
             ]
             if let clause = sliceClause(slice) { body["slice"] = clause }
             if let query = job.query { body["query"] = query }
@@ -87,7 +88,7 @@ extension CopyPipeline {
     /// Sliced scroll, for clusters without point-in-time paging. Returns false when the queue
     /// was cancelled.
     private func readSliceWithScroll(_ slice: Int, with client: ClusterClient, into pages: BoundedQueue<SlicePage>) throws -> Bool {
-        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true, "seq_no_primary_term": .bool(job.writeMode == .inPlace)]
+        var body: [String: JSONValue] = ["sort": ["_doc"], "version": true, "seq_no_primary_term": .bool(job.write.readsSequenceNumbers)]
         if let clause = sliceClause(slice) { body["slice"] = clause }
         if let query = job.query { body["query"] = query }
         var page = try client.openScroll(

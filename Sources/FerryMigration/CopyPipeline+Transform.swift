@@ -44,8 +44,8 @@ extension CopyPipeline {
                     failure.source = page.source(of: hit).map(Array.init)
                     failure.sourceVersion = hit.version
                     failures.append(failure)
-                    // Blue-green: a target copy from an earlier pass is no longer T(source).
-                    if job.writeMode == .copy { removals.append(Removal(hit)) }
+                    // A target copy from an earlier pass is no longer T(source).
+                    if job.write.removesTargetCopyOnFailure { removals.append(Removal(hit)) }
                 }
                 if builder.count >= job.batch.size || builder.byteCount >= job.batch.bytes {
                     made.append(WriteBatch(slice: item.slice, request: builder, versions: versions))
@@ -69,23 +69,6 @@ extension CopyPipeline {
     }
 
     private func append(_ bytes: UnsafeRawBufferPointer, for hit: Hit, to builder: inout BulkRequestBuilder) {
-        var options = BulkItemOptions()
-        switch job.writeMode {
-        case .copy:
-            if job.versioned, let version = hit.version {
-                options.version = version
-                options.versionType = "external_gte"
-            }
-            builder.index(into: job.targetIndex, id: hit.id, source: bytes, options: options)
-        case .createThenDeleteSource:
-            builder.create(into: job.targetIndex, id: hit.id, source: bytes)
-        case .inPlace:
-            // Without them the write would be unconditional: the cluster always returns them
-            // with `seq_no_primary_term`, so a missing one is a bug, not a case to handle.
-            precondition(hit.seqNo != nil && hit.primaryTerm != nil, "in-place read without seq_no/primary_term")
-            options.ifSeqNo = hit.seqNo
-            options.ifPrimaryTerm = hit.primaryTerm
-            builder.index(into: job.sourceIndex, id: hit.id, source: bytes, options: options)
-        }
+        job.write.append(bytes, for: hit, job: job, to: &builder)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import FerryCluster
 import FerryCore
@@ -24,11 +25,8 @@ public struct CopyJob: Sendable {
     public var queueDepth: Int = 4
     /// Past this many failed documents the run cannot switch, so the copy stops.
     public var maxFailures: Int = 0
-    /// Write each document with the source's `_version` (`version_type=external_gte`), so a
-    /// resent or stale copy can never overwrite a newer one.
-    public var versioned: Bool = true
-    /// How documents are written (the migration mode decides).
-    public var writeMode: WriteMode = .copy
+    /// How documents are written (the migration mode's write policy).
+    public var write: any WritePolicy = VersionedIndexWrite()
     public var scrollKeepAlive: String = "5m"
     /// Only the source documents matching this query (a catch-up pass: ids, or a range on the
     /// recipe's `changed_field`); nil copies everything.
@@ -64,6 +62,8 @@ public final class CopyPipeline: Sendable {
     /// Why the run's lease was lost, if it was: checked before every bulk request, so a runner
     /// that lost its alias to another stops writing at once, not at the next phase.
     let leaseLost: @Sendable () -> String?
+    /// How the reader read: "point in time", or "scroll" (no PIT, or PIT paging refused).
+    let reader = Mutex("scroll")
 
     public init(job: CopyJob, cluster: ClusterConfig, leaseLost: @escaping @Sendable () -> String? = { nil }) {
         self.job = job
@@ -73,6 +73,7 @@ public final class CopyPipeline: Sendable {
     }
 
     public var counts: CopyCounts { ledger.counts }
+    public var readerUsed: String { reader.withLock { $0 } }
     /// The first failures of this pass.
     public var recentFailures: [DocumentFailure] { ledger.recentFailures }
     /// Failures of slices this pass did not finish.
@@ -161,18 +162,6 @@ public struct TooManyFailures: UserFacingError {
     }
 }
 
-/// How the pipeline writes a transformed document.
-public enum WriteMode: Sendable, Equatable {
-    /// `index` into the target (versioned per `CopyJob.versioned`). Blue-green.
-    case copy
-    /// `create` in the target, so a document the application already wrote there wins; then
-    /// the copied (or superseded) document is deleted from the source. Write-new-first.
-    case createThenDeleteSource
-    /// `index` back into the source index, only if the document is unchanged since it was read
-    /// (`if_seq_no`/`if_primary_term`); a conflict is left for the next pass. In-place.
-    case inPlace
-}
-
 struct SlicePage: Sendable {
     let slice: Int
     let page: SearchPage
@@ -189,10 +178,10 @@ struct WriteBatch: Sendable {
 }
 
 /// A document a step dropped or that failed, as read.
-struct Removal: Sendable {
-    let id: String
-    let seqNo: Int64?
-    let primaryTerm: Int64?
+public struct Removal: Sendable {
+    public let id: String
+    public let seqNo: Int64?
+    public let primaryTerm: Int64?
 
     init(_ hit: Hit) {
         id = hit.id

@@ -9,6 +9,17 @@ public struct CopyFailed: UserFacingError {
     public let counts: CopyCounts
     public let runID: String
     public let recipe: String
+    /// The pass that stopped ("copy", "catch-up 2", "backfill", …).
+    public var pass: String = "copy"
+
+    public init(cause: any Error, failures: [DocumentFailure], counts: CopyCounts, runID: String, recipe: String, pass: String = "copy") {
+        self.cause = cause
+        self.failures = failures
+        self.counts = counts
+        self.runID = runID
+        self.recipe = recipe
+        self.pass = pass
+    }
 
     public var description: String {
         var lines = [String(describing: cause)]
@@ -16,7 +27,7 @@ public struct CopyFailed: UserFacingError {
             lines += failures.prefix(10).map { "  \($0)" }
             if counts.failed > 10 { lines.append("  … \(counts.failed - 10) more in `ferry deadletters \(recipe)`") }
         }
-        lines.append("run \(runID) stopped during the copy; the aliases were not switched")
+        lines.append("run \(runID) stopped during the \(pass); the aliases were not switched")
         return lines.joined(separator: "\n")
     }
 
@@ -62,6 +73,26 @@ extension ClusterError {
     /// The cluster could not be reached or kept failing (retries spent, or the circuit breaker
     /// open): the run stopped with its state saved and can simply be run again.
     public var isUnavailable: Bool {
-        kind == .transport || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
+        kind == .transport && !isTLSFailure || kind == .circuitOpen || status.map { $0 == 429 || $0 >= 500 } ?? false
+    }
+}
+
+/// Exit codes of `ferry` (documented in `ferry help run`), and which error gets which: every
+/// copy pass of every mode fails through `CopyFailed`, so the mapping is the same for all.
+public enum ExitStatus {
+    public static let failure: Int32 = 1
+    public static let documentsFailed: Int32 = 3
+    public static let clusterUnavailable: Int32 = 4
+    public static let leaseHeld: Int32 = 5
+
+    public static func code(for error: any Error) -> Int32 {
+        switch error {
+        case is LeaseHeld: return leaseHeld
+        case is DocumentsFailed: return documentsFailed
+        case let copy as CopyFailed where copy.cause is TooManyFailures: return documentsFailed
+        case let copy as CopyFailed where copy.isClusterUnavailable: return clusterUnavailable
+        case let cluster as ClusterError where cluster.isUnavailable: return clusterUnavailable
+        default: return failure
+        }
     }
 }

@@ -14,6 +14,13 @@ public enum MigrationMode: String, Sendable, CaseIterable {
     case inPlace = "in-place"
 }
 
+extension MigrationMode {
+    /// The mode a journaled run was started in (runs journaled before modes existed were blue-green).
+    init(record plan: PlanRecord) {
+        self = MigrationMode(rawValue: plan.mode) ?? .blueGreen
+    }
+}
+
 /// Which modes a mapping change allows, and why.
 public struct ModeAnalysis: Sendable {
     public struct Verdict: Sendable {
@@ -33,26 +40,12 @@ public struct ModeAnalysis: Sendable {
     }
 
     /// `live`: the source index's mapping as the cluster has it; `target`: the recipe's mapping
-    /// body for the target version.
-    public init(live: JSONValue, target: JSONValue, sameVersion: Bool) {
-        let changes = Self.nonAdditiveChanges(live["properties"] ?? [:], target["mappings"]?["properties"] ?? [:], path: "")
-        var inPlace: Verdict
-        if sameVersion {
-            inPlace = Verdict(mode: .inPlace, allowed: false, reason: "nothing to change in place")
-        } else if changes.isEmpty {
-            inPlace = Verdict(mode: .inPlace, allowed: true, reason: "the change is additive: every existing field keeps its definition")
-        } else {
-            let shown = changes.prefix(3).joined(separator: "; ")
-            inPlace = Verdict(mode: .inPlace, allowed: false, reason: "not additive: \(shown)\(changes.count > 3 ? "; …" : "")")
+    /// body for the target version; `recipe`, when known, for what the mode needs of it (in-place:
+    /// a `version_field`). Each mode's strategy gives its own verdict.
+    public init(live: JSONValue, target: JSONValue, sameVersion: Bool, recipe: Recipe? = nil) {
+        verdicts = MigrationMode.allCases.map {
+            $0.strategy.verdict(live: live, target: target, sameVersion: sameVersion, recipe: recipe)
         }
-        if let analysis = target["settings"]?["index"]?["analysis"] ?? target["settings"]?["analysis"], !sameVersion, inPlace.allowed {
-            inPlace = Verdict(mode: .inPlace, allowed: false, reason: "the target declares analysis settings (\(analysis.objectValue?.keys.sorted().joined(separator: ", ") ?? "")), which an open index cannot change")
-        }
-        verdicts = [
-            Verdict(mode: .blueGreen, allowed: true, reason: "always: a new index, a short write freeze at the switch"),
-            Verdict(mode: .writeNewFirst, allowed: true, reason: "if the application writes new-version documents from the start and deletes through both indices"),
-            inPlace,
-        ]
     }
 
     /// Field paths whose definition differs between `live` and `target` (removed or changed

@@ -43,10 +43,15 @@ public struct MigrationPlan: Sendable {
 
     /// Nothing to do: the index already holds the target version with the target mapping
     /// (a new index named for them, or one migrated in place whose `_meta.ferry` says so).
-    public var isUpToDate: Bool {
-        source.index == targetIndex && mode != .inPlace
-            || source.version == targetVersion && source.mappingHash == targetMappingHash
+    public var isUpToDate: Bool { mode.strategy.isUpToDate(self) }
+
+    /// The source is recorded at the target version with the target mapping.
+    var isAtTargetMapping: Bool {
+        source.version == targetVersion && source.mappingHash == targetMappingHash
     }
+
+    /// What a run in this plan's mode would do, one line each.
+    public var actions: [String] { mode.strategy.plannedActions(self) }
 
     public var pathDescription: String {
         steps.isEmpty ? "\(source.version) (mapping only)" : ([steps[0].from] + steps.map(\.to)).joined(separator: " → ")

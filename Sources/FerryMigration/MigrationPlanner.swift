@@ -20,15 +20,11 @@ public struct MigrationPlanner {
         let source = try findSource(requestedFrom: requestedFrom)
         let target = requestedTo ?? recipe.latestVersion
         let steps = try recipe.graph.path(from: source.version, to: target)
-        // In place, the target is the source index itself (no alias moves, nothing to preserve).
-        let targetIndex = mode == .inPlace ? source.index : try recipe.indexName(for: target)
-        var preserved: String? = nil
-        if source.isConcreteIndex && mode != .inPlace {
-            preserved = try recipe.indexName(for: source.version)
-        }
+        let strategy = mode.strategy
         var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: target, steps: steps,
-            targetIndex: targetIndex, preservedIndex: preserved)
+            targetIndex: try strategy.targetIndex(source: source, version: target, recipe: recipe),
+            preservedIndex: try strategy.preservedIndex(source: source, recipe: recipe))
         plan.mode = mode
         plan.targetMappingHash = try recipe.mappingHash(for: target)
         return plan
@@ -57,8 +53,8 @@ public struct MigrationPlanner {
         }
 
         let mapping = try client.getMapping(index)
-        let meta = mapping["_meta"]?["ferry"]
-        let metaVersion = meta?["recipe"]?.stringValue == recipe.name ? meta?["version"]?.stringValue : nil
+        let meta = FerryMeta(mapping: mapping).flatMap { $0.recipe == recipe.name ? $0 : nil }
+        let metaVersion = meta?.version
         let writeIndices: [String]
         switch try client.resolve(recipe.writeAlias) {
         case .alias(let indices): writeIndices = indices
@@ -76,7 +72,7 @@ public struct MigrationPlanner {
             var state = SourceState(
                 index: index, version: metaVersion, evidence: .meta, isConcreteIndex: isConcrete,
                 writeAliasIndices: writeIndices, createdByFerry: true)
-            state.mappingHash = meta?["mapping_hash"]?.stringValue
+            state.mappingHash = meta?.mappingHash
             return state
         }
         if let requestedFrom {

@@ -21,6 +21,8 @@ public struct MigrationReport: Sendable {
     public var catchUp = CatchUpStats()
     /// Documents in the target at the end.
     public var targetCount = 0
+    /// Every copy pass this process ran, with the workers, writers, slices and reader it used.
+    public var passes: [PassSummary] = []
 
     public var docsPerSecond: Double {
         copySeconds > 0 ? Double(counts.read) / copySeconds : 0
@@ -45,6 +47,26 @@ public struct MigrationReport: Sendable {
         }
         if let freezeMilliseconds { out.append("freeze      \(freezeMilliseconds) ms with writes to \(sourceIndex) blocked (it stays blocked as the rollback point)") }
         if let preservedIndex { out.append("rollback    \(preservedIndex) (copy of the concrete index, unchanged)") }
+        out += passLines
         return out
+    }
+
+    /// One line per kind of pass (catch-up passes together): what it read and wrote, and with
+    /// how many workers, writers and slices, reading how.
+    var passLines: [String] {
+        var order: [String] = []
+        var byKind: [String: [PassSummary]] = [:]
+        for pass in passes {
+            let kind = pass.label.split(separator: " ").first.map(String.init) ?? pass.label
+            if byKind[kind] == nil { order.append(kind) }
+            byKind[kind, default: []].append(pass)
+        }
+        return order.map { kind in
+            let all = byKind[kind]!
+            let last = all[all.count - 1]
+            let read = all.reduce(0) { $0 + $1.read }, written = all.reduce(0) { $0 + $1.written }, failed = all.reduce(0) { $0 + $1.failed }
+            let times = all.count > 1 ? " ×\(all.count)" : ""
+            return "pass        \(kind)\(times): read \(read), written \(written), failed \(failed); \(last.workers) worker(s), \(last.writers) writer(s), \(last.slices) slice(s), \(last.reader) reads, \(last.write)"
+        }
     }
 }

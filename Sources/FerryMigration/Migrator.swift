@@ -51,8 +51,6 @@ public final class Migrator {
     /// Called about twice a second during a copy.
     public var progress: (String, CopyCounts) -> Void = { _, _ in }
     let client: ClusterClient
-    /// The lease of the run being executed, for the copy pipelines to check.
-    private(set) var currentLease: Lease?
 
     private var knownInfo: ClusterInfo?
 
@@ -62,12 +60,6 @@ public final class Migrator {
         let info = try client.info()
         knownInfo = info
         return info
-    }
-
-    /// A pipeline for `job` that stops writing as soon as the run's lease is lost.
-    func pipeline(_ job: CopyJob) -> CopyPipeline {
-        let lease = currentLease
-        return CopyPipeline(job: job, cluster: cluster, leaseLost: { lease?.lostReason })
     }
 
     public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal) throws {
@@ -127,7 +119,7 @@ public final class Migrator {
         var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: p.targetVersion, steps: steps,
             targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
-        plan.mode = MigrationMode(rawValue: p.mode) ?? .blueGreen
+        plan.mode = MigrationMode(record: p)
         plan.targetMappingHash = try recipe.mappingHash(for: p.targetVersion)
         return plan
     }
@@ -135,6 +127,10 @@ public final class Migrator {
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
     /// the cluster is touched.
     public func validate(_ plan: MigrationPlan, run: RunContext) throws {
+        try Self.validate(plan, recipe: recipe, run: run)
+    }
+
+    static func validate(_ plan: MigrationPlan, recipe: Recipe, run: RunContext) throws {
         _ = try StepChain(recipe: recipe, steps: plan.steps, runStartedAt: run.startedAtISO)
         _ = try recipe.indexBodyWithMeta(for: plan.targetVersion, runID: run.runID)
         if plan.preservedIndex != nil {
@@ -147,12 +143,12 @@ public final class Migrator {
         let began = Date()
         let cpuAtStart = processCPUSeconds()
         let (record, plan, lease) = try begin(start, options: options)
-        currentLease = lease
-        defer {
-            lease.release()
-            currentLease = nil
-        }
-        let execution = RunExecution(migrator: self, plan: plan, record: record, options: options, lease: lease)
+        defer { lease.release() }
+        let scope = RunScope(
+            recipe: recipe, cluster: cluster, client: client, journal: journal, plan: plan, record: record,
+            run: RunContext(runID: record.runID, startedAtISO: record.startedAt), options: options, lease: lease,
+            clusterInfo: try clusterInfo(), figures: RunFigures(), say: say, progress: progress)
+        let execution = RunExecution(scope: scope)
         try execution.drive()
         return try execution.report(began: began, cpuAtStart: cpuAtStart)
     }
@@ -185,40 +181,21 @@ public final class Migrator {
         }
     }
 
-    static func message(for phase: Phase, _ plan: MigrationPlan) -> String {
-        switch phase {
-        case .targetCreated: return "created \(plan.targetIndex)"
-        case .copying: return "copying \(plan.source.index) → \(plan.targetIndex)"
-        case .copied: return "copy finished"
-        case .verified: return "verified \(plan.targetIndex)"
-        case .switched: return "aliases switched to \(plan.targetIndex)"
-        case .completed: return "completed"
-        default: return phase.rawValue.lowercased()
-        }
-    }
-
     /// Stops an unfinished run for good: deletes the indices it created (never one an alias
     /// points to) and marks it ABANDONED.
     public func abandon(_ record: RunRecord, reason: String) throws {
         guard record.phase < .switched else {
             throw FerryError("run \(record.runID) already switched the aliases; use `ferry rollback \(recipe.name)`")
         }
-        if record.plan.mode == MigrationMode.writeNewFirst.rawValue && record.phase > .targetCreated {
-            throw FerryError(
-                "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes",
-                hint: "finish it with `ferry run \(recipe.name)`")
-        }
-        if record.plan.mode == MigrationMode.inPlace.rawValue && record.phase > .validating {
-            throw FerryError(
-                "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten",
-                hint: "finish it with `ferry run \(recipe.name)`")
+        if let refusal = MigrationMode(record: record.plan).strategy.refusalToAbandon(record, recipe: recipe) {
+            throw refusal
         }
         if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
-            try unfreezeWrites(record.plan.sourceIndex, record: record)
+            try WriteBlock(client: client, cluster: cluster, journal: journal, say: say).unfreezeWrites(record.plan.sourceIndex, record: record)
         }
         for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) where index != record.plan.sourceIndex {
             guard try client.indexExists(index),
-                  try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue == record.runID
+                  FerryMeta.runID(inMapping: try client.getMapping(index)) == record.runID
             else { continue }
             guard try client.aliasesOfIndex(index).isEmpty else {
                 throw FerryError("index \(index) has aliases; not deleting it")
@@ -245,7 +222,7 @@ public final class Migrator {
         let index = try recipe.indexName(for: version)
         try client.createIndex(index, body: try recipe.indexBodyWithMeta(for: version, runID: run.runID))
         do {
-            try client.updateAliases(aliasAdds(to: index))
+            try client.updateAliases(AliasActions(recipe: recipe).add(to: index))
         } catch {
             try? client.deleteIndex(index)
             throw error

@@ -37,7 +37,7 @@ extension Operations {
         var out: [CleanupCandidate] = []
         for row in rows {
             guard let index = row["index"]?.stringValue else { continue }
-            guard try client.getMapping(index)["_meta"]?["ferry"]?["recipe"]?.stringValue == recipe.name else { continue }
+            guard FerryMeta(mapping: try client.getMapping(index))?.recipe == recipe.name else { continue }
             let created = Double(row["creation.date"]?.stringValue ?? "") ?? now
             let age = (now - (supersededAt[index] ?? created)) / 86_400_000
             let aliases = try client.aliasesOfIndex(index)

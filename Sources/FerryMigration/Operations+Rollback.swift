@@ -19,13 +19,7 @@ extension Operations {
             try migrator.abandon(run, reason: "rolled back before the switch")
             return "abandoned run \(run.runID) before the switch; deleted \(run.plan.targetIndex); \(recipe.readAlias) still → \(run.plan.sourceIndex)"
         }
-        guard run.plan.mode == MigrationMode.blueGreen.rawValue else {
-            throw FerryError(
-                "run \(run.runID) was \(run.plan.mode): there is no previous index holding the data to switch back to"
-                    + (run.plan.mode == MigrationMode.inPlace.rawValue ? " (the documents were rewritten where they are)" : " (the old index was drained into the new one)"),
-                hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
-        }
-        let previous = run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
+        let previous = try MigrationMode(record: run.plan).strategy.rollbackIndex(of: run)
         guard try client.indexExists(previous) else {
             throw FerryError("cannot roll back run \(run.runID): the previous index \(previous) is gone (cleaned up?)",
                              hint: "a new migration to the older version is the way back now")
@@ -33,14 +27,7 @@ extension Operations {
         // The rollback point is write-blocked after a blue-green switch; the application
         // writes to it again once the aliases point back.
         try client.putSettings(previous, body: ["index": ["blocks": ["write": .null]]])
-        var actions: [AliasAction] = [.remove(index: run.plan.targetIndex, alias: recipe.readAlias)]
-        if recipe.writeAlias != recipe.readAlias {
-            actions.append(.remove(index: run.plan.targetIndex, alias: recipe.writeAlias))
-            actions.append(.add(index: previous, alias: recipe.readAlias, isWriteIndex: nil))
-            actions.append(.add(index: previous, alias: recipe.writeAlias, isWriteIndex: true))
-        } else {
-            actions.append(.add(index: previous, alias: recipe.readAlias, isWriteIndex: true))
-        }
+        let actions = AliasActions(recipe: recipe).switchBack(from: run.plan.targetIndex, to: previous)
         try client.updateAliases(actions)
         try journal.setPhase(run.runID, .rolledBack, "aliases switched back to \(previous)")
         return "rolled back run \(run.runID): \(recipe.readAlias) and \(recipe.writeAlias) → \(previous); \(run.plan.targetIndex) is kept (writes made to it since the switch are not in \(previous))"

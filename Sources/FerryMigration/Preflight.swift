@@ -16,7 +16,7 @@ struct Preflight {
         }
         for index in [plan.targetIndex, plan.preservedIndex].compactMap({ $0 }) where index != plan.source.index {
             guard try client.indexExists(index) else { continue }
-            let owner = try client.getMapping(index)["_meta"]?["ferry"]?["run_id"]?.stringValue
+            let owner = FerryMeta.runID(inMapping: try client.getMapping(index))
             throw FerryError(
                 "preflight: target index \(index) already exists (\(owner.map { "left by run \($0)" } ?? "not created by ferry"))",
                 hint: owner == nil

@@ -79,11 +79,13 @@ public struct Operations {
         let totals = try run.map { try journal.totals($0.runID) }
         let letters = try run.map { try journal.deadLetters($0.runID).count } ?? 0
         let name = recipe.name
+        // What the run's mode adds (e.g. write-new-first: where the application writes now).
+        let note = run.flatMap { MigrationMode(record: $0.plan).strategy.statusNote($0, recipe: recipe) }
         func report(_ state: MigrationState, _ explanation: String, _ next: String) -> StatusReport {
             StatusReport(
                 recipe: name, state: state, run: run, totals: totals, deadLetters: letters,
                 readAliasIndices: readIndices, writeAliasIndices: writeIndices, leaseHolder: lease,
-                explanation: explanation, nextCommand: next)
+                explanation: note.map { "\(explanation); \($0)" } ?? explanation, nextCommand: next)
         }
 
         guard let run, !(run.phase == .abandoned || run.phase == .rolledBack) else {

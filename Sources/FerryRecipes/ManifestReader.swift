@@ -12,6 +12,7 @@ struct ManifestReader {
         guard manifest.objectValue != nil else {
             throw RecipeError("\(path): must return a table, e.g. return { name = ..., versions = ... }")
         }
+        try checkKeys(manifest)
         let name = try string(manifest, "name")
         guard name == expectedName else {
             throw RecipeError("\(path): name is '\(name)' but the folder is '\(expectedName)'; they must match")
@@ -40,15 +41,19 @@ struct ManifestReader {
             let field = "steps[\(i + 1)]"
             let from = try string(entry, "from", field: "\(field).from")
             let to = try string(entry, "to", field: "\(field).to")
-            let script = try string(entry, "script", field: "\(field).script")
+            // No script: a mapping-only edge (the same document under the new mapping).
+            let script = try optionalString(entry, "script", field: "\(field).script")
             for v in [from, to] where !versions.contains(v) {
                 throw RecipeError("\(path): \(field) uses version \(v), which is not in 'versions'")
             }
-            let scriptPath = "\(folder)/\(script)"
-            guard FileManager.default.fileExists(atPath: scriptPath) else {
+            let scriptPath = script.map { "\(folder)/\($0)" }
+            if let scriptPath, !FileManager.default.fileExists(atPath: scriptPath) {
                 throw RecipeError("\(path): \(field).script: \(scriptPath) not found")
             }
             steps.append(StepSpec(from: from, to: to, script: scriptPath))
+        }
+        if let problem = VersionGraph(versions: versions, steps: steps).edgeProblems().first {
+            throw RecipeError("\(path): \(problem)")
         }
 
         var lookups: [LookupSpec] = []
@@ -90,7 +95,7 @@ struct ManifestReader {
             name: name,
             description: try optionalString(manifest, "description", field: "description") ?? "",
             folder: folder,
-            transformsFolder: transformsFolder,
+            modules: .init(path: transformsFolder, origin: "beside the recipes folder"),
             readAlias: read,
             writeAlias: write,
             versions: versions,
@@ -100,6 +105,7 @@ struct ManifestReader {
             batch: batch,
             canaries: try canaries(manifest["canaries"]))
         recipe.versionField = versionField
+        recipe.family = try FamilySpec.parse(manifest["family"], path: path, readAlias: read, writeAlias: write)
         return recipe
     }
 

@@ -36,18 +36,10 @@ extension Recipe {
     /// The body ferry PUTs for a new index: the recipe's mapping with `_meta.ferry` recording
     /// where it came from, which is how ferry later finds the version of a live index.
     public func indexBodyWithMeta(for version: String, runID: String) throws(RecipeError) -> JSONValue {
-        guard case .object(var body) = try indexBody(for: version),
-              case .object(var mappings) = body["mappings"]!
+        guard case .object(var body) = try indexBody(for: version), let mappings = body["mappings"], mappings.objectValue != nil
         else { throw RecipeError("\(mappingPath(for: version)): malformed") }
-        var meta = mappings["_meta"]?.objectValue ?? [:]
-        meta["ferry"] = .object([
-            "recipe": .string(name),
-            "version": .string(version),
-            "mapping_hash": .string(try mappingHash(for: version)),
-            "run_id": .string(runID),
-        ])
-        mappings["_meta"] = .object(meta)
-        body["mappings"] = .object(mappings)
+        let meta = FerryMeta(recipe: name, version: version, mappingHash: try mappingHash(for: version), runID: runID)
+        body["mappings"] = meta.written(into: mappings)
         return .object(body)
     }
 }

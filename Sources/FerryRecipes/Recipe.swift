@@ -7,8 +7,10 @@ public struct Recipe: Sendable {
     public let description: String
     /// The recipe folder, e.g. `recipes/blog_posts`.
     public let folder: String
-    /// The shared modules folder, searched by `require` after the recipe folder.
-    public let transformsFolder: String
+    /// The shared modules folder, searched by `require` after the recipe folder, and where
+    /// that setting came from (RecipeCatalog sets it after reading the manifest).
+    public var modules: RecipeCatalog.ModulesFolder
+    public var transformsFolder: String { modules.path }
     public let readAlias: String
     public let writeAlias: String
     /// Versions in the order the recipe declares them; the last is the default target.
@@ -23,6 +25,8 @@ public struct Recipe: Sendable {
     public let batch: BatchSettings
     /// Queries `ferry verify` runs against the old and the new index and compares.
     public let canaries: [Canary]
+    /// The index family the recipe migrates (`family` in `recipe.lua`), nil for one index.
+    public var family: FamilySpec? = nil
 
     public var latestVersion: String { versions.last! }
     public var graph: VersionGraph { VersionGraph(versions: versions, steps: steps) }
@@ -31,22 +35,6 @@ public struct Recipe: Sendable {
     public func mappingPath(for version: String) -> String {
         "\(folder)/mappings/\(version).json"
     }
-}
-
-/// One edge of the version graph: a script that turns a `from` document into a `to` document.
-public struct StepSpec: Sendable, Hashable {
-    public let from: String
-    public let to: String
-    /// Path of the script, including the recipe folder.
-    public let script: String
-
-    public init(from: String, to: String, script: String) {
-        self.from = from
-        self.to = to
-        self.script = script
-    }
-
-    public var label: String { "\(from)→\(to)" }
 }
 
 /// A table scripts read through `ctx.lookup(name, key)`.

@@ -9,7 +9,7 @@ extension Recipe {
     public func fingerprint() throws(RecipeError) -> String {
         var files = ["\(folder)/recipe.lua"]
         files += versions.map { mappingPath(for: $0) }
-        files += steps.map(\.script)
+        files += steps.compactMap(\.script)
         files += lookups.map(\.source.path)
         let fm = FileManager.default
         if let shared = fm.enumerator(atPath: transformsFolder) {

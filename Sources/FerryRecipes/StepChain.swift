@@ -3,16 +3,32 @@ import FerryScripting
 /// A recipe's transform as one worker runs it: a `LuaEngine` (one `lua_State`) with the
 /// recipe's lookup tables and the steps of one version path loaded. The copy pipeline, the
 /// run's validation and `ferry verify` all build T this way, so they cannot drift apart.
+/// Mapping-only edges (no script) load nothing: the document goes through them unchanged.
 /// Not Sendable: one per thread.
 public final class StepChain {
     public let engine: LuaEngine
+    /// The scripted steps of the path, in order (mapping-only edges have none).
     public let steps: [LoadedStep]
+    /// Every edge of the path, scripted or not.
+    public let path: [StepSpec]
 
     public init(recipe: Recipe, steps: [StepSpec], runStartedAt: String) throws {
         let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: runStartedAt)
         engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-        self.steps = try steps.map { try engine.loadStep(script: $0.script, from: $0.from, to: $0.to) }
+        self.steps = try steps.compactMap { spec in
+            try spec.script.map { try engine.loadStep(script: $0, from: spec.from, to: spec.to) }
+        }
+        self.path = steps
         self.engine = engine
+    }
+
+    /// True when no edge of the path has a script: T is the identity and only the mapping
+    /// changes, so the copy can be the cluster's own `_reindex`.
+    public var isMappingOnly: Bool { Self.isMappingOnly(path) }
+
+    /// True when `path` has no scripted edge (an empty path counts: nothing to transform).
+    public static func isMappingOnly(_ path: [StepSpec]) -> Bool {
+        path.allSatisfy(\.isMappingOnly)
     }
 
     public convenience init(recipe: Recipe, from: String, to: String, runStartedAt: String) throws {

@@ -1,7 +1,9 @@
 // FerryScripting: runs recipe steps (Lua 5.4) on documents inside a sandboxed Lua state.
 //
 // Public API
-//   struct SandboxLimits { memoryBytes: Int; timePerDocument: Duration; static default (64 MiB, 1 s) }
+//   struct SandboxLimits { memoryBytes: Int; timePerDocument: Duration; workUnitsPerDocument: Int; static default (64 MiB, 1 s, no work budget) }
+//   final class DocumentProgress: Sendable { func current() -> DocumentInProgress? }   // engine.progress
+//   final class TransformWatchdog: Sendable                                           // see Watchdog.swift
 //   final class LuaEngine                       // one lua_State; not Sendable: one per worker thread
 //     init(requireRoots: [String], limits: SandboxLimits = .default, runStartedAt: String) throws(ScriptError)
 //     var lookupProvider: LookupProvider?       // held strongly; serves ctx.lookup(table, key)
@@ -38,6 +40,8 @@ public final class LuaEngine {
     private let lookups = LookupBridge()
     public let limits: SandboxLimits
     public let requireRoots: [String]
+    /// The document this engine is transforming right now, for a `TransformWatchdog`.
+    public let progress = DocumentProgress()
 
     /// Serves `ctx.lookup`. Held strongly (the engine never outlives its worker, and a weak
     /// reference that silently vanished would turn into confusing Lua errors).
@@ -67,6 +71,8 @@ public final class LuaEngine {
         }
         self.state = state
         self.engineID = ferry_lua_id(state)
+        ferry_lua_set_work_budget(state, UInt64(max(limits.workUnitsPerDocument, 0)))
+        ferry_lua_set_progress(state, progress.pointer)
         self.limits = limits
         self.requireRoots = requireRoots
         ferry_lua_set_lookup(state, lookupTrampoline, Unmanaged.passUnretained(lookups).toOpaque())

@@ -20,8 +20,9 @@ public final class FaultProxy: Sendable {
 
     /// `upstream`: base URL of the real server on 127.0.0.1 (a path prefix is kept). `seed`
     /// drives every probability rule, so a failing run can be replayed.
-    public init(upstream: String, seed: UInt64 = 0x5EED) throws {
-        core = try ProxyCore(upstream: upstream, seed: seed)
+    /// `captureRequests` keeps every request whole (`captured`), for signature checks.
+    public init(upstream: String, seed: UInt64 = 0x5EED, captureRequests: Bool = false) throws {
+        core = try ProxyCore(upstream: upstream, seed: seed, captures: captureRequests)
         core.start()
     }
 
@@ -49,6 +50,9 @@ public final class FaultProxy: Sendable {
 
     /// Every request received, in arrival order.
     public var requests: [ProxiedRequest] { core.snapshot { $0.records } }
+
+    /// Every request whole, when made with `captureRequests`; recorded before it is answered.
+    public var captured: [CapturedRequest] { core.snapshot { $0.captured } }
 
     /// The requests whose path matches `path`.
     public func requests(matching path: PathMatch) -> [ProxiedRequest] {

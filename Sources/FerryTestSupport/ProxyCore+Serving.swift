@@ -178,6 +178,7 @@ extension ProxyCore {
         _ request: HTTPRequestMessage, fault: FaultKind?, forwarded: Bool, status: Int?, bulkItems: Int? = nil,
         rejectedItems: Int = 0
     ) {
+        capture(request)
         var headers: [String: String] = [:]
         var secrets: [String: RedactedCredential] = [:]
         for field in request.headers.fields {

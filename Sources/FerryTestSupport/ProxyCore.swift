@@ -18,6 +18,8 @@ final class ProxyCore: Sendable {
         var firedByRule: [Int: Int] = [:]
         var faultCounts: [FaultKind: Int] = [:]
         var records: [ProxiedRequest] = []
+        /// Whole requests, kept only when `captures` (see `CapturedRequest`).
+        var captured: [CapturedRequest] = []
         var random: SplitMix64
         /// Open client and upstream sockets, shut down by `stop()` to wake blocked reads.
         var sockets: Set<Int32> = []
@@ -29,16 +31,18 @@ final class ProxyCore: Sendable {
     /// Path prefix of the upstream URL, prepended to every target ("" for none).
     let upstreamBasePath: String
     let port: Int
+    let captures: Bool
     private let listener: Int32
     /// Stalls wait on the read end; `stop()` writes a byte, which wakes every waiter at once.
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let threads = DispatchGroup()
     /// Signalled once per recorded request, for `waitForRequests`.
     private let recorded = DispatchSemaphore(value: 0)
 
-    init(upstream: String, seed: UInt64) throws {
+    init(upstream: String, seed: UInt64, captures: Bool = false) throws {
+        self.captures = captures
         guard let components = URLComponents(string: upstream), components.scheme == "http",
             let host = components.host, let port = components.port
         else { throw FerryError("fault proxy upstream must be http://127.0.0.1:<port>, not \(upstream)") }

@@ -28,8 +28,7 @@ struct DeadLettersCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let journal = try global.journal()
-            let runs = try journal.runs(recipe: recipe)
-            guard let record = runID.map({ id in runs.first { $0.runID == id } }) ?? runs.first else {
+            guard let record = try journal.run(recipe: recipe, id: runID) else {
                 throw FerryError(runID.map { "no run \($0) of recipe \(recipe) in \(global.statePath)" } ?? "no runs of recipe \(recipe) in \(global.statePath)")
             }
             let letters = try journal.deadLetters(record.runID)

@@ -11,7 +11,8 @@ struct PreviewCommand: ParsableCommand {
         abstract: "Show what the steps do to live documents, and whether the target mapping takes them. Read-only.",
         discussion: """
             Finds the current version like `ferry run` (read alias → index → _meta.ferry, or \
-            --from), reads a few documents with one search request, runs them through the steps \
+            --from), reads a random sample of documents (or --ids) with one search request; the \
+            report prints the sample's seed, and --seed picks the same documents again. It runs them through the steps \
             in a local sandbox and prints, per document, the changes to its _source: + added, \
             - removed, ~ changed (with nested paths like metadata.word_count and tags[2]). Then \
             it checks each output against the target version's mapping and lists what the \
@@ -22,8 +23,10 @@ struct PreviewCommand: ParsableCommand {
             Nothing in the cluster changes: no index, alias, setting or document is written.
 
             Examples:
-              ferry preview blog_posts                        10 documents, latest version
+              ferry preview blog_posts                        10 random documents, latest version
               ferry preview blog_posts --sample 3 --steps     the document after each step
+              ferry preview blog_posts --seed 4242            the same sample as a report that said "seed 4242"
+              ferry preview blog_posts --query '{"term":{"author":"zed"}}'   a sample of the documents that matter
               ferry preview blog_posts --ids post-1,post-42 --to 2.0
               ferry preview blog_posts --json | jq .summary
 
@@ -39,8 +42,15 @@ struct PreviewCommand: ParsableCommand {
     @Argument(help: "The recipe (a folder under the recipes folder).")
     var recipe: String
 
-    @Option(help: "How many documents to read (default 10, at most 10000).")
+    @Option(help: "How many documents to pick at random (default 10, at most 10000).")
     var sample: Int?
+
+    @Option(help: ArgumentHelp("Repeat an earlier random sample: the seed the report printed.", valueName: "n"))
+    var seed: Int64?
+
+    @Option(help: ArgumentHelp("Sample only the documents this query matches (query DSL, the value of \"query\").",
+                               valueName: "json"))
+    var query: String?
 
     @Option(help: ArgumentHelp("Preview these document ids instead of a sample.", valueName: "id,id,..."))
     var ids: String?
@@ -64,7 +74,24 @@ struct PreviewCommand: ParsableCommand {
     func validate() throws {
         if let sample, !(1...10_000).contains(sample) { throw ValidationError("--sample must be between 1 and 10000") }
         if ids != nil, sample != nil { throw ValidationError("use --sample or --ids, not both") }
+        if ids != nil, seed != nil || query != nil { throw ValidationError("--seed and --query pick a sample; --ids names the documents: use one or the other") }
+        _ = try queryValue()
         if ids != nil, idList.isEmpty { throw ValidationError("--ids needs at least one id, e.g. --ids post-1,post-2") }
+    }
+
+    /// `--query` as a query object, e.g. {"term":{"author":"alice"}}.
+    func queryValue() throws -> JSONValue? {
+        guard let query else { return nil }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(query)
+        } catch {
+            throw ValidationError("--query is not JSON: \(error)")
+        }
+        guard let clauses = value.objectValue, clauses.count == 1 else {
+            throw ValidationError("--query must be one query clause, the value of \"query\", e.g. --query '{\"term\":{\"author\":\"alice\"}}'")
+        }
+        return value
     }
 
     func run() throws {
@@ -78,7 +105,9 @@ struct PreviewCommand: ParsableCommand {
             let previewer = Previewer(
                 recipe: recipe, sourceIndex: plan.source.index, fromVersion: plan.source.version,
                 toVersion: plan.targetVersion, showSteps: steps)
-            let selection: PreviewSelection = ids != nil ? .ids(idList) : .sample(sample ?? 10)
+            let selection: PreviewSelection = ids != nil
+                ? .ids(idList)
+                : .sample(sample ?? 10, seed: seed ?? Int64.random(in: 1...999_999), query: try queryValue())
             let report = try previewer.run(client: client, selection: selection)
             if output.json {
                 output.printJSON(report.json)

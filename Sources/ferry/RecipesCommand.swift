@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FerryRecipes
 
 struct RecipesCommand: ParsableCommand {
@@ -18,9 +19,18 @@ struct RecipesCommand: ParsableCommand {
             for name in names {
                 do {
                     let recipe = try catalog.load(name)
-                    let steps = recipe.steps.map(\.label).joined(separator: ", ")
+                    let graph = recipe.graph
+                    let steps = graph.forwardSteps.map(stepText).joined(separator: ", ")
                     printOut("\(name)  versions \(recipe.versions.joined(separator: ", "))  steps \(steps.isEmpty ? "none" : steps)")
+                    if !graph.reverseSteps.isEmpty {
+                        printOut("  reverse steps (rollback): \(graph.reverseSteps.map(stepText).joined(separator: ", "))")
+                    }
                     printOut("  aliases: read \(recipe.readAlias), write \(recipe.writeAlias)")
+                    let missing = FileManager.default.fileExists(atPath: recipe.modules.path) ? "" : ", missing"
+                    printOut("  modules: \(recipe.modules.path) (\(recipe.modules.origin)\(missing))")
+                    if let family = recipe.family {
+                        printOut("  family: members \(family.pattern), index template \(family.template)")
+                    }
                     if !recipe.description.isEmpty { printOut("  \(recipe.description)") }
                 } catch {
                     printOut("\(name)  INVALID: \(error)")
@@ -28,4 +38,9 @@ struct RecipesCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// "1.0→2.0", or "1.0→2.0 (mapping only)" for an edge without a script.
+private func stepText(_ step: StepSpec) -> String {
+    step.isMappingOnly ? "\(step.label) (mapping only)" : step.label
 }

@@ -121,8 +121,7 @@ struct VerifyCommand: ParsableCommand {
                 source: source, target: target, from: from, to: to, runStartedAt: runStartedAt,
                 recipe: recipe, journal: journal, client: client)
         }
-        let runs = try journal.runs(recipe: recipe.name, limit: runID == nil ? 1 : 1000)
-        guard let run = runID.map({ id in runs.first { $0.runID == id } }) ?? runs.first else {
+        guard let run = try journal.run(recipe: recipe.name, id: runID) else {
             throw FerryError(
                 runID.map { "no run \($0) of recipe \(recipe.name) in \(global.statePath)" }
                     ?? "no run of recipe \(recipe.name) in \(global.statePath): nothing tells which indices to compare",

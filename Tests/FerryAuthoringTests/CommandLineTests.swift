@@ -24,7 +24,8 @@ struct CommandLineTests {
         return "\(repositoryRoot)/.build/debug/ferry"
     }()
 
-    func ferry(_ arguments: [String], recipes: String = "\(repositoryRoot)/recipes", stdin: String = "",
+    /// Runs `ferry arguments --recipes recipes` (no `--recipes` when `recipes` is nil).
+    func ferry(_ arguments: [String], recipes: String? = "\(repositoryRoot)/recipes", stdin: String = "",
                environment extra: [String: String] = [:]) throws -> Outcome {
         let folder = NSTemporaryDirectory() + "ferry-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -33,7 +34,7 @@ struct CommandLineTests {
         for name in ["out", "err"] { _ = FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: nil) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments + ["--recipes", recipes]
+        process.arguments = arguments + (recipes.map { ["--recipes", $0] } ?? [])
         var environment = ProcessInfo.processInfo.environment
         environment.merge(extra) { _, new in new }
         process.environment = environment

@@ -90,7 +90,7 @@ struct FixtureRunnerTests {
             "a.json": #"{"from":"2.0","to":"3.0","run_started_at":"1999-12-31T23:59:59Z","input":{"title":"t"},"expected":{}}"#,
             "b.json": #"{"from":"2.0","to":"3.0","input":{"title":"t"},"expected":{}}"#,
         ])
-        guard case .kept(let a)? = r["a.json"]?.actual, case .kept(let b)? = r["b.json"]?.actual else {
+        guard case .kept(let a, _)? = r["a.json"]?.actual, case .kept(let b, _)? = r["b.json"]?.actual else {
             Issue.record("both fixtures should produce a document")
             return
         }

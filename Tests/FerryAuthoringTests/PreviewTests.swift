@@ -41,7 +41,7 @@ struct PreviewTests {
         defer { installed.clone.close() }
         let before = try clusterSnapshot(installed.client)
 
-        let report = try preview(recipe, installed, .sample(5))
+        let report = try preview(recipe, installed, .sample(5, seed: 1))
 
         #expect(try clusterSnapshot(installed.client) == before)
         #expect(report.sourceIndex == installed.source)
@@ -93,7 +93,7 @@ struct PreviewTests {
         defer { installed.clone.close() }
         let before = try clusterSnapshot(installed.client)
 
-        let report = try preview(recipe, installed, .sample(3))
+        let report = try preview(recipe, installed, .sample(3, seed: 1))
 
         #expect(try clusterSnapshot(installed.client) == before)
         #expect(report.summary.documentsWithMappingProblems == 3)

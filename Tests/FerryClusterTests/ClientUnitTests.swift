@@ -52,7 +52,9 @@ import Testing
             return
         }
         let aws = try ClusterConfig.fromCommandLine(url: "https://x.es.amazonaws.com", awsSigV4: "eu-west-1", environment: env)
-        guard case .awsSigV4("aws:amz:eu-west-1:es", "AK", "SK", nil) = aws.auth else {
+        guard case .awsSigV4(let signer) = aws.auth, signer.region == "eu-west-1", signer.service == "es",
+            signer.accessKeyID == "AK", signer.secretAccessKey == "SK", !signer.hasSessionToken
+        else {
             Issue.record("expected sigv4")
             return
         }

@@ -123,9 +123,9 @@ import Testing
     @Test func signsWithAWSSigV4() throws {
         try withProxiedCluster { cluster in
             let (client, _) = try cluster.client(
-                auth: .awsSigV4(
-                    provider: "aws:amz:eu-west-1:es", accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret",
-                    sessionToken: "session"))
+                auth: .awsSigV4(AWSSigV4(
+                    region: "eu-west-1", service: "es", accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret",
+                    sessionToken: "session")))
             _ = try client.info()
             let seen = try #require(cluster.proxy.requests.last)
             let authorization = try #require(seen.authorization)

@@ -68,7 +68,7 @@ struct LiveWriteTests {
     @discardableResult
     func runUnderLiveWrites(
         _ mode: MigrationMode, recipe given: Recipe? = nil, stamp: String? = nil, deleteEverywhere: Bool = false,
-        onSay: @escaping (LiveWriter, String) -> Void
+        documents: Int = Self.documents, onSay: @escaping (LiveWriter, String) -> Void
     ) throws -> MigrationReport {
         let clone = try OsmemServer.shared().clone()
         defer { clone.close() }
@@ -77,7 +77,7 @@ struct LiveWriteTests {
         let journal = try temporaryJournal()
         let migrator = try makeMigrator(recipe, clone, journal: journal)
         let source = try migrator.initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: Self.documents)
+        try seedBlogPosts(client, into: recipe.writeAlias, count: documents)
         try client.refresh(source)
         var model: [String: (body: JSONValue, isNew: Bool)] = [:]
         try client.scrollAll(index: source, body: ["sort": ["_doc"]], size: 1000, keepAlive: .seconds(60)) { page in
@@ -88,7 +88,7 @@ struct LiveWriteTests {
         migrator.say = { line in onSay(writer, line) }
         if deleteEverywhere { writer.deleteThroughReadAlias() }
         if let stamp { writer.stampWrites(stamp) }
-        writer.start(existing: Self.documents, seed: 42, interval: .milliseconds(1))
+        writer.start(existing: documents, seed: 42, interval: .milliseconds(1))
         writer.waitForWrites(50)
         var opts = options(slices: 4)
         opts.mode = mode

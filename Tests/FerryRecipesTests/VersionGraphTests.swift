@@ -31,11 +31,23 @@ struct VersionGraphTests {
 
     @Test("no path names the versions and the steps that exist")
     func noPath() {
+        let gap = VersionGraph(versions: chain.versions, steps: [chain.steps[1]])
+        #expect {
+            try gap.path(from: "1.0", to: "3.0")
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("no path of steps from 1.0 to 3.0") && text.contains("(steps: 2.0→3.0)")
+        }
+    }
+
+    @Test("no way back names the reverse steps that exist and how to declare one")
+    func noPathBack() {
         #expect {
             try chain.path(from: "3.0", to: "1.0")
         } throws: { error in
             let text = String(describing: error)
-            return text.contains("no path of steps from 3.0 to 1.0") && text.contains("1.0→2.0, 2.0→3.0")
+            return text.contains("no path of steps from 3.0 back to 1.0 (reverse steps: none)")
+                && (error as? RecipeError)?.hint?.contains("{ from = \"3.0\", to = \"2.0\", script = ") == true
         }
     }
 

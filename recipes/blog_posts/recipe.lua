@@ -2,6 +2,10 @@
 --   1.0  title, content, author, created_date
 --   2.0  + published_date (from created_date), category ("general"), tags (#hashtags)
 --   3.0  cleaned text, real categories, metadata, engagement, author_name (authors lookup)
+-- Reverse steps (3.0 -> 2.0 -> 1.0) take documents back for a rollback. They keep every field
+-- the older version has, as the application wrote it, and drop the rest. Lossy, by design:
+-- engagement counters (no 2.0 field), and on the way to 1.0 a hand-set category,
+-- published_date or tags; title and content stay cleaned. Each step's header says exactly what.
 return {
   name = "blog_posts",
   description = "Blog posts: v1 -> v2 adds category, tags and published_date; "
@@ -11,6 +15,9 @@ return {
   steps = {
     { from = "1.0", to = "2.0", script = "steps/v1_to_v2.lua" },
     { from = "2.0", to = "3.0", script = "steps/v2_to_v3.lua" },
+    -- Reverse steps, for rollback: the shortest path back from 3.0 to 1.0 is both of them.
+    { from = "3.0", to = "2.0", script = "steps/v3_to_v2.lua" },
+    { from = "2.0", to = "1.0", script = "steps/v2_to_v1.lua" },
   },
   lookups = {
     authors = { sql = "data/authors.sql", table = "authors", key = "id" },

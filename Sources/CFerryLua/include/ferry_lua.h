@@ -11,6 +11,18 @@
 
 typedef struct ferry_lua ferry_lua;
 
+// What a state is doing right now, readable from another thread (a watchdog): when the
+// current document started (monotonic ns, 0 = idle), its id, and the 0-based step running.
+// Outlives the states that write it; one writer at a time.
+typedef struct ferry_progress ferry_progress;
+ferry_progress *ferry_progress_create(void);
+void ferry_progress_destroy(ferry_progress *p);
+// Copies the document in progress: returns its start time (0 when idle), with its id in
+// id[0..*id_len) (truncated to id_cap) and the step in *step.
+uint64_t ferry_progress_read(const ferry_progress *p, char *id, size_t id_cap, size_t *id_len, int32_t *step);
+// The monotonic clock the start times use, in ns.
+uint64_t ferry_monotonic_ns(void);
+
 // Status codes returned by the entry points.
 #define FERRY_OK 0
 #define FERRY_DROPPED 1        // a step returned nil; ferry_lua_failed_step() says which
@@ -38,6 +50,11 @@ typedef int (*ferry_lookup_fn)(void *userdata,
 // memory_limit in bytes (0 = unlimited); time_limit_ms per call (0 = unlimited).
 // Returns NULL only when the C allocation itself fails.
 ferry_lua *ferry_lua_create(size_t memory_limit, int64_t time_limit_ms);
+// Work budget per call, in units (a VM instruction, a pattern-matcher step, a C loop step,
+// 64 allocated bytes); 0 = unlimited. Deterministic, unlike the time limit.
+void ferry_lua_set_work_budget(ferry_lua *s, uint64_t units);
+// Records each document of ferry_lua_run_chain in p (NULL to stop). p must outlive s's use of it.
+void ferry_lua_set_progress(ferry_lua *s, ferry_progress *p);
 // Adds a require root (searched in the order added). Call before ferry_lua_open.
 int ferry_lua_add_root(ferry_lua *s, const char *root);
 // Creates the sandboxed lua_State. On failure the state stays unusable; see ferry_lua_error.
@@ -74,5 +91,11 @@ const char *ferry_lua_error(const ferry_lua *s, size_t *len);
 // The 0-based position in the chain of the step that dropped or failed the document, or -1
 // when the failure happened outside any step (decoding the input).
 int ferry_lua_failed_step(const ferry_lua *s);
+
+// For tests: runs `script` in a plain (unsandboxed) Lua state with the stock standard
+// library, where string.sandbox_find/match/gmatch/gsub are the sandbox's pattern functions.
+// The script returns a string, copied to out (truncated to out_cap, NUL-terminated).
+// Returns 0, or 1 with the error message in out.
+int ferry_pattern_test_run(const char *script, size_t len, char *out, size_t out_cap);
 
 #endif

@@ -21,37 +21,34 @@ public struct CatchUpStats: Sendable, Equatable {
 /// delete what the application deleted, until the delta is small; then the same exactly,
 /// once more, under a write block.
 struct CatchUp {
-    let migrator: Migrator
-    let plan: MigrationPlan
-    let record: RunRecord
-    let run: RunContext
-    let options: RunOptions
+    let scope: RunScope
     /// Keeping the rollback copy of an adopted concrete index in step (identity, no steps): the
     /// run's dropped and dead-letter records are about the target, not this copy.
     let rollbackCopy: Bool
 
-    init(migrator: Migrator, plan: MigrationPlan, record: RunRecord, run: RunContext, options: RunOptions, rollbackCopy: Bool = false) {
-        self.migrator = migrator
-        self.plan = plan
-        self.record = record
-        self.run = run
-        self.options = options
+    init(scope: RunScope, rollbackCopy: Bool = false) {
+        self.scope = scope
         self.rollbackCopy = rollbackCopy
     }
 
+    var plan: MigrationPlan { scope.plan }
+    var record: RunRecord { scope.record }
+    var options: RunOptions { scope.options }
+
     /// The same comparison for the rollback copy of an adopted concrete index: it must hold the
     /// source as it is when the concrete index gives way to the alias.
-    static func forRollbackCopy(of plan: MigrationPlan, migrator: Migrator, record: RunRecord, run: RunContext, options: RunOptions) -> CatchUp? {
+    static func forRollbackCopy(of scope: RunScope) -> CatchUp? {
+        let plan = scope.plan
         guard let preserved = plan.preservedIndex else { return nil }
         var copyPlan = MigrationPlan(
             recipe: plan.recipe, source: plan.source, targetVersion: plan.source.version, steps: [],
             targetIndex: preserved, preservedIndex: nil)
-        copyPlan.mode = .blueGreen
-        return CatchUp(migrator: migrator, plan: copyPlan, record: record, run: run, options: options, rollbackCopy: true)
+        copyPlan.mode = plan.mode
+        return CatchUp(scope: scope.with(plan: copyPlan), rollbackCopy: true)
     }
 
-    var client: ClusterClient { migrator.client }
-    var journal: Journal { migrator.journal }
+    var client: ClusterClient { scope.client }
+    var journal: Journal { scope.journal }
     var scanner: DeltaScanner { DeltaScanner(client: client, journal: journal, runID: rollbackCopy ? "" : record.runID) }
 
     /// Passes while the application writes, until the delta is at most `freezeThreshold`
@@ -62,7 +59,7 @@ struct CatchUp {
         for pass in 1...max(1, options.maxCatchUpPasses) {
             let passStarted = Int64(Date().timeIntervalSince1970 * 1000)
             let size: Int
-            if let field = migrator.recipe.changedField {
+            if let field = scope.recipe.changedField {
                 // Documents the application changed since the previous pass began (a minute of
                 // margin for clocks); deletes wait for the frozen pass, which compares ids.
                 let query: JSONValue = ["range": [field: ["gte": .int(since - 60_000), "format": "epoch_millis"]]]
@@ -78,7 +75,7 @@ struct CatchUp {
             stats.passes = pass
             stats.lastDelta = size
             try journal.event(record.runID, .catchingUp, "catch-up pass \(pass): \(size) documents changed since the previous pass")
-            migrator.say("catch-up pass \(pass): \(size) documents changed or deleted during the previous pass")
+            scope.say("catch-up pass \(pass): \(size) documents changed or deleted during the previous pass")
             Failpoints.hit("catch-up-pass")
             if size <= options.freezeThreshold || size >= previous { break }
             previous = size
@@ -93,7 +90,7 @@ struct CatchUp {
         let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true)
         stats.frozenDelta = delta.size
         try apply(delta, frozen: true, &stats)
-        migrator.say("frozen pass: copied \(delta.toCopy.count), deleted \(delta.toDelete.count), rewrote \(delta.lowerVersion.count)")
+        scope.say("frozen pass: copied \(delta.toCopy.count), deleted \(delta.toDelete.count), rewrote \(delta.lowerVersion.count)")
         try refreshBoth()
         let check = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true)
         let rewritten = Set(delta.lowerVersion)
@@ -103,7 +100,7 @@ struct CatchUp {
                 "verification under the freeze failed: \(check.toCopy.count) source documents missing or stale in \(plan.targetIndex), \(check.toDelete.count) extra"
                     + (check.toCopy.first.map { " (e.g. \($0))" } ?? check.toDelete.first.map { " (e.g. \($0))" } ?? ""))
         }
-        migrator.say("verified under the freeze: every one of \(check.sourceCount) source documents is in \(plan.targetIndex) at its version, or dropped; nothing extra")
+        scope.say("verified under the freeze: every one of \(check.sourceCount) source documents is in \(plan.targetIndex) at its version, or dropped; nothing extra")
     }
 
     private func refreshBoth() throws {
@@ -135,39 +132,9 @@ struct CatchUp {
     /// Copies the source documents matching `query` through the steps; returns how many were read.
     private func copy(query: JSONValue, expected: Int, label: String, versioned: Bool = true) throws -> Int {
         guard expected > 0 else { return 0 }
-        var job = CopyJob(
-            sourceIndex: plan.source.index, targetIndex: plan.targetIndex, steps: plan.steps, recipe: migrator.recipe,
-            run: run, batch: migrator.recipe.batch, slices: [0], sliceCount: 1)
-        job.query = query
-        job.versioned = versioned
-        job.workers = options.workers
-        job.writers = options.writers
-        let letters = try journal.deadLetterCount(record.runID)
-        job.maxFailures = max(0, options.maxErrors - letters)
-        job.pointInTime = try migrator.clusterInfo()
-        let pipeline = migrator.pipeline(job)
-        let runID = record.runID
-        do {
-            try pipeline.run(
-                expected: expected, alreadyDone: 0,
-                progress: { migrator.progress(label, $0) },
-                sliceCompleted: { [rollbackCopy] result in
-                    if rollbackCopy {
-                        if let failure = result.failures.first {
-                            throw FerryError("keeping the rollback copy \(job.targetIndex) in step: \(failure)")
-                        }
-                        return
-                    }
-                    try journal.recordDeadLetters(runID, slice: -1, result.failures, replacingSlice: false)
-                    try journal.recordSkipped(runID, result.skippedDocuments)
-                })
-        } catch {
-            for (_, failures) in pipeline.unfinishedFailures {
-                try? journal.recordDeadLetters(runID, slice: -1, failures, replacingSlice: false)
-            }
-            throw CopyFailed(cause: error, failures: pipeline.recentFailures, counts: pipeline.counts, runID: runID, recipe: migrator.recipe.name)
-        }
-        return pipeline.counts.read
+        var pass = scope.pass(label, write: VersionedIndexWrite(versioned: versioned), query: query, expected: expected)
+        if rollbackCopy { pass.journaling = .strict("keeping the rollback copy \(plan.targetIndex) in step") }
+        return try scope.copy(pass).read
     }
 
     private func deleteFromTarget(_ ids: [String]) throws -> Int {
@@ -175,7 +142,7 @@ struct CatchUp {
         for chunk in ids.chunked(1_000) {
             var builder = BulkRequestBuilder()
             for id in chunk { builder.delete(from: plan.targetIndex, id: id) }
-            let response = try client.bulk(body: builder.body)
+            let response = try client.bulk(builder, retryRejectedItems: true)
             for item in response.items where item.status >= 300 && item.status != 404 {
                 throw FerryError("deleting \(item.id) from \(plan.targetIndex): HTTP \(item.status) \(item.errorType ?? ""): \(item.errorReason ?? "")")
             }

@@ -69,17 +69,17 @@ extension VerificationSubject {
         source: String, target: String, from: String?, to: String?, runStartedAt: String?,
         recipe: Recipe, journal: Journal?, client: ClusterClient
     ) throws -> VerificationSubject {
-        func meta(_ index: String) throws -> JSONValue? {
+        func meta(_ index: String) throws -> FerryMeta? {
             guard try client.indexExists(index) else {
                 throw FerryError("cannot verify: index \(index) does not exist")
             }
-            let ferry = try client.getMapping(index)["_meta"]?["ferry"]
-            return ferry?["recipe"]?.stringValue == recipe.name ? ferry : nil
+            let ferry = FerryMeta(mapping: try client.getMapping(index))
+            return ferry?.recipe == recipe.name ? ferry : nil
         }
         let sourceMeta = try meta(source)
         let targetMeta = try meta(target)
-        func version(_ given: String?, _ meta: JSONValue?, _ index: String, _ flag: String) throws -> String {
-            guard let version = given ?? meta?["version"]?.stringValue else {
+        func version(_ given: String?, _ meta: FerryMeta?, _ index: String, _ flag: String) throws -> String {
+            guard let version = given ?? meta?.version else {
                 throw FerryError(
                     "cannot tell the version of \(index): ferry did not create it for recipe \(recipe.name)",
                     hint: "pass \(flag) VERSION (one of \(recipe.versions.joined(separator: ", ")))")
@@ -92,7 +92,7 @@ extension VerificationSubject {
         let fromVersion = try version(from, sourceMeta, source, "--from")
         let toVersion = try version(to, targetMeta, target, "--to")
 
-        let runID = targetMeta?["run_id"]?.stringValue
+        let runID = targetMeta?.runID
         let run = try runID.flatMap { id in try journal?.runs(recipe: recipe.name, limit: 1000).first { $0.runID == id } }
         // A mapping-only migration has no steps, so nothing can read ctx.run_started_at.
         let hasSteps = try !recipe.graph.path(from: fromVersion, to: toVersion).isEmpty

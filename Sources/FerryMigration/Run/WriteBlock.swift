@@ -4,7 +4,12 @@ import FerryCore
 import FerryRecipes
 
 /// Blocking and unblocking writes to the source around a blue-green switch.
-extension Migrator {
+struct WriteBlock {
+    let client: ClusterClient
+    let cluster: ClusterConfig
+    let journal: Journal
+    let say: (String) -> Void
+
     /// Blocks writes to the source: the `_block/write` API where the cluster has it (it waits
     /// for in-flight writes), else the `index.blocks.write` setting.
     func freezeWrites(_ index: String, record: RunRecord) throws {
@@ -32,6 +37,7 @@ extension Migrator {
     }
 
     func liftFreezeAfterFailure(_ plan: MigrationPlan, record: RunRecord, cause: any Error) {
+        let recipe = plan.recipe
         if (try? client.resolve(recipe.readAlias)) == .alias(indices: [plan.targetIndex]) { return }
         try? journal.setPhase(record.runID, .catchingUp, "failed under the freeze (\(cause)); lifting the write block")
         do {

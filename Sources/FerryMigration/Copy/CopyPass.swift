@@ -1,0 +1,125 @@
+/// The one copy-pass service: every pass that moves documents (the first copy, catch-up, the
+/// frozen pass, the write-new-first backfill and drain, the in-place rewrite) runs here, with
+/// the run's workers, writers, reader, lease check, ledger and failure mapping.
+import Foundation
+import FerryCluster
+import FerryCore
+import FerryRecipes
+
+/// One pass: which documents (a query over some slices), through which steps, written how.
+struct CopyPass {
+    /// Where a pass's results go in the journal.
+    enum Journaling {
+        /// The first copy: slice by slice, so a resumed run redoes unfinished slices only.
+        case slices
+        /// Later passes: dead letters and dropped documents added by document.
+        case byDocument
+        /// A copy the run's records are not about (the rollback copy): any failure stops it.
+        case strict(String)
+    }
+
+    var label: String
+    var source: String
+    var target: String
+    var steps: [StepSpec]
+    var write: any WritePolicy
+    /// nil: every document of the slices.
+    var query: JSONValue? = nil
+    var slices: [Int] = [0]
+    var sliceCount = 1
+    var expected: Int
+    var alreadyDone = 0
+    var journaling: Journaling = .byDocument
+}
+
+extension RunScope {
+    /// A pass of this run's plan (source → target through its steps).
+    func pass(_ label: String, write: any WritePolicy, query: JSONValue?, expected: Int) -> CopyPass {
+        CopyPass(label: label, source: plan.source.index, target: plan.targetIndex, steps: plan.steps, write: write, query: query, expected: expected)
+    }
+
+    /// Runs `pass` to the end and returns its counts. A pass that stops throws `CopyFailed`
+    /// (whose cause says the exit code: too many failures, or the cluster unavailable), with
+    /// the failures so far journaled.
+    @discardableResult
+    func copy(_ pass: CopyPass) throws -> CopyCounts {
+        var job = CopyJob(
+            sourceIndex: pass.source, targetIndex: pass.target, steps: pass.steps, recipe: recipe, run: run,
+            batch: recipe.batch, slices: pass.slices, sliceCount: pass.sliceCount)
+        job.query = pass.query
+        job.write = pass.write
+        job.workers = options.workers
+        job.writers = options.writers
+        job.pointInTime = clusterInfo
+        switch pass.journaling {
+        case .slices: job.maxFailures = max(0, options.maxErrors - (try journal.totals(runID).failed))
+        case .byDocument: job.maxFailures = max(0, options.maxErrors - (try journal.deadLetterCount(runID)))
+        case .strict: job.maxFailures = .max
+        }
+        let lease = self.lease
+        let pipeline = CopyPipeline(job: job, cluster: cluster, leaseLost: { lease?.lostReason })
+        let (journal, runID, progress) = (self.journal, self.runID, self.progress)
+        do {
+            try pipeline.run(
+                expected: pass.expected, alreadyDone: pass.alreadyDone,
+                progress: { progress(pass.label, $0) },
+                sliceCompleted: { result in
+                    switch pass.journaling {
+                    case .slices:
+                        try journal.completeSlice(runID, result)
+                        Failpoints.hit("slice-completed")
+                    case .byDocument:
+                        try journal.recordDeadLetters(runID, slice: -1, result.failures, replacingSlice: false)
+                        try journal.recordSkipped(runID, result.skippedDocuments)
+                    case .strict(let what):
+                        if let failure = result.failures.first { throw FerryError("\(what): \(failure)") }
+                    }
+                })
+        } catch {
+            for (slice, failures) in pipeline.unfinishedFailures {
+                switch pass.journaling {
+                case .slices: try? journal.recordDeadLetters(runID, slice: slice, failures)
+                case .byDocument: try? journal.recordDeadLetters(runID, slice: -1, failures, replacingSlice: false)
+                case .strict: break
+                }
+            }
+            summarize(pass, pipeline)
+            throw CopyFailed(cause: error, failures: pipeline.recentFailures, counts: pipeline.counts, runID: runID, recipe: recipe.name, pass: pass.label)
+        }
+        summarize(pass, pipeline)
+        return pipeline.counts
+    }
+
+    private func summarize(_ pass: CopyPass, _ pipeline: CopyPipeline) {
+        let counts = pipeline.counts
+        figures.passes.append(PassSummary(
+            label: pass.label, workers: options.workers, writers: options.writers, slices: pass.slices.count,
+            reader: pipeline.readerUsed, write: pass.write.summary, read: counts.read, written: counts.written, failed: counts.failed))
+    }
+
+    /// The first copy: every slice the journal has not recorded as done, in passes (a slice
+    /// whose point in time or scroll expired is read again in the next pass).
+    func copyPendingSlices(write: any WritePolicy, query: JSONValue?) throws -> CopyCounts {
+        var pending = try journal.pendingSlices(runID)
+        let expected = try client.count(plan.source.index, query: query)
+        var counts = CopyCounts()
+        say("copying \(plan.source.index) → \(plan.targetIndex) through \(plan.pathDescription)"
+            + (pending.count < record.sliceCount ? " (\(record.sliceCount - pending.count) of \(record.sliceCount) slices already done)" : ""))
+        var round = 0
+        while !pending.isEmpty {
+            round += 1
+            var pass = self.pass("copy", write: write, query: query, expected: expected)
+            pass.slices = pending
+            pass.sliceCount = record.sliceCount
+            pass.alreadyDone = try journal.totals(runID).read
+            pass.journaling = .slices
+            counts = try copy(pass)
+            let remaining = try journal.pendingSlices(runID)
+            guard remaining.count < pending.count else {
+                throw FerryError("copy pass \(round) finished no slice (\(remaining.count) pending); stopping")
+            }
+            pending = remaining
+        }
+        return counts
+    }
+}
