@@ -6,6 +6,7 @@
 # the ratio printed per component.
 #   bench/copy-profile.sh [N]                       (N default 5000)
 #   BASELINE_BIN=/path/to/old/ferry bench/copy-profile.sh 5000
+#   KEEP_PROFILES=dir bench/copy-profile.sh      (keeps the callgrind files for callgrind_annotate)
 # Needs valgrind. valgrind 3.19 cannot read the DWARF 5 of a Swift release binary, so each
 # binary is profiled through a copy with its debug sections stripped (symbols stay).
 set -euo pipefail
@@ -28,6 +29,7 @@ profile() {  # label binary
         > "$work/$label.out" 2> "$work/$label.err" || { tail -20 "$work/$label.err"; exit 1; }
     grep -E "^  pass " "$work/$label.out" | sed "s/^/$label: /"
     callgrind_annotate --inclusive=yes "$work/$label.cg" > "$work/$label.txt" 2> /dev/null
+    if [ -n "${KEEP_PROFILES:-}" ]; then mkdir -p "$KEEP_PROFILES"; cp "$work/$label.cg" "$work/$label.txt" "$KEEP_PROFILES/"; fi
 }
 
 echo "documents: $n; load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -50,7 +52,8 @@ COMPONENTS = [
     ("  search page scan, every page", [r"17SearchPageScannerO4scan"]),
     ("  HTTP perform, every request (libcurl)", [r"14HTTPConnectionC7perform"]),
     ("    response copy libcurl -> buffer", [r"\bferry_write_cb\b"]),
-    ("  bulk body build", [r"18BulkRequestBuilderV5index4into", r"18BulkRequestBuilderV6create4into"]),
+    ("  bulk body build", [r"18BulkRequestBuilderV5index4into", r"18BulkRequestBuilderV6create4into",
+                           r"WriteV6append_3for3job2to"]),
     ("  bulk request (HTTP + response scan)", [r"0B6ClientC11bulkRequest4body"]),
     ("catch-up and verification scans", [r"12DeltaScannerV4load"]),
     ("whole process", [r"PROGRAM TOTALS"]),
