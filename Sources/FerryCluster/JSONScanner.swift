@@ -148,17 +148,6 @@ struct JSONScanner {
         guard position < end, let base, base[position] == UInt8(ascii: "\"") else { throw error("expected a string") }
         position += 1
         let start = position
-        // Keys and ids are short: a plain look at the first bytes beats two library calls.
-        let near = min(end, position + 24)
-        while position < near {
-            let b = base[position]
-            if b == UInt8(ascii: "\"") {
-                position += 1
-                return (start..<position - 1, false)
-            }
-            if b == UInt8(ascii: "\\") { break }
-            position += 1
-        }
         var escaped = false
         while position < end {
             guard let hit = memchr(base + position, 0x22, end - position) else { break }
@@ -226,13 +215,9 @@ struct JSONScanner {
         if key.escaped {
             return (try? decode(key.range, escaped: true)) == literal.description
         }
-        let count = key.range.count
-        guard count == literal.utf8CodeUnitCount else { return false }
-        guard let base, count > 0 else { return true }
-        let lit = literal.utf8Start
-        // Keys of one object mostly differ in their first or last byte: check those first.
-        guard base[key.range.lowerBound] == lit[0], base[key.range.upperBound - 1] == lit[count - 1] else { return false }
-        return memcmp(base + key.range.lowerBound, lit, count) == 0
+        guard key.range.count == literal.utf8CodeUnitCount else { return false }
+        guard let base else { return true }
+        return memcmp(base + key.range.lowerBound, literal.utf8Start, key.range.count) == 0
     }
 
     func bytesEqual(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
