@@ -151,11 +151,7 @@ struct CatchUp {
         return deleted
     }
 
-    static func epochMilliseconds(_ iso: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: iso).map { Int64($0.timeIntervalSince1970 * 1000) }
-    }
+    static func epochMilliseconds(_ iso: String) -> Int64? { ISODate.epochMilliseconds(iso) }
 }
 
 extension Array {

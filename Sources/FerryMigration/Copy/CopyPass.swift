@@ -123,3 +123,14 @@ extension RunScope {
         return counts
     }
 }
+
+extension RunScope {
+    /// Runs the first copy, timing it (wall and CPU) for the report.
+    func timedCopy(_ body: () throws -> CopyCounts) throws {
+        let started = Date()
+        let cpu = processCPUSeconds()
+        figures.lastCounts = try body()
+        figures.copySeconds = Date().timeIntervalSince(started)
+        figures.copyCPU = processCPUSeconds() - cpu
+    }
+}

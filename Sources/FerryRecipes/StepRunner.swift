@@ -1,11 +1,11 @@
 import Foundation
 import FerryCore
-import FerryRecipes
 import FerryScripting
 
 /// One sandboxed Lua state for a recipe, with its lookups open and its steps loaded on first
-/// use: the same engine, sandbox and lookups `ferry run` uses, for offline work (fixtures,
-/// previews, NDJSON). Not thread-safe: one per thread, like `LuaEngine`.
+/// use: the one way ferry builds a recipe's engine — the copy's workers and verification (through
+/// `StepChain`) and the offline tools (fixtures, previews, NDJSON) alike. Not thread-safe: one
+/// per thread, like `LuaEngine`.
 public final class StepRunner {
     public let recipe: Recipe
     public let engine: LuaEngine
@@ -64,12 +64,7 @@ public final class StepRunner {
     }
 
     /// The current UTC time as `ctx.run_started_at` shows it (`2026-11-21T04:31:40Z`).
-    public static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
-    }
+    public static func now() -> String { ISODate.now() }
 }
 
 /// A `TransformOutcome` whose bytes the caller owns.
