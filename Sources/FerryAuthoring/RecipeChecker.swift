@@ -10,7 +10,7 @@ public struct CheckItem: Sendable {
     }
 
     /// What was checked: "recipe", "mapping", "graph", "script", "module", "lookup",
-    /// "fixture", "fixture mapping", "coverage", "determinism".
+    /// "fixture", "fixture mapping", "version field", "changed field", "coverage", "determinism".
     public let check: String
     public let status: Status
     /// One line that names the file (and line, step, fixture) it is about.
@@ -52,7 +52,7 @@ public struct RecipeChecker {
         do {
             recipe = try catalog.load(name)
         } catch {
-            return [CheckItem("recipe", .fail, "\(error)")]
+            return [CheckItem("recipe", .fail, "\(error)" + (error.hint.map { " — \($0)" } ?? ""))]
         }
         let manifest = "\(recipe.folder)/recipe.lua"
         items.append(CheckItem(
@@ -65,6 +65,8 @@ public struct RecipeChecker {
             items.append(item)
             mappings[version] = checker
         }
+        items += strayMappings(recipe)
+        items += checkChangedField(recipe, mappings)
         items += checkGraph(recipe)
         items += checkReverseGraph(recipe)
         items += checkFamily(recipe)
@@ -109,6 +111,7 @@ public struct RecipeChecker {
             return (CheckItem("mapping", .fail, "\(error)"), nil)
         }
         var problems: [String] = []
+        var unusual: [String] = []
         let mappings = body["mappings"] ?? [:]
         if let dynamic = mappings["dynamic"], MappingChecker.dynamic(dynamic) == nil {
             problems.append("dynamic is \(dynamic.compactText), expected true, false, \"strict\" or \"runtime\"")
@@ -117,9 +120,19 @@ public struct RecipeChecker {
         MappingWalk.fields(of: mappings) { fieldPath, definition in
             fields += 1
             if let problem = MappingWalk.problem(in: definition) { problems.append("\(fieldPath): \(problem)") }
+            switch MappingWalk.unknownType(in: definition) {
+            case .typo(let type, let meant)?: problems.append("\(fieldPath): unknown type '\(type)'; did you mean '\(meant)'?")
+            case .unknown(let type)?: unusual.append("\(fieldPath): type '\(type)'")
+            case nil: break
+            }
         }
         if !problems.isEmpty {
             return (CheckItem("mapping", .fail, "\(path): " + problems.joined(separator: "; ")), nil)
+        }
+        if !unusual.isEmpty {
+            return (CheckItem("mapping", .warn, "\(path): " + unusual.joined(separator: "; ")
+                + " is not a field type ferry knows: the cluster refuses the index unless a plugin provides it"),
+                MappingChecker(indexBody: body))
         }
         let dynamic = mappings["dynamic"].flatMap { MappingChecker.dynamic($0)?.rawValue } ?? "true"
         return (CheckItem("mapping", .pass, "\(path): \(fields) fields, dynamic \(dynamic)"), MappingChecker(indexBody: body))
@@ -150,7 +163,9 @@ public struct RecipeChecker {
 
     private func checkLookup(_ spec: LookupSpec) -> CheckItem {
         do {
-            _ = try SQLiteLookups([spec])
+            if try !SQLiteLookups([spec]).unindexed.isEmpty {
+                return CheckItem("lookup", .warn, "\(spec.name): key column '\(spec.keyColumn)' of table '\(spec.table)' in \(spec.source.path) has no index: every lookup reads the whole table (make it the PRIMARY KEY, or CREATE INDEX ON \(spec.table)(\(spec.keyColumn)))")
+            }
             return CheckItem("lookup", .pass, "\(spec.name): table '\(spec.table)' with key '\(spec.keyColumn)' in \(spec.source.path)")
         } catch {
             return CheckItem("lookup", .fail, "\(error)")
@@ -223,6 +238,7 @@ public struct RecipeChecker {
         if passed > 0 {
             items.append(CheckItem("fixture", .pass, "\(passed) of \(first.count) fixtures in \(recipe.folder)/tests pass"))
         }
+        items += checkVersionField(recipe, first, mappings: mappings)
 
         // Outputs the cluster would refuse are a failure now, not in the middle of a run.
         items += checkRoundTripMappings(recipe, first, mappings: mappings)
@@ -295,31 +311,6 @@ public struct RecipeChecker {
             guard case .kept(let bytes)? = a else { return nil }
             input = bytes
         }
-        return nil
-    }
-}
-
-/// Walks a mapping's `properties` for the structural check of `ferry check`.
-enum MappingWalk {
-    static func fields(of mapping: JSONValue, prefix: String = "", _ visit: (String, JSONValue) -> Void) {
-        for (name, definition) in (mapping["properties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
-            visit(path, definition)
-            fields(of: definition, prefix: path, visit)
-        }
-    }
-
-    /// What is wrong with one field definition, if anything a PUT would refuse.
-    static func problem(in definition: JSONValue) -> String? {
-        guard definition.objectValue != nil else { return "must be an object like {\"type\": \"keyword\"}" }
-        if let type = definition["type"], type.stringValue == nil { return "\"type\" must be a string" }
-        if definition["type"] == nil, definition["properties"] == nil {
-            return "needs a \"type\" (or \"properties\" for an object)"
-        }
-        if let dynamic = definition["dynamic"], MappingChecker.dynamic(dynamic) == nil {
-            return "dynamic is \(dynamic.compactText), expected true, false, \"strict\" or \"runtime\""
-        }
-        if let properties = definition["properties"], properties.objectValue == nil { return "\"properties\" must be an object" }
         return nil
     }
 }

@@ -35,7 +35,7 @@ public final class NginxTLSProxy: @unchecked Sendable {
     /// scripts/setup.sh --deps, when nginx or openssl is missing.
     public init(upstream: String, timeout: Duration = .seconds(20)) throws {
         guard let nginx = findExecutable("nginx") else {
-            throw FerryError("nginx not found: the TLS tests need it", hint: "run scripts/setup.sh --deps")
+            throw FerryError("nginx not found (PATH, /usr/sbin): the TLS tests need it; run scripts/setup.sh --deps")
         }
         guard let components = URLComponents(string: upstream), let upstreamPort = components.port else {
             throw FerryError("nginx upstream must be http://127.0.0.1:<port>, not \(upstream)")
@@ -59,7 +59,7 @@ public final class NginxTLSProxy: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         do {
-            try waitUntilListening(timeout: timeout)
+            try waitUntilListening(process, name: "nginx", ports: Array(ports.values), timeout: timeout) { errorLog }
         } catch {
             stop()
             throw error
@@ -90,28 +90,6 @@ public final class NginxTLSProxy: @unchecked Sendable {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: folder)
-    }
-
-    /// Polls until every listener accepts a TCP connection; fails early if nginx exited.
-    private func waitUntilListening(timeout: Duration) throws {
-        let deadline = ContinuousClock.now + timeout
-        var pending = Set(ports.values)
-        while !pending.isEmpty {
-            guard process.isRunning else {
-                throw FerryError("nginx exited at start (status \(process.terminationStatus)): \(errorLog)")
-            }
-            guard ContinuousClock.now < deadline else {
-                throw FerryError("nginx did not listen on \(pending.sorted()) within \(timeout): \(errorLog)")
-            }
-            for port in pending where Self.accepts(port) { pending.remove(port) }
-            if !pending.isEmpty { usleep(20_000) }  // polling a condition with a deadline, not a guess
-        }
-    }
-
-    private static func accepts(_ port: Int) -> Bool {
-        guard let fd = try? ProxySocket.connectLoopback(host: "127.0.0.1", port: port) else { return false }
-        close(fd)
-        return true
     }
 
     private static func config(folder: String, upstreamPort: Int, ports: [Listener: Int], certs: TestCertificates)
