@@ -21,7 +21,9 @@ struct RunCommand: ParsableCommand {
             running the same command again continues the run and ends with the same result; a \
             recipe changed in between is refused (--restart starts over). Documents that fail \
             their step or are rejected by the cluster are dead letters (`ferry deadletters`); \
-            the run switches only if there are no more than --max-errors of them.
+            the run switches only if there are no more than --max-errors of them. A step stuck \
+            on one document for 10 × the time limit stops the run (exit 1, naming the document \
+            and step); running again dead-letters that document without running it.
 
             A concrete index the application uses by name is adopted: it is first copied as it \
             is into <alias>-<version>-<hash8> (the rollback point), and the switch replaces it \

@@ -51,6 +51,7 @@ extension RunScope {
         job.workers = options.workers
         job.writers = options.writers
         job.pointInTime = clusterInfo
+        job.stuckDocuments = try journal.stuckDocuments(runID)
         switch pass.journaling {
         case .slices: job.maxFailures = max(0, options.maxErrors - (try journal.totals(runID).failed))
         case .byDocument: job.maxFailures = max(0, options.maxErrors - (try journal.deadLetterCount(runID)))
@@ -78,6 +79,7 @@ extension RunScope {
                     }
                 })
         } catch {
+            if let stuck = error as? DocumentStuck { try? journal.recordStuck(runID, stuck, phase: record.phase) }
             for (slice, failures) in pipeline.unfinishedFailures {
                 switch pass.journaling {
                 case .slices: try? journal.recordDeadLetters(runID, slice: slice, failures)
