@@ -28,7 +28,6 @@ int ferry_call(ferry_lua *s, lua_CFunction body) {
     }
     s->fail_kind = 0;
     s->mem_hit = 0;
-    s->time_hit = 0;
     s->dropped = 0;
     s->failed_step = -1;
     s->loading = 0;
@@ -43,7 +42,9 @@ int ferry_call(ferry_lua *s, lua_CFunction body) {
         s->err.len = 0;
         return s->dropped ? FERRY_DROPPED : FERRY_OK;
     }
-    if (s->doomed) {   // whatever the step did with the error afterwards, the limit decides
+    // A limit that fired decides, whatever the step did with the error afterwards; its message
+    // is the one doom() recorded, which every re-raise in the call repeated (one producer).
+    if (s->doomed) {
         ferry_set_error(s, s->limit_msg, strlen(s->limit_msg));
         lua_settop(L, 0);
         return FERRY_ERR_TIME;
@@ -61,8 +62,7 @@ int ferry_call(ferry_lua *s, lua_CFunction body) {
         lua_settop(L, 0);
         return FERRY_ERR_MEMORY;
     }
-    if (s->time_hit) status = FERRY_ERR_TIME;
-    else if (s->fail_kind) status = s->fail_kind;
+    if (s->fail_kind) status = s->fail_kind;
     else status = FERRY_ERR_RUNTIME;
     if (msg) ferry_set_error(s, msg, len);
     else ferry_set_error(s, "error in the error handler", strlen("error in the error handler"));

@@ -74,7 +74,6 @@ struct ferry_lua {
     // Per-call outcome flags.
     int fail_kind;    // a FERRY_ERR_* set just before a bridge-raised error, else 0
     int mem_hit;      // the allocator refused a request during this call
-    int time_hit;     // the deadline passed during this call
     int dropped;
     int failed_step;
 

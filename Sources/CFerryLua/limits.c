@@ -29,7 +29,7 @@ uint64_t ferry_now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-// Which limit is over, or 0. Sets s->time_hit for the status code.
+// Which limit is over (1 time, 2 work), or 0.
 static int limit_reached(ferry_lua *s) {
     if (!s->armed) return 0;
     if (s->work_budget && s->work >= s->work_budget) return 2;
@@ -41,7 +41,6 @@ static int limit_reached(ferry_lua *s) {
 // later raise in this call repeats. Allocates nothing: it runs inside the hook.
 static void doom(ferry_lua *s, int which, const char *src, int line) {
     s->doomed = 1;
-    s->time_hit = 1;
     char what[96];
     if (which == 2)
         snprintf(what, sizeof what, "work limit of %llu units exceeded", (unsigned long long)s->work_budget);

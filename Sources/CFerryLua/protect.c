@@ -76,11 +76,14 @@ static int co_status(lua_State *L, lua_State *co) {
     }
 }
 
-static void poison(lua_State *L, lua_State *co) {
+// co_idx is where L holds the coroutine. (Pushing it with lua_pushthread(co) would write to
+// the dead coroutine's stack, which an error can leave full: that overflowed into the heap.)
+static void poison(lua_State *L, int co_idx) {
     ferry_lua *s = ferry_state(L);
+    co_idx = lua_absindex(L, co_idx);
+    luaL_checkstack(L, 3, NULL);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->poisoned_ref);
-    lua_pushthread(co);
-    lua_xmove(co, L, 1);
+    lua_pushvalue(L, co_idx);
     lua_pushboolean(L, 1);
     lua_rawset(L, -3);
     lua_pop(L, 1);
@@ -95,9 +98,10 @@ static int is_poisoned(lua_State *L, int idx) {
     return yes;
 }
 
-// Resumes co with narg values from L's top. Returns the number of results moved to L, or
-// -1 with the error message on L's top. Raises the limit when it fired inside.
-static int resume_co(lua_State *L, lua_State *co, int narg) {
+// Resumes co (held by L at co_idx) with narg values from L's top. Returns the number of
+// results moved to L, or -1 with the error message on L's top. Raises the limit when it
+// fired inside.
+static int resume_co(lua_State *L, lua_State *co, int co_idx, int narg) {
     ferry_lua *s = ferry_state(L);
     if (s->doomed) return ferry_raise_limit(L);
     int st = co_status(L, co);
@@ -125,7 +129,7 @@ static int resume_co(lua_State *L, lua_State *co, int narg) {
         return nres;
     }
     if (s->doomed) {
-        poison(L, co);
+        poison(L, co_idx);
         return ferry_raise_limit(L);
     }
     lua_xmove(co, L, 1);
@@ -140,7 +144,7 @@ static lua_State *check_co(lua_State *L) {
 
 static int sb_resume(lua_State *L) {
     lua_State *co = check_co(L);
-    int r = resume_co(L, co, lua_gettop(L) - 1);
+    int r = resume_co(L, co, 1, lua_gettop(L) - 1);
     if (r < 0) {
         lua_pushboolean(L, 0);
         lua_insert(L, -2);
@@ -162,7 +166,7 @@ static int close_thread(lua_State *L, lua_State *co) {
 
 static int wrapped_call(lua_State *L) {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
-    int r = resume_co(L, co, lua_gettop(L));
+    int r = resume_co(L, co, lua_upvalueindex(1), lua_gettop(L));
     if (r >= 0) return r;
     // The stock wrap closes the coroutine and adds position information to a string error.
     int dead = lua_status(co) != LUA_OK && lua_status(co) != LUA_YIELD;

@@ -41,6 +41,8 @@ public struct BulkRequestBuilder: Sendable {
     public private(set) var itemOffsets: [Int] = []
     private var cachedIndexName: String?
     private var cachedIndexJSON: [UInt8] = []
+    private var cachedVersionType: String?
+    private var cachedVersionTypeJSON: [UInt8] = []
 
     public init(reservingCapacity bytes: Int = 0) {
         body.reserveCapacity(bytes)
@@ -63,11 +65,16 @@ public struct BulkRequestBuilder: Sendable {
         _ action: BulkAction, index: String, id: String?, source: UnsafeRawBufferPointer?,
         options: BulkItemOptions = .init()
     ) {
-        let escapedID = id.map { Array(JSONValue.quoted($0).utf8.dropFirst().dropLast()) }
-        if let escapedID {
-            escapedID.withUnsafeBytes { appendItem(action, index: index, rawID: $0, source: source, options: options) }
-        } else {
-            appendItem(action, index: index, rawID: nil, source: source, options: options)
+        guard let id else { return appendItem(action, index: index, rawID: nil, source: source, options: options) }
+        var contiguous = id
+        contiguous.withUTF8 { utf8 in
+            // Ids rarely hold a quote, a backslash or a control character: then they go in as they are.
+            if !utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+                appendItem(action, index: index, rawID: UnsafeRawBufferPointer(utf8), source: source, options: options)
+            } else {
+                let escaped = Array(JSONValue.quoted(id).utf8.dropFirst().dropLast())
+                escaped.withUnsafeBytes { appendItem(action, index: index, rawID: $0, source: source, options: options) }
+            }
         }
     }
 
@@ -112,30 +119,44 @@ public struct BulkRequestBuilder: Sendable {
     ) {
         precondition((action == .delete) == (source == nil), "bulk \(action.rawValue) needs a source iff not delete")
         itemOffsets.append(body.count)
-        appendLiteral("{\"")
-        appendLiteral(action.rawValue)
-        appendLiteral("\":{\"_index\":")
+        switch action {
+        case .index: append(static: "{\"index\":{\"_index\":")
+        case .create: append(static: "{\"create\":{\"_index\":")
+        case .delete: append(static: "{\"delete\":{\"_index\":")
+        }
         if cachedIndexName != index {
             cachedIndexName = index
             cachedIndexJSON = Array(JSONValue.quoted(index).utf8)
         }
         body.append(contentsOf: cachedIndexJSON)
         if let rawID {
-            appendLiteral(",\"_id\":\"")
+            append(static: ",\"_id\":\"")
             body.append(contentsOf: rawID)
-            appendLiteral("\"")
+            append(static: "\"")
         }
         if let routing = options.routing {
-            appendLiteral(",\"routing\":")
+            append(static: ",\"routing\":")
             appendLiteral(JSONValue.quoted(routing))
         }
         if let version = options.version {
-            appendLiteral(",\"version\":\(version),\"version_type\":")
-            appendLiteral(JSONValue.quoted(options.versionType))
+            append(static: ",\"version\":")
+            append(integer: version)
+            append(static: ",\"version_type\":")
+            if cachedVersionType != options.versionType {
+                cachedVersionType = options.versionType
+                cachedVersionTypeJSON = Array(JSONValue.quoted(options.versionType).utf8)
+            }
+            body.append(contentsOf: cachedVersionTypeJSON)
         }
-        if let seqNo = options.ifSeqNo { appendLiteral(",\"if_seq_no\":\(seqNo)") }
-        if let term = options.ifPrimaryTerm { appendLiteral(",\"if_primary_term\":\(term)") }
-        appendLiteral("}}\n")
+        if let seqNo = options.ifSeqNo {
+            append(static: ",\"if_seq_no\":")
+            append(integer: seqNo)
+        }
+        if let term = options.ifPrimaryTerm {
+            append(static: ",\"if_primary_term\":")
+            append(integer: term)
+        }
+        append(static: "}}\n")
         if let source {
             let start = body.count
             body.append(contentsOf: source)
@@ -146,6 +167,26 @@ public struct BulkRequestBuilder: Sendable {
 
     private mutating func appendLiteral(_ s: String) {
         body.append(contentsOf: s.utf8)
+    }
+
+    private mutating func append(static s: StaticString) {
+        body.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Decimal digits of n, written straight into the body (no String on the way).
+    private mutating func append(integer n: Int64) {
+        if n < 0 { body.append(UInt8(ascii: "-")) }
+        var magnitude = n.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var at = buffer.count
+            repeat {
+                at -= 1
+                buffer[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            body.append(contentsOf: buffer[at...])
+        }
     }
 
     /// A raw newline can only be insignificant whitespace in valid JSON (inside strings it is

@@ -22,6 +22,8 @@ public enum ContentType {
 public final class ClusterClient {
     public let config: ClusterConfig
     public var logger: Logger
+    /// See `ClusterConfig.deadline`; starts as the config's, may be set per client.
+    public var deadline: Date?
     let connection: HTTPConnection
     /// How the retry loop waits; replaceable so tests of the loop need not wait.
     var sleep: (Duration) -> Void = { duration in
@@ -31,6 +33,7 @@ public final class ClusterClient {
     public init(config: ClusterConfig, logger: Logger = Logger(label: "ferry.cluster")) throws {
         self.config = config
         self.logger = logger
+        self.deadline = config.deadline
         self.connection = try HTTPConnection(config: config)
     }
 
@@ -140,7 +143,17 @@ public final class ClusterClient {
         let target = path.target
         var attempt = 1
         while true {
-            let outcome = connection.perform(method, target: target, body: body, contentType: contentType)
+            var timeout = config.requestTimeout
+            if let deadline {
+                let left = deadline.timeIntervalSinceNow
+                guard left > 0.001 else {
+                    throw ClusterError(
+                        kind: .transport, method: method, path: path.path, endpoint: config.url,
+                        transportError: "deadline reached before the request was sent", attempts: attempt - 1)
+                }
+                timeout = min(timeout, .milliseconds(Int64(left * 1000)))
+            }
+            let outcome = connection.perform(method, target: target, body: body, contentType: contentType, timeout: timeout)
             let cause: String
             var retryAfter: Duration?
             switch outcome {
@@ -161,7 +174,8 @@ public final class ClusterClient {
                 }
                 cause = failure.message
             }
-            let delay = policy.delay(beforeRetry: attempt, retryAfter: retryAfter)
+            var delay = policy.delay(beforeRetry: attempt, retryAfter: retryAfter)
+            if let deadline { delay = min(delay, .milliseconds(Int64(max(0, deadline.timeIntervalSinceNow) * 1000))) }
             logger.warning(
                 "retrying cluster request",
                 metadata: [

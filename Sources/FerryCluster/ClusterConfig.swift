@@ -55,6 +55,10 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
     public var connectTimeout: Duration
     /// Whole-request timeout; scroll pages and big bulk requests must fit in it.
     public var requestTimeout: Duration
+    /// A moment every request must be over by (the end of a write freeze): each attempt's
+    /// timeout is the smaller of `requestTimeout` and what is left, retries do not wait past
+    /// it, and once it has passed a request fails at once without being sent.
+    public var deadline: Date?
     public var retry: RetryPolicy
     /// Shared by every client built from this config or a copy of it; nil disables it.
     /// Assign a new `CircuitBreaker` for clients that must not share one.

@@ -108,19 +108,17 @@ public final class HTTPConnection {
 
     /// Performs one request, no retries. `target` is the already-encoded path and query
     /// ("/idx/_search?scroll=1m"). The body is handed to curl without copying.
+    /// `timeout` (default `config.requestTimeout`) bounds the whole request.
     func perform(
-        _ method: HTTPMethod, target: String, body: UnsafeRawBufferPointer?, contentType: String
+        _ method: HTTPMethod, target: String, body: UnsafeRawBufferPointer?, contentType: String, timeout: Duration? = nil
     ) -> HTTPOutcome {
+        let timeout = timeout ?? config.requestTimeout
         ferry_buffer_reset(response)
         errorBuffer[0] = 0
         // Reset keeps live connections, DNS and TLS session caches; it only clears options,
         // so nothing from the previous request (NOBODY, CUSTOMREQUEST, ...) leaks into this one.
         curl_easy_reset(handle)
         var setup = OptionSetter(handle: handle)
-        applyCommonOptions(&setup, contentType: contentType)
-        setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
-
-        // AWS SigV4: this request's own signed header list replaces the shared one.
         var signedHeaders: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(signedHeaders) }
         if let signing {
@@ -128,8 +126,11 @@ public final class HTTPConnection {
                 method: method, target: target, baseLines: baseHeaderLines(contentType),
                 body: body ?? UnsafeRawBufferPointer(start: emptyBody, count: 0))
             if signedHeaders == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
-            setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(signedHeaders), "CURLOPT_HTTPHEADER")
         }
+        let headerList = signedHeaders.map(OpaquePointer.init) ?? headers(for: contentType)
+        if headerList == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
+        applyCommonOptions(&setup, headers: headerList, timeout: timeout)
+        setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
 
         let code: CURLcode = withBody(body, method: method) { pointer, count in
             switch method {
@@ -159,11 +160,11 @@ public final class HTTPConnection {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             var message = String(cString: curl_easy_strerror(code))
+            if response.pointee.oom != 0 { message = "out of memory while reading the response" }
+            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail, timeout: timeout) }
             // For TLS the cause is in curl's detail ("unable to get local issuer certificate",
             // "no alternative certificate subject name matches ..."), not in the generic text.
             if TransportFailure.isTLS(code: code, detail: detail), !detail.isEmpty { message = "TLS: \(detail)" }
-            if response.pointee.oom != 0 { message = "out of memory while reading the response" }
-            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail) }
             return .failure(TransportFailure(code: Int(code.rawValue), message: message, detail: detail))
         }
         var status = 0
@@ -178,8 +179,9 @@ public final class HTTPConnection {
     /// Names the limit that was hit, so an operator knows which setting to raise: curl says
     /// "Operation timed out after N ms" for the whole-request limit and "Connection timed
     /// out" / "Resolving timed out" while connecting.
-    private func timeoutMessage(_ detail: String) -> String {
+    private func timeoutMessage(_ detail: String, timeout: Duration) -> String {
         if detail.hasPrefix("Operation timed out") {
+            if timeout < config.requestTimeout { return "deadline reached (\(timeValue(timeout)) were left for this request)" }
             return "request timeout of \(timeValue(config.requestTimeout)) reached"
         }
         return "connect timeout of \(timeValue(config.connectTimeout)) reached"
@@ -193,14 +195,14 @@ public final class HTTPConnection {
         return run(UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(emptyBody)), body.count)
     }
 
-    private func applyCommonOptions(_ setup: inout OptionSetter, contentType: String) {
+    private func applyCommonOptions(_ setup: inout OptionSetter, headers: OpaquePointer?, timeout: Duration) {
         let h = handle
         setup.check(ferry_curl_set_write_buffer(h, response), "CURLOPT_WRITEFUNCTION")
         setup.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
         // No signals: timeouts must not longjmp through a multi-threaded process.
         setup.long(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
         setup.long(CURLOPT_CONNECTTIMEOUT_MS, Self.ms(config.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
-        setup.long(CURLOPT_TIMEOUT_MS, Self.ms(config.requestTimeout), "CURLOPT_TIMEOUT_MS")
+        setup.long(CURLOPT_TIMEOUT_MS, Self.ms(timeout), "CURLOPT_TIMEOUT_MS")
         // Keepalive tuning is best effort: not every platform has these knobs.
         _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1)
         _ = ferry_curl_setopt_long(h, CURLOPT_TCP_KEEPIDLE, 30)
@@ -208,8 +210,6 @@ public final class HTTPConnection {
         // Ids like ".." must reach the cluster as they are, not be folded as dot segments.
         setup.long(CURLOPT_PATH_AS_IS, 1, "CURLOPT_PATH_AS_IS")
         setup.string(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
-        let headers = headers(for: contentType)
-        if headers == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
         setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers), "CURLOPT_HTTPHEADER")
 
         switch config.auth {

@@ -72,6 +72,12 @@ public final class Journal {
             reason TEXT NOT NULL,
             PRIMARY KEY (run_id, doc_id)
         );
+        CREATE TABLE IF NOT EXISTS checkpoints (
+            run_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (run_id, name)
+        );
         CREATE TABLE IF NOT EXISTS events (
             id INTEGER PRIMARY KEY,
             run_id TEXT NOT NULL,

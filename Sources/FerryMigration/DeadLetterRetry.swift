@@ -62,7 +62,7 @@ extension Migrator {
         let scope = RunScope(
             recipe: recipe, cluster: cluster, client: client, journal: journal, plan: plan, record: record,
             run: RunContext(runID: record.runID, startedAtISO: record.startedAt), options: retryOptions, lease: lease,
-            clusterInfo: try clusterInfo(), figures: RunFigures(), say: say, progress: progress)
+            clusterInfo: try clusterInfo(), figures: RunFigures(), freezeGuard: freezeGuard, say: say, progress: progress)
         let ids = Array(Set(letters.map(\.id))).sorted()
         let started = ISODate.now(fractionalSeconds: true)
         // Into a separate target: create (see `CreateIfAbsentWrite`). In place, the mode's own

@@ -2,8 +2,10 @@ import Foundation
 
 /// Named points where a test can have ferry kill itself with SIGKILL, to prove that running
 /// the same command again finishes the job exactly. Set `FERRY_FAILPOINT=<name>` (optionally
-/// `<name>#<n>` to die at the n-th time the point is reached). Unset in production: one
-/// environment lookup at start-up, then a string compare per point.
+/// `<name>#<n>` to die at the n-th time the point is reached). With `FERRY_FAILPOINT_ACTION=pause`
+/// the run stops there instead (saying so on stderr) and waits, for a test to send it a
+/// signal at a known moment. Unset in production: one environment lookup at start-up, then a
+/// string compare per point.
 enum Failpoints {
     private static let spec: (name: String, count: Int)? = {
         guard let value = ProcessInfo.processInfo.environment["FERRY_FAILPOINT"], !value.isEmpty else { return nil }
@@ -12,12 +14,18 @@ enum Failpoints {
     }()
 
     private static let hits = Counter()
+    private static let pause = ProcessInfo.processInfo.environment["FERRY_FAILPOINT_ACTION"] == "pause"
 
     static func hit(_ name: @autoclosure () -> String) {
         guard let spec else { return }
         let current = name()
         guard current == spec.name, hits.increment() == spec.count else { return }
-        kill(getpid(), SIGKILL)
+        guard pause else {
+            kill(getpid(), SIGKILL)
+            return
+        }
+        FileHandle.standardError.write(Data("ferry: paused at failpoint \(current)\n".utf8))
+        while true { sleep(3600) }
     }
 
     private final class Counter: @unchecked Sendable {

@@ -89,7 +89,7 @@ public enum ExitStatus {
         switch error {
         case is LeaseHeld: return leaseHeld
         case is DocumentsFailed: return documentsFailed
-        case let copy as CopyFailed where copy.cause is TooManyFailures: return documentsFailed
+        case let copy as CopyFailed where copy.cause is TooManyFailures || copy.cause is StuckDocumentRefused: return documentsFailed
         case let copy as CopyFailed where copy.isClusterUnavailable: return clusterUnavailable
         case let cluster as ClusterError where cluster.isUnavailable: return clusterUnavailable
         default: return failure

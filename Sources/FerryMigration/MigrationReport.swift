@@ -52,7 +52,10 @@ public struct MigrationReport: Sendable {
         if catchUp.passes > 0 {
             out.append("catch-up    \(catchUp.passes) pass(es): \(catchUp.copied) documents copied again, \(catchUp.deleted) deletes reconciled; \(catchUp.frozenDelta) changes under the freeze")
         }
-        if let freezeMilliseconds { out.append("freeze      \(freezeMilliseconds) ms with writes to \(sourceIndex) blocked (it stays blocked as the rollback point)") }
+        if let freezeMilliseconds {
+            out.append("freeze      \(freezeMilliseconds) ms with writes to \(sourceIndex) blocked (it stays blocked as the rollback point)")
+            if !catchUp.freeze.method.isEmpty { out += catchUp.freeze.lines }
+        }
         if let preservedIndex { out.append("rollback    \(preservedIndex) (copy of the concrete index, unchanged)") }
         out += passLines
         return out

@@ -21,6 +21,10 @@ public struct RunOptions: Sendable {
     public var leaseTTL: Duration = .seconds(60)
     /// Catch-up passes stop (and writes freeze) once a pass finds at most this many changes.
     public var freezeThreshold = 1_000
+    /// The longest writes may stay blocked: past it the block is lifted and catch-up retried.
+    public var maxFreeze: Duration = .seconds(30)
+    /// Freezes that may reach `maxFreeze` before the run stops.
+    public var maxFreezeAttempts = 3
     public var maxCatchUpPasses = 10
     public var mode: MigrationMode = .blueGreen
     /// Blue-green: before switching, recompute T(source) for this many random documents and
@@ -51,6 +55,13 @@ public final class Migrator {
     /// Called about twice a second during a copy.
     public var progress: (String, CopyCounts) -> Void = { _, _ in }
     let client: ClusterClient
+    /// Shared with the signal handler: see `FreezeGuard`.
+    public let freezeGuard = FreezeGuard()
+
+    /// What the SIGINT/SIGTERM handler calls, from its own thread.
+    public var interrupter: RunInterrupter {
+        RunInterrupter(recipe: recipe.name, readAlias: recipe.readAlias, cluster: cluster, journalPath: journal.path, guard: freezeGuard)
+    }
 
     private var knownInfo: ClusterInfo?
 
@@ -147,7 +158,7 @@ public final class Migrator {
         let scope = RunScope(
             recipe: recipe, cluster: cluster, client: client, journal: journal, plan: plan, record: record,
             run: RunContext(runID: record.runID, startedAtISO: record.startedAt), options: options, lease: lease,
-            clusterInfo: try clusterInfo(), figures: RunFigures(), say: say, progress: progress)
+            clusterInfo: try clusterInfo(), figures: RunFigures(), freezeGuard: freezeGuard, say: say, progress: progress)
         let execution = RunExecution(scope: scope)
         try execution.drive()
         return try execution.report(began: began, cpuAtStart: cpuAtStart)
@@ -193,7 +204,8 @@ public final class Migrator {
             throw refusal
         }
         if try journal.frozenAt(record.runID) != nil, try client.indexExists(record.plan.sourceIndex) {
-            try WriteBlock(client: client, cluster: cluster, journal: journal, say: say).unfreezeWrites(record.plan.sourceIndex, record: record)
+            try WriteBlock(client: client, cluster: cluster, journal: journal, freezeGuard: freezeGuard, say: say)
+                .unfreezeWrites(record.plan.sourceIndex, record: record, reason: "the run was abandoned")
         }
         var deleted: [String] = []
         for index in [record.plan.targetIndex, record.plan.preservedIndex].compactMap({ $0 }) where index != record.plan.sourceIndex {

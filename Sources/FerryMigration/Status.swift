@@ -24,8 +24,10 @@ public struct StatusReport: Sendable {
     public let readAliasIndices: [String]
     public let writeAliasIndices: [String]
     public let leaseHolder: String?
-    public let explanation: String
-    public let nextCommand: String
+    public var explanation: String
+    public var nextCommand: String
+    /// Indices the application writes to whose writes are blocked (setting or journal).
+    public var writesBlocked: [String] = []
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -35,6 +37,7 @@ public struct StatusReport: Sendable {
             "explanation": .string(explanation), "next": .string(nextCommand),
             "dead_letters": .int(Int64(deadLetters)),
             "lease_holder": leaseHolder.map { .string($0) } ?? .null,
+            "writes_blocked": .array(writesBlocked.map { .string($0) }),
         ]
         if let run {
             object["run"] = [
@@ -68,7 +71,8 @@ public struct Operations {
         self.client = try ClusterClient(config: cluster)
     }
 
-    public func status() throws -> StatusReport {
+    /// Where the run stands by its phase (see `status()`, which adds the write block).
+    func phaseStatus() throws -> StatusReport {
         let run = try journal.latestRun(recipe: recipe.name)
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
@@ -128,8 +132,9 @@ public struct Operations {
                               "\(runAgain)  (completes the switch)  or  ferry rollback \(name) --yes")
             }
             if run.phase == .frozen || run.phase == .verified {
-                return report(.postReindexPreSwitch, "\(target) is copied; WRITES TO \(run.plan.sourceIndex) ARE BLOCKED (frozen for the switch) and the aliases still point to it",
-                              "\(runAgain)  now (finishes and switches)  or  ferry rollback \(name) --yes  (lifts the block)")
+                // Whether writes are blocked is read from the index and the journal: see `status()`.
+                return report(.postReindexPreSwitch, "\(target) is copied and was being checked for the switch; the aliases still point to \(run.plan.sourceIndex)",
+                              "\(runAgain)  (finishes and switches)  or  ferry rollback \(name) --yes")
             }
             return report(.postReindexPreSwitch, "\(target) is copied; the aliases still point to \(run.plan.sourceIndex)",
                           "\(runAgain)  (catches up, verifies and switches)")

@@ -7,8 +7,11 @@ import FerryScripting
 
 /// The transform stage: one `StepChain` (one `lua_State`) per worker, pages into bulk requests.
 extension CopyPipeline {
-    func transformPages(from pages: BoundedQueue<SlicePage>, into batches: BoundedQueue<WriteBatch>) throws {
+    func transformPages(from pages: BoundedQueue<SlicePage>, into batches: BoundedQueue<WriteBatch>, watchdog: TransformWatchdog?) throws {
         let chain = try StepChain(recipe: job.recipe, steps: job.steps, runStartedAt: job.run.startedAtISO)
+        watchdog?.watch(chain.engine.progress)
+        if StallingLookups.requested { chain.engine.lookupProvider = StallingLookups() }
+        let stuck = Dictionary(job.stuckDocuments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
         while let item = pages.take() {
             let page = item.page
@@ -20,6 +23,14 @@ extension CopyPipeline {
             var failures: [DocumentFailure] = []
             var removals: [Removal] = []
             for hit in page.hits {
+                if let document = stuck[hit.id] {
+                    var failure = try stuckFailure(document, hit)
+                    failure.source = page.source(of: hit).map(Array.init)
+                    failure.sourceVersion = hit.version
+                    failures.append(failure)
+                    if job.write.removesTargetCopyOnFailure { removals.append(Removal(hit)) }
+                    continue
+                }
                 do {
                     let outcome = try page.withSource(of: hit) { source throws(TransformError) in
                         try chain.transform(source: source, id: hit.id, index: hit.index)

@@ -33,6 +33,8 @@ public struct CopyJob: Sendable {
     public var query: JSONValue? = nil
     /// The cluster, when known: point-in-time paging is used where it supports it.
     public var pointInTime: ClusterInfo? = nil
+    /// Documents an earlier attempt was stuck on: dead-lettered without running them again.
+    public var stuckDocuments: [StuckDocument] = []
 
     public init(
         sourceIndex: String, targetIndex: String, steps: [StepSpec], recipe: Recipe, run: RunContext,
@@ -98,6 +100,10 @@ public final class CopyPipeline: Sendable {
             if ledger.abort(error) { cancelAll() }
         }
 
+        let watchdog = makeWatchdog(fail: fail)
+        watchdog?.start()
+        defer { watchdog?.stop() }
+
         spawn("ferry-reader", finished) { [self] in
             defer { pages.close() }
             do { try readSlices(into: pages) } catch { fail(error) }
@@ -105,7 +111,7 @@ public final class CopyPipeline: Sendable {
         for worker in 0..<job.workers {
             spawn("ferry-transform-\(worker)", finished) { [self] in
                 defer { batches.close() }
-                do { try transformPages(from: pages, into: batches) } catch { fail(error) }
+                do { try transformPages(from: pages, into: batches, watchdog: watchdog) } catch { fail(error) }
             }
         }
         for writer in 0..<job.writers {
@@ -122,11 +128,14 @@ public final class CopyPipeline: Sendable {
             for slice in ledger.takeCompleted() { try sliceCompleted(slice) }
         }
         do {
-            while finished.wait(timeout: .now() + .milliseconds(500)) == .timedOut { try tick() }
+            while finished.wait(timeout: .now() + .milliseconds(500)) == .timedOut {
+                try tick()
+                if ledger.firstError is DocumentStuck { break }   // that worker may never return
+            }
             try tick()
         } catch {
             fail(error)
-            finished.wait()
+            waitForStages(finished)
         }
         if let error = ledger.firstError { throw error }
     }

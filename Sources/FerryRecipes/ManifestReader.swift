@@ -57,9 +57,6 @@ struct ManifestReader {
             }
             steps.append(StepSpec(from: from, to: to, script: scriptPath))
         }
-        if let problem = VersionGraph(versions: versions, steps: steps).edgeProblems().first {
-            throw RecipeError("\(path): \(problem)")
-        }
 
         var lookups: [LookupSpec] = []
         if let table = manifest["lookups"]?.objectValue {

@@ -4,24 +4,59 @@ import FerryScripting
 import FerryStore
 
 /// Serves `ctx.lookup(name, key)` from the recipe's SQLite tables: one prepared statement per
-/// table, rows cached as JSON bytes by key. Owns SQLite handles, so one instance per worker.
+/// table, rows cached as JSON bytes by key, each table's cache bounded in bytes. Owns SQLite
+/// handles, so one instance per worker.
 public final class SQLiteLookups: LookupProvider {
     private struct Table {
         let database: SQLiteDatabase
         let statement: SQLiteStatement
+        /// Column names, read once: every row is built with them.
+        let columns: [String]
+    }
+
+    /// One table's rows (nil: no row) by key, with what they cost. Emptied when full: keys
+    /// that repeat come back at once, and a table whose keys never repeat (per-document data
+    /// keyed by `_id`) costs at most `limit` bytes instead of a copy of the table.
+    private struct RowCache {
+        var rows: [LookupKey: [UInt8]?] = [:]
+        var bytes = 0
+
+        /// Dictionary entry, String and Array headers: what a cached row costs beyond its bytes.
+        static let overhead = 96
+
+        static func cost(_ key: LookupKey, _ row: [UInt8]?) -> Int {
+            let keyBytes: Int
+            switch key {
+            case .integer: keyBytes = 8
+            case .text(let s): keyBytes = s.utf8.count
+            }
+            return overhead + keyBytes + (row?.count ?? 0)
+        }
+
+        mutating func insert(_ key: LookupKey, _ row: [UInt8]?, cost: Int, limit: Int) {
+            if bytes + cost > limit {
+                rows.removeAll(keepingCapacity: true)
+                bytes = 0
+            }
+            rows[key] = .some(row)
+            bytes += cost
+        }
     }
 
     private var tables: [String: Table] = [:]
     /// Lookups whose key column has no index in a read-only database file: every lookup
     /// reads the whole table (`ferry check` warns; SQL-script tables get an index).
     public private(set) var unindexed: [String] = []
-    private var cache: [String: [LookupKey: [UInt8]?]] = [:]
-    private(set) var cachedRows = 0
-    private let cacheLimit: Int
+    private var caches: [String: RowCache] = [:]
+    /// Most bytes one table's cache holds (keys, rows and overhead).
+    let cacheBytes: Int
+
+    /// The default per-table cache: 4 MiB, some 30,000 rows of a typical lookup table.
+    public static let defaultCacheBytes = 4 << 20
 
     /// Opens every lookup of the recipe and checks its table and key column exist.
-    public init(_ specs: [LookupSpec], cacheLimit: Int = 100_000) throws(RecipeError) {
-        self.cacheLimit = cacheLimit
+    public init(_ specs: [LookupSpec], cacheBytes: Int = SQLiteLookups.defaultCacheBytes) throws(RecipeError) {
+        self.cacheBytes = cacheBytes
         for spec in specs {
             do {
                 let database: SQLiteDatabase
@@ -34,6 +69,10 @@ public final class SQLiteLookups: LookupProvider {
                     try database.execute(script)
                 case .database(let path):
                     database = try SQLiteDatabase(path: path, mode: .readOnly)
+                    // Keep the shared lock once taken: otherwise every lookup is its own read
+                    // transaction, locking, checking and unlocking the file (fcntl + fstat),
+                    // a tenth of a lookup's cost. Readers share the lock; nothing writes it.
+                    try database.execute("PRAGMA locking_mode = EXCLUSIVE")
                 }
                 let columns = try database.prepare("SELECT name FROM pragma_table_info(?)").rows([.text(spec.table)])
                 guard !columns.isEmpty else {
@@ -51,7 +90,9 @@ public final class SQLiteLookups: LookupProvider {
                         unindexed.append(spec.name)
                     }
                 }
-                tables[spec.name] = Table(database: database, statement: try database.prepare(sql))
+                let statement = try database.prepare(sql)
+                let names = (0..<statement.columnCount).map { statement.columnName($0) }
+                tables[spec.name] = Table(database: database, statement: statement, columns: names)
             } catch let error as RecipeError {
                 throw error
             } catch {
@@ -60,8 +101,11 @@ public final class SQLiteLookups: LookupProvider {
         }
     }
 
+    /// Bytes `table`'s cache holds now.
+    func cachedBytes(_ table: String) -> Int { caches[table]?.bytes ?? 0 }
+
     public func lookupRow(table name: String, key: LookupKey) throws -> [UInt8]? {
-        if let hit = cache[name]?[key] { return hit }
+        if let hit = caches[name]?.rows[key] { return hit }
         guard let table = tables[name] else {
             let known = tables.keys.sorted().joined(separator: ", ")
             throw FerryError("unknown lookup table '\(name)' (the recipe declares: \(known.isEmpty ? "none" : known))")
@@ -76,18 +120,19 @@ public final class SQLiteLookups: LookupProvider {
         var row: [UInt8]? = nil
         if try table.statement.step() {
             var members: [String: JSONValue] = [:]
-            for column in 0..<table.statement.columnCount {
-                members[table.statement.columnName(column)] = Self.json(table.statement.value(at: column))
+            for (column, columnName) in table.columns.enumerated() {
+                members[columnName] = Self.json(table.statement.value(at: column))
             }
             row = JSONValue.object(members).serializedBytes()
         }
-        if cachedRows >= cacheLimit {
-            cache.removeAll(keepingCapacity: true)
-            cachedRows = 0
-        }
-        cache[name, default: [:]][key] = row
-        cachedRows += 1
+        remember(row, for: key, in: name)
         return row
+    }
+
+    private func remember(_ row: [UInt8]?, for key: LookupKey, in table: String) {
+        let cost = RowCache.cost(key, row)
+        guard cost <= cacheBytes / 4 else { return }   // a huge row would empty the cache for itself
+        caches[table, default: RowCache()].insert(key, row, cost: cost, limit: cacheBytes)
     }
 
     private static func json(_ value: SQLiteValue) -> JSONValue {

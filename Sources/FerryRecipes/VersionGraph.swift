@@ -59,20 +59,6 @@ public struct VersionGraph: Sendable {
         return path.reversed()
     }
 
-    /// Edges no path can use sensibly: a step to its own version, or the same edge twice.
-    public func edgeProblems() -> [String] {
-        var problems: [String] = []
-        var seen: Set<String> = []
-        for step in steps {
-            if step.from == step.to {
-                problems.append("step \(step.label) goes from a version to itself")
-            } else if !seen.insert(step.label).inserted {
-                problems.append("step \(step.label) is declared twice")
-            }
-        }
-        return problems
-    }
-
     private func noPath(from: String, to: String, direction: Direction) -> RecipeError {
         let usable = direction == .forward ? forwardSteps : reverseSteps
         let edges = usable.map(\.label).joined(separator: ", ")

@@ -21,15 +21,24 @@ struct RunCommand: ParsableCommand {
             running the same command again continues the run and ends with the same result; a \
             recipe changed in between is refused (--restart starts over). Documents that fail \
             their step or are rejected by the cluster are dead letters (`ferry deadletters`); \
-            the run switches only if there are no more than --max-errors of them.
+            the run switches only if there are no more than --max-errors of them. A step stuck \
+            on one document for 10 × the time limit stops the run (exit 1, naming the document \
+            and step); running again dead-letters that document without running it.
 
             A concrete index the application uses by name is adopted: it is first copied as it \
             is into <alias>-<version>-<hash8> (the rollback point), and the switch replaces it \
             with an alias of the same name. Running again at the target version does nothing.
 
+            Blue-green freezes writes to the old index for the switch (the application gets \
+            HTTP 403 cluster_block_exception meanwhile). The freeze does what changed since the \
+            last catch-up pass and lasts at most --max-freeze. Ctrl-C (SIGINT) or SIGTERM at \
+            any time stops the run; under the freeze the block is lifted first, and the same \
+            command continues later.
+
             Exit codes: 0 done (or nothing to do); 1 failed, state saved where there is a run; \
             3 documents failed beyond --max-errors; 4 the cluster was unavailable (state saved: \
-            run again to continue); 5 another runner holds the lease on the alias; 64 bad usage.
+            run again to continue); 5 another runner holds the lease on the alias; 64 bad usage; \
+            130/143 interrupted by SIGINT/SIGTERM (any write block lifted).
 
             Examples:
               ferry run blog_posts --yes
@@ -72,6 +81,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("verify-sample"), help: "Blue-green: documents whose T(source) is recomputed and compared with the target before the switch (0: none; 'all').")
     var verifySample: String = "100"
 
+    @Option(name: .customLong("max-freeze"), help: ArgumentHelp(
+        "Blue-green: the longest writes to the old index may stay blocked for the switch, in seconds. Every request under the block gets a timeout from what is left; past it the block is lifted, catch-up runs again and writes freeze again (at most 3 times).",
+        valueName: "seconds"))
+    var maxFreeze: Double = 30
+
     @Option(name: .customLong("freeze-threshold"), help: "Catch-up passes end, and writes freeze for the switch, once a pass finds at most this many changes.")
     var freezeThreshold: Int = 1_000
 
@@ -79,6 +93,7 @@ struct RunCommand: ParsableCommand {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
         guard (1...1024).contains(slices) else { throw ValidationError("--slices must be between 1 and 1024") }
+        guard maxFreeze > 0 else { throw ValidationError("--max-freeze must be more than 0 seconds") }
         guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
         guard verifySample == "all" || Int(verifySample).map({ $0 >= 0 }) == true else {
             throw ValidationError("--verify-sample must be a number of documents or 'all'")
@@ -103,7 +118,9 @@ struct RunCommand: ParsableCommand {
             options.slices = slices
             options.mode = MigrationMode(rawValue: mode)!
             options.freezeThreshold = freezeThreshold
+            options.maxFreeze = .milliseconds(Int64(maxFreeze * 1000))
             options.verifySample = verifySample == "all" ? nil : Int(verifySample)
+            SignalGuard.install(migrator.interrupter)
             let display = ProgressDisplay()
             migrator.say = { display.finishLine(); printOut($0) }
             migrator.progress = { label, counts in display.update(label: label, counts: counts) }

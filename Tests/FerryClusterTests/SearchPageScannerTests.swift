@@ -140,6 +140,25 @@ import Testing
     }
 }
 
+extension SearchPageScannerTests {
+    @Test func stringsEndingInAnEscapedBackslashOrHoldingEscapedQuotesEndWhereTheyEnd() throws {
+        let body = #"""
+            {"hits":{"hits":[
+             {"_index":"i","_id":"x\\","_source":{"s":"a\\\"}","t":"\\","u":"\"]"}},
+             {"_index":"i","_id":"\"q\"","_source":{"v":"}"}}
+            ]}}
+            """#
+        let page = try SearchPage(body: Array(body.utf8))
+        #expect(page.hits.map(\.id) == [#"x\"#, #""q""#])
+        #expect(try JSONValue.parse(page.source(of: page.hits[0])!) == ["s": #"a\"}"#, "t": #"\"#, "u": #""]"#])
+        #expect(try JSONValue.parse(page.source(of: page.hits[1])!) == ["v": "}"])
+    }
+
+    @Test func anUnterminatedStringIsAnError() {
+        #expect(throws: (any Error).self) { try SearchPage(body: Array(#"{"hits":{"hits":[{"_id":"abc\"}]}}"#.utf8)) }
+    }
+}
+
 @Suite struct BulkRequestBuilderTests {
     @Test func buildsActionLinesAndTracksSize() throws {
         var builder = BulkRequestBuilder()
@@ -161,6 +180,20 @@ import Testing
         #expect(builder.count == 3)
         #expect(builder.byteCount == builder.body.count)
         #expect(builder.body.last == UInt8(ascii: "\n"))
+    }
+
+    @Test func idsAreEscapedAndNumbersWrittenExactly() throws {
+        var builder = BulkRequestBuilder()
+        builder.append(.index, index: "i", id: "tab\there\u{1}\\", source: Array("{}".utf8),
+                       options: BulkItemOptions(version: Int64.max))
+        builder.append(.index, index: "i", id: "é/ü", source: Array("{}".utf8),
+                       options: BulkItemOptions(version: 0, versionType: "external_gte", ifSeqNo: -1, ifPrimaryTerm: Int64.min))
+        builder.append(.index, index: "i", id: "", source: Array("{}".utf8), options: BulkItemOptions(version: 12))
+        let lines = String(decoding: builder.body, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines[0] == #"{"index":{"_index":"i","_id":"tab\there\u0001\\","version":9223372036854775807,"version_type":"external"}}"#)
+        #expect(lines[2] == #"{"index":{"_index":"i","_id":"é/ü","version":0,"version_type":"external_gte","if_seq_no":-1,"if_primary_term":-9223372036854775808}}"#)
+        #expect(lines[4] == #"{"index":{"_index":"i","_id":"","version":12,"version_type":"external"}}"#)
+        #expect(try JSONValue.parse(lines[0])["index"]?["_id"]?.stringValue == "tab\there\u{1}\\")
     }
 
     @Test func newlinesInSourceBecomeSpaces() {

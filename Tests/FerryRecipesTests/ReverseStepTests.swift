@@ -46,21 +46,6 @@ struct ReverseStepTests {
         #expect(try graph.path(from: "4.0", to: "3.0").map(\.label) == ["4.0→3.0"])
     }
 
-    @Test("a step to its own version and a step declared twice are problems")
-    func edgeProblems() {
-        let graph = VersionGraph(
-            versions: ["1.0", "2.0"],
-            steps: [
-                StepSpec(from: "1.0", to: "1.0", script: "loop.lua"),
-                StepSpec(from: "1.0", to: "2.0", script: "a.lua"),
-                StepSpec(from: "1.0", to: "2.0", script: "b.lua"),
-            ])
-        #expect(graph.edgeProblems() == [
-            "step 1.0→1.0 goes from a version to itself", "step 1.0→2.0 is declared twice",
-        ])
-        #expect(both.edgeProblems().isEmpty)
-    }
-
     @Test("a path is mapping-only when no edge has a script")
     func mappingOnly() {
         let plain = StepSpec(from: "1.0", to: "2.0", script: nil)

@@ -48,18 +48,23 @@ struct SQLiteLookupsTests {
         #expect(try lookups.lookupRow(table: "labels", key: .text("b")) == nil)
     }
 
-    @Test("the row cache never holds more than its limit, and answers stay right after it is full")
+    @Test("each table's row cache never holds more than its bytes, and answers stay right after it is full")
     func boundedCache() throws {
         let path = try labelsDatabase(rows: 500, indexed: true)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let lookups = try SQLiteLookups([spec(.database(path: path))], cacheLimit: 64)
+        let limit = 8 * 1024
+        let lookups = try SQLiteLookups([spec(.database(path: path))], cacheBytes: limit)
+        var peak = 0
         for round in 0..<2 {
             for i in 0..<500 {
                 let row = try lookups.lookupRow(table: "labels", key: .text("d\(i)"))
                 #expect(try row.map { try JSONValue.parse($0) } == ["doc": .string("d\(i)"), "labels": .string("l\(i)")], "round \(round)")
-                #expect(lookups.cachedRows <= 64)
+                peak = max(peak, lookups.cachedBytes("labels"))
             }
         }
+        #expect(peak <= limit)
+        #expect(peak > limit / 2, "the cache is used up to its bound (peak \(peak) bytes)")
         #expect(try lookups.lookupRow(table: "labels", key: .text("nope")) == nil)
+        #expect(try lookups.lookupRow(table: "labels", key: .text("nope")) == nil, "a cached miss is still a miss")
     }
 }

@@ -142,26 +142,25 @@ public struct JSONScanner {
     }
 
     /// Consumes a string at `position` (which must be its opening quote) and returns the range
-    /// of its raw contents.
+    /// of its raw contents. `_source` strings are most of a search page's bytes, so the closing
+    /// quote is found with memchr, and backslashes only looked for between here and there.
     public mutating func stringContents() throws -> (range: Range<Int>, escaped: Bool) {
-        guard position < end, byte(at: position) == UInt8(ascii: "\"") else { throw error("expected a string") }
+        guard position < end, let base, base[position] == UInt8(ascii: "\"") else { throw error("expected a string") }
         position += 1
         let start = position
         var escaped = false
         while position < end {
-            let b = byte(at: position)
-            if b == UInt8(ascii: "\"") {
-                let range = start..<position
-                position += 1
-                return (range, escaped)
+            guard let hit = memchr(base + position, 0x22, end - position) else { break }
+            let quote = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            guard let slash = memchr(base + position, 0x5C, quote - position) else {
+                position = quote + 1
+                return (start..<quote, escaped)
             }
-            if b == UInt8(ascii: "\\") {
-                escaped = true
-                position += 2
-                continue
-            }
-            position += 1
+            // An escape before the quote: step over it (it may be the quote itself) and look again.
+            escaped = true
+            position = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(slash)) + 2
         }
+        position = end
         throw error("unterminated string")
     }
 
@@ -217,13 +216,8 @@ public struct JSONScanner {
             return (try? decode(key.range, escaped: true)) == literal.description
         }
         guard key.range.count == literal.utf8CodeUnitCount else { return false }
-        let lit = literal.utf8Start
-        var i = 0
-        while i < key.range.count {
-            if byte(at: key.range.lowerBound + i) != lit[i] { return false }
-            i += 1
-        }
-        return true
+        guard let base else { return true }
+        return memcmp(base + key.range.lowerBound, literal.utf8Start, key.range.count) == 0
     }
 
     public func bytesEqual(_ a: Range<Int>, _ b: Range<Int>) -> Bool {

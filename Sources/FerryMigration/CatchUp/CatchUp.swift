@@ -14,6 +14,8 @@ public struct CatchUpStats: Sendable, Equatable {
     /// Size of the last pass's delta before the freeze.
     public var lastDelta = 0
     public var frozenDelta = 0
+    /// The work under the block, part by part.
+    public var freeze = FreezeParts()
 }
 
 /// Brings the target up to date with a source the application keeps writing: passes that
@@ -60,6 +62,8 @@ struct CatchUp {
             let passStarted = Int64(Date().timeIntervalSince1970 * 1000)
             let size: Int
             if let field = scope.recipe.changedField {
+                // The frozen pass reads what changed from here on (see `FrozenPass`).
+                try journal.setCheckpoint(record.runID, FrozenPass.changedSince, String(passStarted))
                 // Documents the application changed since the previous pass began (a minute of
                 // margin for clocks); deletes wait for the frozen pass, which compares ids.
                 let query: JSONValue = ["range": [field: ["gte": .int(since - 60_000), "format": "epoch_millis"]]]
@@ -81,11 +85,21 @@ struct CatchUp {
             previous = size
             since = passStarted
         }
+        if scope.recipe.changedField != nil {
+            // Deletes leave no trace a `changed_field` query can find: reconcile ids now,
+            // before the block, so that under it only deletes made since remain (the counts
+            // show them).
+            try refreshBoth()
+            let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
+            try apply(delta, frozen: false, &stats)
+            try journal.event(record.runID, .catchingUp, "ids reconciled: \(delta.toDelete.count) deleted, \(delta.toCopy.count) copied")
+            scope.say("ids reconciled before the freeze: \(delta.toDelete.count) deletes, \(delta.toCopy.count) copies")
+        }
     }
 
-    /// Under the write block: the exact delta by ids and versions, applied, then checked again:
-    /// it must be empty. Returns the documents rewritten without versioning.
-    func frozenPass(_ stats: inout CatchUpStats) throws {
+    /// Under the write block: the exact delta by every id and version, applied, then checked
+    /// again: it must be empty. The fallback of `frozenPass`, and the rollback copy's pass.
+    func exactFrozenPass(_ stats: inout CatchUpStats) throws {
         try refreshBoth()
         let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true)
         stats.frozenDelta = delta.size
@@ -103,12 +117,12 @@ struct CatchUp {
         scope.say(try FrozenCheckLine.text(check.sourceCount, inTarget: check.targetCount, target: plan.targetIndex, recipe: scope.recipe.name, journal: journal, runID: record.runID))
     }
 
-    private func refreshBoth() throws {
+    func refreshBoth() throws {
         try client.refresh(plan.source.index)
         try client.refresh(plan.targetIndex)
     }
 
-    private func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
+    func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
         // These are copied again from their new version: what the journal says about an older
         // version (dropped, dead letter) no longer holds; the copy records it anew if it does.
         if !rollbackCopy {

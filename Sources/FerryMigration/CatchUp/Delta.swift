@@ -32,12 +32,16 @@ struct DeltaScanner {
     /// `exact` (under the freeze, nothing moves): the lists must hold as many ids as the
     /// indices count, or the scan is done again — a scroll page lost to a resent request would
     /// otherwise make present documents look deleted.
-    func scan(source: String, target: String, exact: Bool = false) throws -> Delta {
+    ///
+    /// `only` restricts the comparison to the source documents matching it (and their ids in
+    /// the target): the frozen pass's delta, cheap when few documents changed.
+    func scan(source: String, target: String, exact: Bool = false, only: JSONValue? = nil) throws -> Delta {
         for attempt in 1...3 {
-            let delta = try scanOnce(source: source, target: target)
+            let delta = try scanOnce(source: source, target: target, only: only)
             guard exact else { return delta }
-            let sourceCount = try client.count(source)
-            let targetCount = try client.count(target)
+            let sourceCount = try client.count(source, query: only)
+            // Restricted, the target is read by ids in plain searches: no page to lose.
+            let targetCount = only == nil ? try client.count(target) : delta.targetCount
             if delta.sourceCount == sourceCount && delta.targetCount == targetCount { return delta }
             if attempt == 3 {
                 throw FerryError("listing ids under the freeze: read \(delta.sourceCount)/\(sourceCount) of \(source) and \(delta.targetCount)/\(targetCount) of \(target) three times; not trusting the comparison")
@@ -46,7 +50,7 @@ struct DeltaScanner {
         fatalError("unreachable")
     }
 
-    private func scanOnce(source: String, target: String) throws -> Delta {
+    private func scanOnce(source: String, target: String, only: JSONValue?) throws -> Delta {
         let db = journal.db
         try db.execute("""
             PRAGMA temp_store = FILE;
@@ -57,8 +61,12 @@ struct DeltaScanner {
             """)
         defer { try? db.execute("DROP TABLE IF EXISTS temp.delta_source; DROP TABLE IF EXISTS temp.delta_target;") }
         var delta = Delta()
-        delta.sourceCount = try load(source, into: "delta_source")
-        delta.targetCount = try load(target, into: "delta_target")
+        delta.sourceCount = try load(source, query: only, into: "delta_source")
+        if only == nil {
+            delta.targetCount = try load(target, into: "delta_target")
+        } else {
+            delta.targetCount = try loadByID(target, ids: try ids(db, "SELECT id FROM delta_source ORDER BY id", []), into: "delta_target")
+        }
         let run: [SQLiteValue] = [.text(runID)]
         delta.toCopy = try ids(db, """
             SELECT s.id FROM delta_source s
@@ -85,12 +93,32 @@ struct DeltaScanner {
     }
 
     /// Loads (id, version) of every document of `index` into a temporary table.
-    private func load(_ index: String, into table: String) throws -> Int {
+    private func load(_ index: String, query: JSONValue? = nil, into table: String) throws -> Int {
         let insert = try journal.db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES (?, ?)")
         var count = 0
-        try client.scrollAll(
-            index: index, body: ["sort": ["_doc"], "_source": false, "version": true], size: 5000, keepAlive: .seconds(120)
-        ) { page in
+        var body: [String: JSONValue] = ["sort": ["_doc"], "_source": false, "version": true]
+        if let query { body["query"] = query }
+        try client.scrollAll(index: index, body: .object(body), size: 5000, keepAlive: .seconds(120)) { page in
+            try journal.db.transaction {
+                for hit in page.hits {
+                    try insert.run([.text(hit.id), hit.version.map { .integer($0) } ?? .null])
+                }
+            }
+            count += page.hits.count
+        }
+        return count
+    }
+
+    /// Loads (id, version) of the documents of `index` with these ids.
+    private func loadByID(_ index: String, ids: [String], into table: String) throws -> Int {
+        let insert = try journal.db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES (?, ?)")
+        var count = 0
+        for chunk in ids.chunked(5000) {
+            let body: JSONValue = [
+                "query": ["ids": ["values": .array(chunk.map { .string($0) })]], "size": .int(Int64(chunk.count)),
+                "_source": false, "version": true,
+            ]
+            let page = try client.search(index: index, body: body)
             try journal.db.transaction {
                 for hit in page.hits {
                     try insert.run([.text(hit.id), hit.version.map { .integer($0) } ?? .null])

@@ -51,13 +51,16 @@ extension RunScope {
         job.workers = options.workers
         job.writers = options.writers
         job.pointInTime = clusterInfo
+        job.stuckDocuments = try journal.stuckDocuments(runID)
         switch pass.journaling {
         case .slices: job.maxFailures = max(0, options.maxErrors - (try journal.totals(runID).failed))
         case .byDocument: job.maxFailures = max(0, options.maxErrors - (try journal.deadLetterCount(runID)))
         case .strict: job.maxFailures = .max
         }
         let lease = self.lease
-        let pipeline = CopyPipeline(job: job, cluster: cluster, leaseLost: { lease?.lostReason })
+        var config = cluster
+        config.deadline = freezeGuard.deadline  // under the freeze, every request ends by its deadline
+        let pipeline = CopyPipeline(job: job, cluster: config, leaseLost: { lease?.lostReason })
         let (journal, runID, progress) = (self.journal, self.runID, self.progress)
         do {
             try pipeline.run(
@@ -76,6 +79,7 @@ extension RunScope {
                     }
                 })
         } catch {
+            if let stuck = error as? DocumentStuck { try? journal.recordStuck(runID, stuck, phase: record.phase) }
             for (slice, failures) in pipeline.unfinishedFailures {
                 switch pass.journaling {
                 case .slices: try? journal.recordDeadLetters(runID, slice: slice, failures)

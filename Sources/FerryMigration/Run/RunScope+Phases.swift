@@ -8,7 +8,7 @@ import FerryScripting
 /// before it takes over, and the index ownership checks.
 extension RunScope {
     var writeBlock: WriteBlock {
-        WriteBlock(client: client, cluster: cluster, journal: journal, say: say, clusterInfo: clusterInfo)
+        WriteBlock(client: client, cluster: cluster, journal: journal, freezeGuard: freezeGuard, say: say, clusterInfo: clusterInfo)
     }
 
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
@@ -116,10 +116,22 @@ extension RunScope {
     }
 
     /// One atomic `_aliases` call: read and write aliases move to the target together.
-    /// Idempotent: if the read alias already points only at the target, there is nothing to do.
+    /// Idempotent: if both aliases already point only at the target, there is nothing to do.
     func switchAliases() throws {
-        if try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex]) { return }
-        let actions = aliases.switchOver(from: plan.source, to: plan.targetIndex)
+        let target = plan.targetIndex
+        let read = try client.resolve(recipe.readAlias)
+        let write = recipe.writeAlias == recipe.readAlias ? read : try client.resolve(recipe.writeAlias)
+        if read == .alias(indices: [target]) && write == .alias(indices: [target]) { return }
+        var actions = aliases.switchOver(from: plan.source, to: target)
+        if case .alias(let readIndices) = read, readIndices.contains(target) {
+            // Split by hand (ferry's own switch is one call): finish it from where the aliases
+            // are, so the write alias does not stay on the write-blocked source.
+            let writeIndices: [String]
+            if case .alias(let indices) = write { writeIndices = indices } else { writeIndices = [] }
+            actions = readIndices.filter { $0 != target }.flatMap { aliases.remove($0, from: [recipe.readAlias]) }
+                + (recipe.writeAlias == recipe.readAlias ? [] : writeIndices.filter { $0 != target }.flatMap { aliases.remove($0, from: [recipe.writeAlias]) })
+                + aliases.add(to: target)
+        }
         Failpoints.hit("before-switch")
         try client.updateAliases(actions)
         say("switched \(recipe.readAlias) and \(recipe.writeAlias) to \(plan.targetIndex)")

@@ -20,6 +20,8 @@ struct RunScope {
     let clusterInfo: ClusterInfo
     /// Figures for the run report, filled by the phases.
     let figures: RunFigures
+    /// Shared with the signal handler; holds the freeze's deadline.
+    let freezeGuard: FreezeGuard
     let say: (String) -> Void
     let progress: (String, CopyCounts) -> Void
 
@@ -31,7 +33,7 @@ struct RunScope {
     func with(plan other: MigrationPlan) -> RunScope {
         RunScope(
             recipe: recipe, cluster: cluster, client: client, journal: journal, plan: other, record: record, run: run,
-            options: options, lease: lease, clusterInfo: clusterInfo, figures: figures, say: say, progress: progress)
+            options: options, lease: lease, clusterInfo: clusterInfo, figures: figures, freezeGuard: freezeGuard, say: say, progress: progress)
     }
 }
 

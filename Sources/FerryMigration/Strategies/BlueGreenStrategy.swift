@@ -18,7 +18,7 @@ struct BlueGreenStrategy: MigrationStrategy {
         if let preserved = plan.preservedIndex { lines.append("copy the concrete index \(plan.source.index) as it is into \(preserved) (rollback point)") }
         lines += [
             "copy \(plan.source.index) → \(target) through \(plan.pathDescription); catch-up passes while the application writes",
-            "block writes to \(plan.source.index), final delta and id/version check, then one _aliases call:",
+            "block writes to \(plan.source.index) (at most --max-freeze): " + Self.freezeWork(recipe) + ", then one _aliases call:",
             plan.source.isConcreteIndex ? "  remove index \(plan.source.index); add \(recipe.readAlias) → \(target)" : "  \(recipe.readAlias): \(plan.source.index) → \(target)",
             "  \(recipe.writeAlias) → \(target) (write index); \(plan.source.index) stays write-blocked as the rollback point",
         ]
@@ -31,32 +31,28 @@ struct BlueGreenStrategy: MigrationStrategy {
 
     /// Catch-up passes while the application writes, then the freeze; under it the exact
     /// delta, the rollback copy kept in step, and verification.
+    /// What the work under the block will be, for the plan (see `FrozenPass`).
+    static func freezeWork(_ recipe: Recipe) -> String {
+        guard let field = recipe.changedField else {
+            return "every id and version of both indices compared (the recipe has no changed_field, so what changed since the last catch-up pass cannot be selected: the freeze grows with the index)"
+        }
+        return "what changed since the last catch-up pass (by \(field)) applied, counts for deletes (an id check only if they disagree)"
+    }
+
     func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
-        let block = scope.writeBlock
         if phase == .catchingUp {
             try CatchUp(scope: scope).passes(&scope.figures.catchUp)
-            try block.freezeWrites(scope.plan.source.index, record: scope.record)
+            try scope.freezeAfterCatchUp()
             return .frozen
         }
-        // Idempotent: after a resume the block may have been lifted by hand.
-        try block.freezeWrites(scope.plan.source.index, record: scope.record)
-        try CatchUp(scope: scope).frozenPass(&scope.figures.catchUp)
-        if let rollbackCopy = CatchUp.forRollbackCopy(of: scope) {
-            var copyStats = CatchUpStats()
-            try rollbackCopy.frozenPass(&copyStats)
-        }
-        try scope.verify(stableCount: true)
-        try scope.verifyContent()
-        return .verified
+        return try scope.frozenPhase()
     }
 
     /// Everything verified assumed writes were blocked; if the block is gone (lifted by hand),
     /// catch up and freeze again rather than switch on a moving source.
     func switchOver(_ scope: RunScope) throws -> Phase {
-        let (client, plan, journal) = (scope.client, scope.plan, scope.journal)
-        let switched = try client.resolve(scope.recipe.readAlias) == .alias(indices: [plan.targetIndex])
-        guard try switched || scope.writeBlock.isWriteBlocked(plan.source.index) else { return .catchingUp }
-        try scope.switchAliases()
+        let (plan, journal) = (scope.plan, scope.journal)
+        guard try scope.switchUnderTheBlock() else { return .catchingUp }
         Failpoints.hit("after-switch")
         if let frozenAt = try journal.frozenAt(scope.runID) {
             let window = Int(Lease.nowMilliseconds() - frozenAt)
@@ -70,7 +66,7 @@ struct BlueGreenStrategy: MigrationStrategy {
     /// the aliases have not moved, lift the block and go back to catching up (the next attempt
     /// freezes again). A kill -9 cannot get here: the same command lifts it by finishing the run.
     func recover(from error: any Error, in phase: Phase, scope: RunScope) {
-        guard phase == .frozen || phase == .verified else { return }
+        guard scope.mayHoldTheBlock(phase, after: error) else { return }
         scope.writeBlock.liftFreezeAfterFailure(scope.plan, record: scope.record, cause: error)
     }
 }

@@ -193,7 +193,9 @@ struct ConformanceTests {
         }
     }
 
-    // SIGINT and SIGTERM under the freeze (modes that freeze: the block is lifted, checked on
-    // the index settings, and the same command then finishes exactly) are added here by the
-    // freeze guard's work (issue 8 item 6), as `@Test(arguments: modes.filter(\.freezes))`.
+    @Test("SIGINT and SIGTERM under the freeze lift the block (checked on the index settings), exit 130/143 with the journal saying so; the same command then finishes exactly",
+          arguments: FreezeGuardTests.signals.map(\.name), FreezeGuardTests.frozenPoints.map { "\($0.mode) \($0.failpoint)" })
+    func signalUnderTheFreeze(_ signal: String, _ point: String) throws {
+        try FreezeGuardTests().signalUnderTheFreeze(signal, point)
+    }
 }

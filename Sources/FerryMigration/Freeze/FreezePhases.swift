@@ -1,0 +1,83 @@
+import Foundation
+import FerryCluster
+import FerryCore
+
+/// The blue-green phases around the write block: freezing once catch-up is small, the work
+/// under the block (bounded by `--max-freeze`), and the switch under the guard.
+extension RunScope {
+    /// Blocks writes once catch-up has brought the delta down; after a freeze was lifted at
+    /// the deadline, only if the delta is under `--freeze-threshold` again.
+    func freezeAfterCatchUp() throws {
+        let stats = figures.catchUp
+        if stats.freeze.liftedAtDeadline > 0, stats.lastDelta > options.freezeThreshold {
+            throw FerryError(
+                "the freeze was lifted at --max-freeze and catch-up could not bring the delta back under --freeze-threshold (\(stats.lastDelta) > \(options.freezeThreshold) documents); writes to \(plan.source.index) are not blocked",
+                hint: "`ferry run \(recipe.name)` again when the application writes less, or raise --max-freeze")
+        }
+        try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+    }
+
+    /// FROZEN: the frozen pass and the checks before the switch, all by the deadline; past
+    /// it, the block is lifted and the run catches up again.
+    func frozenPhase() throws -> Phase {
+        do {
+            // Idempotent: after a resume the block may have been lifted by hand.
+            try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+            try CatchUp(scope: self).frozenPass(&figures.catchUp)
+            try timed(&figures.catchUp.freeze.verificationMilliseconds) {
+                if let rollbackCopy = CatchUp.forRollbackCopy(of: self) {
+                    var copyStats = CatchUpStats()
+                    try rollbackCopy.exactFrozenPass(&copyStats)
+                }
+                try verify(stableCount: true)
+                try verifyContent()
+            }
+            if writeBlock.pastDeadline { throw FerryError("the checks under the freeze ended after it") }
+        } catch where writeBlock.pastDeadline {
+            return try liftAtDeadline(cause: error)
+        }
+        return .verified
+    }
+
+    /// Past `--max-freeze`: lifts the block (journaled with the reason) and catches up again,
+    /// or, after `maxFreezeAttempts` such freezes, stops with the block lifted.
+    private func liftAtDeadline(cause: any Error) throws -> Phase {
+        let reason = "the freeze reached --max-freeze (\(Self.seconds(options.maxFreeze))): \(cause)"
+        try writeBlock.unfreezeWrites(plan.source.index, record: record, reason: reason)
+        figures.catchUp.freeze.liftedAtDeadline += 1
+        guard figures.catchUp.freeze.liftedAtDeadline < options.maxFreezeAttempts else {
+            throw FerryError(
+                "\(reason); \(figures.catchUp.freeze.liftedAtDeadline) freezes reached the deadline, so the run stops; the write block on \(plan.source.index) is lifted and the aliases still point to it",
+                hint: "`ferry run \(recipe.name)` continues (catches up and freezes again); raise --max-freeze if the cluster is slow, or `ferry rollback \(recipe.name)`")
+        }
+        say("\(reason); lifted the write block, catching up again")
+        return .catchingUp
+    }
+
+    /// The switch, under the guard: a signal arriving meanwhile waits for it, then sees it
+    /// done. Returns false (catch up again) if the block is gone, lifted by hand: everything
+    /// verified assumed it was there.
+    func switchUnderTheBlock() throws -> Bool {
+        let moved: Bool = try freezeGuard.whileNotInterrupted {
+            let switched = try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex])
+            guard try switched || writeBlock.isWriteBlocked(plan.source.index) else { return false }
+            try switchAliases()
+            // The block stays, as the rollback point: no longer the signal handler's to lift.
+            freezeGuard.blockLifted()
+            return true
+        }
+        freezeGuard.deadline = nil
+        client.deadline = nil
+        return moved
+    }
+
+    /// Whether a failure in `phase` may have left writes blocked by this run.
+    func mayHoldTheBlock(_ phase: Phase, after error: any Error) -> Bool {
+        !(error is Interrupted) && (phase == .frozen || phase == .verified || freezeGuard.currentBlock != nil)
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let s = duration.inSeconds
+        return s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)
+    }
+}

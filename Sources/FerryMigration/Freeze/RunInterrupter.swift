@@ -1,0 +1,44 @@
+import Foundation
+import FerryCluster
+import FerryCore
+
+/// What SIGINT and SIGTERM do to a run, on the signal handler's thread: stop the run from
+/// setting the block or switching, lift a block this process set (unless the aliases have
+/// already moved) through a client and a journal connection of its own, and say what happened
+/// and what to run next. The caller prints the lines and exits (130 or 143).
+public struct RunInterrupter: Sendable {
+    let recipe: String
+    let readAlias: String
+    let cluster: ClusterConfig
+    let journalPath: String
+    let `guard`: FreezeGuard
+
+    /// The index being unblocked right now, for a second signal to name.
+    public var blockedIndex: String? { `guard`.currentBlock?.index }
+
+    public func interrupt(signal: String) -> [String] {
+        guard let block = `guard`.interrupt(signal: signal) else {
+            return ["interrupted by \(signal); writes are not blocked; the journal holds the run's state",
+                    "next: `ferry run \(recipe)` continues where it stopped"]
+        }
+        var lines = ["interrupted by \(signal) while writes to \(block.index) were blocked"]
+        do {
+            let client = try WriteBlock.liftingClient(cluster)
+            let journal = try Journal(path: journalPath)
+            let run = try journal.latestRun(recipe: recipe)
+            if let target = run?.plan.targetIndex, try client.resolve(readAlias) == .alias(indices: [target]) {
+                return lines + ["the aliases already point to \(target): the run has switched; \(block.index) stays blocked as the rollback point",
+                                "next: `ferry run \(recipe)` records the completion"]
+            }
+            try WriteBlock.lift(
+                block.index, runID: block.runID, phase: run?.phase ?? .frozen, reason: "interrupted by \(signal)", cluster: cluster, journal: journal)
+            try journal.setPhase(block.runID, .catchingUp, "interrupted by \(signal) under the freeze; the write block is lifted")
+            lines.append("lifted the write block on \(block.index) (the cluster confirmed it); the application can write again")
+            lines.append("next: `ferry run \(recipe)` catches up, freezes again and switches; or `ferry rollback \(recipe)`")
+        } catch {
+            lines.append("COULD NOT LIFT THE WRITE BLOCK on \(block.index): \(error)")
+            lines.append("next: `ferry rollback \(recipe)` lifts it (or PUT \(block.index)/_settings {\"index.blocks.write\": null})")
+        }
+        return lines
+    }
+}
