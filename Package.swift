@@ -35,15 +35,28 @@ let package = Package(
         .target(name: "FerryRecipes", dependencies: [
             "FerryCore", "FerryScripting", "FerryStore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The copy pipeline: reader → transform workers → bulk writers, bounded queues, the ledger.
+        .target(name: "FerryPipeline", dependencies: [
+            "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The journal (SQLite): runs, phases, slices, dead letters, skipped documents.
+        .target(name: "FerryJournal", dependencies: ["FerryCore", "FerryStore", "FerryPipeline"]),
+        // `ferry verify` and the check before the switch: documents, counts, mapping, canaries.
+        .target(name: "FerryVerify", dependencies: [
+            "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting", "FerryJournal", "FerryPipeline",
+        ]),
+        // The run loop, the strategies (one per mode), the copy-pass service, operator operations.
         .target(name: "FerryMigration", dependencies: [
             "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting", "FerryStore",
+            "FerryPipeline", "FerryJournal", "FerryVerify",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "FerryAuthoring", dependencies: [
             "FerryCore", "FerryCluster", "FerryRecipes", "FerryScripting",
         ]),
         .executableTarget(name: "ferry", dependencies: [
-            "FerryMigration", "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryCore",
+            "FerryMigration", "FerryJournal", "FerryVerify", "FerryPipeline", "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,10 +69,11 @@ let package = Package(
         .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport", "FerryCore"]),
         .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting", "FerryTestSupport"]),
         .testTarget(name: "FerryAuthoringTests", dependencies: [
-            "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryTestSupport", "FerryMigration",
+            "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryTestSupport", "FerryMigration", "FerryJournal", "FerryVerify",
         ]),
+        .testTarget(name: "FerryPipelineTests", dependencies: ["FerryPipeline", "FerryRecipes", "FerryCluster", "FerryTestSupport"]),
         .testTarget(name: "FerryMigrationTests", dependencies: [
-            "FerryMigration", "FerryRecipes", "FerryCluster", "FerryTestSupport",
+            "FerryMigration", "FerryJournal", "FerryVerify", "FerryPipeline", "FerryRecipes", "FerryCluster", "FerryTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,9 @@
 import FerryCluster
+import FerryJournal
 import FerryCore
 import FerryRecipes
+import FerryPipeline
+import FerryVerify
 
 /// Where the recipe's data lives now, as ferry found it.
 public struct SourceState: Sendable {
@@ -55,5 +58,16 @@ public struct MigrationPlan: Sendable {
 
     public var pathDescription: String {
         steps.isEmpty ? "\(source.version) (mapping only)" : ([steps[0].from] + steps.map(\.to)).joined(separator: " → ")
+    }
+}
+
+extension PlanRecord {
+    /// The parts of `plan` a resumed run must reuse exactly.
+    init(_ plan: MigrationPlan) {
+        self.init(
+            sourceIndex: plan.source.index, sourceVersion: plan.source.version, evidence: plan.source.evidence.rawValue,
+            sourceIsConcrete: plan.source.isConcreteIndex, writeAliasIndices: plan.source.writeAliasIndices,
+            targetVersion: plan.targetVersion, targetIndex: plan.targetIndex, preservedIndex: plan.preservedIndex,
+            steps: plan.steps.map(\.label), mode: plan.mode.rawValue)
     }
 }

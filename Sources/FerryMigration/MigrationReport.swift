@@ -1,4 +1,7 @@
 import Foundation
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 /// What a run did, for the operator.
 public struct MigrationReport: Sendable {

@@ -2,6 +2,9 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 extension Operations {
     public struct CleanupCandidate: Sendable {

@@ -2,6 +2,9 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 extension Operations {
     /// Before the switch: abandons the run (deletes its new index). After: one atomic

@@ -3,6 +3,9 @@ import Logging
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 /// What the catch-up passes and the frozen pass did, for the report.
 public struct CatchUpStats: Sendable, Equatable {

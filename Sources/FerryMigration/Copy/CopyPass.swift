@@ -5,6 +5,9 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 /// One pass: which documents (a query over some slices), through which steps, written how.
 struct CopyPass {
@@ -121,5 +124,16 @@ extension RunScope {
             pending = remaining
         }
         return counts
+    }
+}
+
+extension RunScope {
+    /// Runs the first copy, timing it (wall and CPU) for the report.
+    func timedCopy(_ body: () throws -> CopyCounts) throws {
+        let started = Date()
+        let cpu = processCPUSeconds()
+        figures.lastCounts = try body()
+        figures.copySeconds = Date().timeIntervalSince(started)
+        figures.copyCPU = processCPUSeconds() - cpu
     }
 }

@@ -4,6 +4,9 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 struct BlueGreenStrategy: MigrationStrategy {
     var mode: MigrationMode { .blueGreen }
@@ -25,46 +28,34 @@ struct BlueGreenStrategy: MigrationStrategy {
         return lines
     }
 
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
-        switch phase {
-        case .validating:
-            try scope.validate()
-            try scope.createTargets()
-            return .targetCreated
-        case .targetCreated:
-            return .copying
-        case .copying:
-            try scope.timedCopy { try scope.copyPendingSlices(write: VersionedIndexWrite(), query: nil) }
-            return .copied
-        case .copied:
-            return .catchingUp
-        case .catchingUp:
+    func createTarget(_ scope: RunScope) throws { try scope.createTargets() }
+    var copyWrite: any WritePolicy { VersionedIndexWrite() }
+    func afterCopy(_ scope: RunScope) throws -> Phase { .catchingUp }
+
+    /// Catch-up passes while the application writes, then the freeze; under it the exact
+    /// delta, the rollback copy kept in step, and verification.
+    func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
+        let block = scope.writeBlock
+        if phase == .catchingUp {
             try CatchUp(scope: scope).passes(&scope.figures.catchUp)
-            try scope.writeBlock.freezeWrites(scope.plan.source.index, record: scope.record)
+            try block.freezeWrites(scope.plan.source.index, record: scope.record)
             return .frozen
-        case .frozen:
-            // Idempotent: after a resume the block may have been lifted by hand.
-            try scope.writeBlock.freezeWrites(scope.plan.source.index, record: scope.record)
-            try CatchUp(scope: scope).frozenPass(&scope.figures.catchUp)
-            if let rollbackCopy = CatchUp.forRollbackCopy(of: scope) {
-                var copyStats = CatchUpStats()
-                try rollbackCopy.frozenPass(&copyStats)
-            }
-            try scope.verify(stableCount: true)
-            try scope.verifyContent()
-            return .verified
-        case .verified:
-            return try switchOver(scope)
-        case .switched:
-            return .completed
-        case .completed, .abandoned, .rolledBack:
-            return phase
         }
+        // Idempotent: after a resume the block may have been lifted by hand.
+        try block.freezeWrites(scope.plan.source.index, record: scope.record)
+        try CatchUp(scope: scope).frozenPass(&scope.figures.catchUp)
+        if let rollbackCopy = CatchUp.forRollbackCopy(of: scope) {
+            var copyStats = CatchUpStats()
+            try rollbackCopy.frozenPass(&copyStats)
+        }
+        try scope.verify(stableCount: true)
+        try scope.verifyContent()
+        return .verified
     }
 
     /// Everything verified assumed writes were blocked; if the block is gone (lifted by hand),
     /// catch up and freeze again rather than switch on a moving source.
-    private func switchOver(_ scope: RunScope) throws -> Phase {
+    func switchOver(_ scope: RunScope) throws -> Phase {
         let (client, plan, journal) = (scope.client, scope.plan, scope.journal)
         let switched = try client.resolve(scope.recipe.readAlias) == .alias(indices: [plan.targetIndex])
         guard try switched || scope.writeBlock.isWriteBlocked(plan.source.index) else { return .catchingUp }
@@ -84,22 +75,5 @@ struct BlueGreenStrategy: MigrationStrategy {
     func recover(from error: any Error, in phase: Phase, scope: RunScope) {
         guard phase == .frozen || phase == .verified else { return }
         scope.writeBlock.liftFreezeAfterFailure(scope.plan, record: scope.record, cause: error)
-    }
-
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? { nil }
-
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
-    }
-}
-
-extension RunScope {
-    /// Runs the first copy, timing it (wall and CPU) for the report.
-    func timedCopy(_ body: () throws -> CopyCounts) throws {
-        let started = Date()
-        let cpu = processCPUSeconds()
-        figures.lastCounts = try body()
-        figures.copySeconds = Date().timeIntervalSince(started)
-        figures.copyCPU = processCPUSeconds() - cpu
     }
 }

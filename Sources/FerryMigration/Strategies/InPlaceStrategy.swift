@@ -7,6 +7,9 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 struct InPlaceStrategy: MigrationStrategy {
     var mode: MigrationMode { .inPlace }
@@ -43,46 +46,29 @@ struct InPlaceStrategy: MigrationStrategy {
 
     // MARK: running
 
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
-        switch phase {
-        case .validating:
-            try scope.validate()
-            try putMapping(scope)
-            return .targetCreated
-        case .targetCreated:
-            return .copying
-        case .copying:
-            let query = try Self.pendingQuery(recipe: scope.recipe, targetVersion: scope.plan.targetVersion)
-            try scope.timedCopy { try scope.copyPendingSlices(write: ConditionalUpdateWrite(), query: query) }
-            return .copied
-        case .copied:
-            try finish(scope)
-            return .verified
-        case .verified:
-            return .switched
-        case .switched:
-            return .completed
-        case .catchingUp, .frozen:
-            throw FerryError("run \(scope.runID) is \(mode.rawValue), which has no \(phase.rawValue) phase; the journal is not one this ferry wrote")
-        case .completed, .abandoned, .rolledBack:
-            return phase
-        }
+    func createTarget(_ scope: RunScope) throws { try putMapping(scope) }
+    var copyWrite: any WritePolicy { ConditionalUpdateWrite() }
+
+    func copySelection(_ scope: RunScope) throws -> JSONValue? {
+        try Self.pendingQuery(recipe: scope.recipe, targetVersion: scope.plan.targetVersion)
     }
+
+    func afterCopy(_ scope: RunScope) throws -> Phase {
+        try finish(scope)
+        return .verified
+    }
+
+    /// Nothing moves: the index is the one the aliases already name.
+    func switchOver(_ scope: RunScope) throws -> Phase { .switched }
 
     // MARK: undoing and status
 
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
+    func reasonNotToAbandon(_ record: RunRecord) -> String? {
         guard record.phase > .validating else { return nil }
-        return FerryError(
-            "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten",
-            hint: "finish it with `ferry run \(recipe.name)`")
+        return "run \(record.runID) rewrites \(record.plan.sourceIndex) in place; documents already rewritten cannot be un-rewritten"
     }
 
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        throw FerryError(
-            "run \(run.runID) was \(mode.rawValue): there is no previous index holding the data to switch back to (the documents were rewritten where they are)",
-            hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
-    }
+    var noRollbackPoint: String? { "the documents were rewritten where they are" }
 
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String? {
         guard run.phase > .validating, run.phase < .switched else { return nil }

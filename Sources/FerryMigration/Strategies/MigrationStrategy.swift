@@ -4,6 +4,9 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 protocol MigrationStrategy: Sendable {
     var mode: MigrationMode { get }
@@ -22,20 +25,31 @@ protocol MigrationStrategy: Sendable {
     /// What a run in this mode would do, one line each, for `ferry plan`.
     func plannedActions(_ plan: MigrationPlan) -> [String]
 
-    // MARK: running
+    // MARK: running (the run loop calls `perform`, which calls these by phase)
 
-    /// Does the work of `phase` and returns the phase that follows. Idempotent: a run killed
-    /// during it does it again when resumed.
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase
+    /// VALIDATING, after the recipe is validated: create the index the run writes into.
+    func createTarget(_ scope: RunScope) throws
+    /// TARGET_CREATED: anything before the copy (write-new-first moves the write alias).
+    func beforeCopy(_ scope: RunScope) throws
+    /// COPYING: how the first copy writes, and which documents it selects (nil: all).
+    var copyWrite: any WritePolicy { get }
+    func copySelection(_ scope: RunScope) throws -> JSONValue?
+    /// COPIED: what follows the first copy; returns the next phase.
+    func afterCopy(_ scope: RunScope) throws -> Phase
+    /// CATCHING_UP and FROZEN, for modes that have them; returns the next phase.
+    func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase
+    /// VERIFIED: the switch, as the mode has it; returns the next phase.
+    func switchOver(_ scope: RunScope) throws -> Phase
     /// The run failed in `phase`: leave the cluster as the mode needs it (e.g. lift a freeze).
     func recover(from error: any Error, in phase: Phase, scope: RunScope)
 
     // MARK: undoing and status
 
     /// Why an unfinished run at `record.phase` cannot be abandoned (nil: it can).
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError?
-    /// The index a rollback after the switch points the aliases back to, or why there is none.
-    func rollbackIndex(of run: RunRecord) throws -> String
+    func reasonNotToAbandon(_ record: RunRecord) -> String?
+    /// Why there is no previous index to switch back to after the switch (nil: the previous
+    /// index is the rollback point).
+    var noRollbackPoint: String? { get }
     /// A line `ferry status` adds for a run of this mode that has not finished.
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String?
 }
@@ -55,9 +69,62 @@ extension MigrationStrategy {
         plan.source.index == plan.targetIndex || plan.isAtTargetMapping
     }
 
+    func beforeCopy(_ scope: RunScope) throws {}
+    func copySelection(_ scope: RunScope) throws -> JSONValue? { nil }
+
+    func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
+        throw FerryError("run \(scope.runID) is \(mode.rawValue), which has no \(phase.rawValue) phase; the journal is not one this ferry wrote")
+    }
+
     func recover(from error: any Error, in phase: Phase, scope: RunScope) {}
 
+    /// Does the work of `phase` and returns the phase that follows. Every phase's work is
+    /// idempotent: a run killed during it does it again when resumed.
+    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
+        switch phase {
+        case .validating:
+            try scope.validate()
+            try createTarget(scope)
+            return .targetCreated
+        case .targetCreated:
+            try beforeCopy(scope)
+            return .copying
+        case .copying:
+            let selection = try copySelection(scope)
+            try scope.timedCopy { try scope.copyPendingSlices(write: copyWrite, query: selection) }
+            return .copied
+        case .copied:
+            return try afterCopy(scope)
+        case .catchingUp, .frozen:
+            return try catchUp(phase, scope)
+        case .verified:
+            return try switchOver(scope)
+        case .switched:
+            return .completed
+        case .completed, .abandoned, .rolledBack:
+            return phase
+        }
+    }
+
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String? { nil }
+
+    func reasonNotToAbandon(_ record: RunRecord) -> String? { nil }
+    var noRollbackPoint: String? { nil }
+
+    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
+        reasonNotToAbandon(record).map { FerryError($0, hint: "finish it with `ferry run \(recipe.name)`") }
+    }
+
+    /// The index a rollback after the switch points the aliases back to: the source, or the
+    /// preserved copy of an adopted concrete index.
+    func rollbackIndex(of run: RunRecord) throws -> String {
+        if let why = noRollbackPoint {
+            throw FerryError(
+                "run \(run.runID) was \(mode.rawValue): there is no previous index holding the data to switch back to (\(why))",
+                hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
+        }
+        return run.plan.sourceIsConcrete ? run.plan.preservedIndex! : run.plan.sourceIndex
+    }
 }
 
 extension MigrationMode {

@@ -5,6 +5,9 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
+import FerryJournal
+import FerryPipeline
+import FerryVerify
 
 struct WriteNewFirstStrategy: MigrationStrategy {
     var mode: MigrationMode { .writeNewFirst }
@@ -22,48 +25,29 @@ struct WriteNewFirstStrategy: MigrationStrategy {
         ]
     }
 
-    func perform(_ phase: Phase, in scope: RunScope) throws -> Phase {
-        switch phase {
-        case .validating:
-            try scope.validate()
-            try scope.createTargets()
-            return .targetCreated
-        case .targetCreated:
-            try moveWriteAlias(scope)
-            return .copying
-        case .copying:
-            try scope.timedCopy { try scope.copyPendingSlices(write: CreateThenDeleteSourceWrite(), query: nil) }
-            return .copied
-        case .copied:
-            try drainOldIndex(scope)
-            // The application writes to the target: there is no count to hold (the old index
-            // draining is the check).
-            try scope.verify(stableCount: false)
-            return .verified
-        case .verified:
-            try retireOldIndex(scope)
-            return .switched
-        case .switched:
-            return .completed
-        case .catchingUp, .frozen:
-            throw FerryError("run \(scope.runID) is \(mode.rawValue), which has no \(phase.rawValue) phase; the journal is not one this ferry wrote")
-        case .completed, .abandoned, .rolledBack:
-            return phase
-        }
+    func createTarget(_ scope: RunScope) throws { try scope.createTargets() }
+    func beforeCopy(_ scope: RunScope) throws { try moveWriteAlias(scope) }
+    var copyWrite: any WritePolicy { CreateThenDeleteSourceWrite() }
+
+    func afterCopy(_ scope: RunScope) throws -> Phase {
+        try drainOldIndex(scope)
+        // The application writes to the target: there is no count to hold (the old index
+        // draining is the check).
+        try scope.verify(stableCount: false)
+        return .verified
     }
 
-    func refusalToAbandon(_ record: RunRecord, recipe: Recipe) -> FerryError? {
+    func switchOver(_ scope: RunScope) throws -> Phase {
+        try retireOldIndex(scope)
+        return .switched
+    }
+
+    func reasonNotToAbandon(_ record: RunRecord) -> String? {
         guard record.phase > .targetCreated else { return nil }
-        return FerryError(
-            "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes",
-            hint: "finish it with `ferry run \(recipe.name)`")
+        return "run \(record.runID) is write-new-first and has moved the write alias: the application writes to \(record.plan.targetIndex), so abandoning it would lose those writes"
     }
 
-    func rollbackIndex(of run: RunRecord) throws -> String {
-        throw FerryError(
-            "run \(run.runID) was \(mode.rawValue): there is no previous index holding the data to switch back to (the old index was drained into the new one)",
-            hint: "migrate back with a recipe step from \(run.plan.targetVersion) to \(run.plan.sourceVersion)")
-    }
+    var noRollbackPoint: String? { "the old index was drained into the new one" }
 
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String? {
         guard run.phase > .targetCreated, run.phase < .switched else { return nil }

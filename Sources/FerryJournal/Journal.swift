@@ -1,5 +1,6 @@
 import Foundation
 import FerryCore
+import FerryPipeline
 import FerryStore
 
 /// The run journal: a SQLite database (default `.ferry/state.db`) that records each run's
@@ -8,7 +9,8 @@ import FerryStore
 /// commit, which the phases redo idempotently. Owns one connection: use from one thread.
 public final class Journal {
     public let path: String
-    let db: SQLiteDatabase
+    /// The journal's connection, for scratch tables the catch-up joins in (see `DeltaScanner`).
+    public let db: SQLiteDatabase
 
     public init(path: String) throws {
         self.path = path

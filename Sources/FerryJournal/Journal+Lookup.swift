@@ -1,5 +1,6 @@
 /// Finding "the run" an operator command is about: the one named by `--run`, else the latest.
 import FerryCore
+import FerryPipeline
 
 extension Journal {
     /// Run `id` of `recipe`, or its latest run when `id` is nil; nil when there is none.

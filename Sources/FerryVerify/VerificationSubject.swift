@@ -1,5 +1,7 @@
 import FerryCluster
 import FerryCore
+import FerryJournal
+import FerryPipeline
 import FerryRecipes
 
 /// What to verify: which index T was applied to, which index should hold the result, and

@@ -1,5 +1,7 @@
 import FerryCluster
 import FerryCore
+import FerryJournal
+import FerryPipeline
 import FerryRecipes
 import FerryScripting
 

@@ -1,4 +1,6 @@
+/// A run as the journal holds it: the run, its plan, what was skipped and what failed.
 import FerryCore
+import FerryPipeline
 
 /// A run as the journal holds it.
 public struct RunRecord: Sendable {
@@ -13,6 +15,22 @@ public struct RunRecord: Sendable {
     public let startedAt: String
     public var updatedAt: String = ""
     public var freezeMilliseconds: Int? = nil
+
+    public init(
+        runID: String, recipe: String, readAlias: String, fingerprint: String, plan: PlanRecord, phase: Phase,
+        sliceCount: Int, startedAt: String, updatedAt: String = "", freezeMilliseconds: Int? = nil
+    ) {
+        self.runID = runID
+        self.recipe = recipe
+        self.readAlias = readAlias
+        self.fingerprint = fingerprint
+        self.plan = plan
+        self.phase = phase
+        self.sliceCount = sliceCount
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+        self.freezeMilliseconds = freezeMilliseconds
+    }
 }
 
 /// The parts of a `MigrationPlan` that a resumed run must reuse exactly.
@@ -28,20 +46,23 @@ public struct PlanRecord: Sendable, Equatable {
     public let steps: [String]
     public let mode: String
 
-    init(_ plan: MigrationPlan) {
-        sourceIndex = plan.source.index
-        sourceVersion = plan.source.version
-        evidence = plan.source.evidence.rawValue
-        sourceIsConcrete = plan.source.isConcreteIndex
-        writeAliasIndices = plan.source.writeAliasIndices
-        targetVersion = plan.targetVersion
-        targetIndex = plan.targetIndex
-        preservedIndex = plan.preservedIndex
-        steps = plan.steps.map(\.label)
-        mode = plan.mode.rawValue
+    public init(
+        sourceIndex: String, sourceVersion: String, evidence: String, sourceIsConcrete: Bool, writeAliasIndices: [String],
+        targetVersion: String, targetIndex: String, preservedIndex: String?, steps: [String], mode: String
+    ) {
+        self.sourceIndex = sourceIndex
+        self.sourceVersion = sourceVersion
+        self.evidence = evidence
+        self.sourceIsConcrete = sourceIsConcrete
+        self.writeAliasIndices = writeAliasIndices
+        self.targetVersion = targetVersion
+        self.targetIndex = targetIndex
+        self.preservedIndex = preservedIndex
+        self.steps = steps
+        self.mode = mode
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         var object: [String: JSONValue] = [
             "source_index": .string(sourceIndex), "source_version": .string(sourceVersion),
             "evidence": .string(evidence), "source_is_concrete": .bool(sourceIsConcrete),
@@ -53,7 +74,7 @@ public struct PlanRecord: Sendable, Equatable {
         return .object(object)
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         func string(_ key: String) throws -> String {
             guard let s = json[key]?.stringValue else { throw FerryError("journal: plan has no \(key)") }
             return s
@@ -68,27 +89,6 @@ public struct PlanRecord: Sendable, Equatable {
         preservedIndex = json["preserved_index"]?.stringValue
         steps = json["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
         mode = json["mode"]?.stringValue ?? "blue-green"
-    }
-}
-
-/// What one slice of the copy did, committed when all its documents are acknowledged.
-public struct SliceResult: Sendable {
-    public let slice: Int
-    public var read = 0
-    public var written = 0
-    public var dropped = 0
-    public var failures: [DocumentFailure] = []
-    /// Documents a step dropped, with the source version it saw: a catch-up pass does not
-    /// copy them again unless the source has changed since.
-    public var droppedDocuments: [SkippedDocument] = []
-
-    public init(slice: Int) {
-        self.slice = slice
-    }
-
-    /// Dropped documents and dead letters, for the journal's skipped table.
-    var skippedDocuments: [SkippedDocument] {
-        droppedDocuments + failures.map { SkippedDocument(id: $0.id, version: $0.sourceVersion, reason: "dead letter: \($0.errorType)") }
     }
 }
 
@@ -112,12 +112,4 @@ public struct DeadLetter: Sendable {
     /// The original `_source` bytes.
     public let source: [UInt8]?
     public let recordedAt: String
-}
-
-/// A source document the target is meant not to have (dropped by a step, or a dead letter),
-/// at the version the run saw.
-public struct SkippedDocument: Sendable, Hashable {
-    public let id: String
-    public let version: Int64?
-    public let reason: String
 }

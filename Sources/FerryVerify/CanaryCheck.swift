@@ -1,5 +1,7 @@
 import FerryCluster
 import FerryCore
+import FerryJournal
+import FerryPipeline
 import FerryRecipes
 
 /// Runs the recipe's canary queries on the old and the new index: the application's questions,

@@ -1,6 +1,8 @@
 import Foundation
 import FerryCluster
 import FerryCore
+import FerryJournal
+import FerryPipeline
 import FerryRecipes
 import FerryScripting
 

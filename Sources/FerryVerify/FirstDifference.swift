@@ -1,4 +1,6 @@
 import FerryCore
+import FerryJournal
+import FerryPipeline
 
 /// Where two JSON documents first differ, walking keys in sorted order: enough to point an
 /// operator at the field (FerryAuthoring's JSONDiff lists every change, but FerryMigration

@@ -1,4 +1,6 @@
 import FerryCore
+import FerryJournal
+import FerryPipeline
 
 /// One line per check, and the differences the counts and canaries add.
 extension Verifier {

@@ -1,5 +1,7 @@
 import FerryCluster
 import FerryCore
+import FerryJournal
+import FerryPipeline
 import FerryScripting
 
 /// Compares target documents with T(source documents), one page of source hits at a time:

@@ -1,5 +1,7 @@
 import FerryCluster
 import FerryCore
+import FerryJournal
+import FerryPipeline
 import FerryRecipes
 
 /// The target's live field mapping against the recipe's for the target version: a field

@@ -1,4 +1,6 @@
 import FerryCore
+import FerryJournal
+import FerryPipeline
 
 /// The four things `ferry verify` checks, in the order they are reported.
 public enum VerifyCheck: String, Sendable, CaseIterable {
