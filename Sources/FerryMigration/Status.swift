@@ -96,6 +96,9 @@ public struct Operations {
             return report(.preMigration, "\(why)no migration in progress; \(recipe.readAlias) → \(readIndices.joined(separator: ", "))",
                           "ferry run \(name)")
         }
+        if run.plan.rollbackOf != nil, !run.phase.isFinal {
+            return rollbackRunReport(run, readIndices: readIndices, report)
+        }
         let target = run.plan.targetIndex
         let source = run.plan.sourceIsConcrete ? (run.plan.preservedIndex ?? run.plan.sourceIndex) : run.plan.sourceIndex
         let targetExists = try client.indexExists(target)

@@ -52,7 +52,9 @@ struct CatchUp {
 
     var client: ClusterClient { scope.client }
     var journal: Journal { scope.journal }
-    var scanner: DeltaScanner { DeltaScanner(client: client, journal: journal, runID: rollbackCopy ? "" : record.runID) }
+    var scanner: DeltaScanner {
+        DeltaScanner(client: client, journal: journal, runID: rollbackCopy ? "" : record.runID, keptInTarget: plan.rollbackOf)
+    }
 
     /// Passes while the application writes, until the delta is at most `freezeThreshold`
     /// documents, stops shrinking, or `maxCatchUpPasses` is reached.
@@ -106,12 +108,12 @@ struct CatchUp {
         scope.say("verified under the freeze: every one of \(check.sourceCount) source documents is in \(plan.targetIndex) at its version, or dropped; nothing extra")
     }
 
-    private func refreshBoth() throws {
+    func refreshBoth() throws {
         try client.refresh(plan.source.index)
         try client.refresh(plan.targetIndex)
     }
 
-    private func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
+    func apply(_ delta: Delta, frozen: Bool, _ stats: inout CatchUpStats) throws {
         // These are copied again from their new version: what the journal says about an older
         // version (dropped, dead letter) no longer holds; the copy records it anew if it does.
         if !rollbackCopy {

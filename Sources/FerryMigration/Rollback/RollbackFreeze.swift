@@ -1,0 +1,36 @@
+/// The one seam between rollback and the forward run's write-block machinery (`WriteBlock`):
+/// outside a rollback run (the flip, the discard) and the old index's block. Inside one, the
+/// freeze is the forward run's own (`ReverseStrategy` runs `BlueGreenStrategy`'s phases).
+import Foundation
+import FerryCluster
+import FerryCore
+import FerryJournal
+
+enum RollbackFreeze {
+    /// The old index was write-blocked at the forward switch as the rollback point; the copy
+    /// back writes into it. Journaled: no alias names the index until the switch back.
+    static func liftForCopyBack(_ old: String, scope: RunScope) throws {
+        try scope.client.putSettings(old, body: ["index": ["blocks": ["write": .null]]])
+        try scope.journal.event(scope.runID, scope.record.phase, "block lifted on \(old): the copy back writes into it (no alias points to it until the switch back)")
+        scope.say("lifted the write block on \(old) for the copy back; no alias points to it until the switch back")
+    }
+
+    static func isBlocked(_ index: String, client: ClusterClient) throws -> Bool {
+        let value = try client.getSettings(index)["index"]?["blocks"]?["write"]
+        return value == .bool(true) || value == .string("true")
+    }
+
+    /// Outside a rollback run (the instant flip, the discard): the forward run's block, on
+    /// the new index, journaled under the forward run.
+    static func writeBlock(_ client: ClusterClient, _ cluster: ClusterConfig, _ journal: Journal, say: @escaping (String) -> Void) -> WriteBlock {
+        WriteBlock(client: client, cluster: cluster, journal: journal, say: say)
+    }
+
+    static func freeze(_ index: String, _ block: WriteBlock, record: RunRecord) throws {
+        try block.freezeWrites(index, record: record)
+    }
+
+    static func unfreeze(_ index: String, _ block: WriteBlock, record: RunRecord) throws {
+        try block.unfreezeWrites(index, record: record)
+    }
+}
