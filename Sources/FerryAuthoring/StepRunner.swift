@@ -64,12 +64,7 @@ public final class StepRunner {
     }
 
     /// The current UTC time as `ctx.run_started_at` shows it (`2026-11-21T04:31:40Z`).
-    public static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
-    }
+    public static func now() -> String { ISODate.now() }
 }
 
 /// A `TransformOutcome` whose bytes the caller owns.

@@ -1,3 +1,5 @@
+import FerryCore
+
 /// Extracts the envelope of a search response (`_scroll_id`, `_shards`, `hits.total` and per
 /// hit `_index`, `_id`, `_version`, `_seq_no`, `_primary_term`, `_routing`, `sort`, `_source`)
 /// in one pass over the bytes. `_source` values are skipped, not decoded.

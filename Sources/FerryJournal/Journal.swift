@@ -78,11 +78,7 @@ public final class Journal {
         );
         """
 
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    static func now() -> String { ISODate.now(fractionalSeconds: true) }
 
     // MARK: Runs
 

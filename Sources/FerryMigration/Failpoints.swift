@@ -1,7 +1,4 @@
 import Foundation
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Named points where a test can have ferry kill itself with SIGKILL, to prove that running
 /// the same command again finishes the job exactly. Set `FERRY_FAILPOINT=<name>` (optionally

@@ -1,8 +1,5 @@
 import FerryCluster
 import FerryCore
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// A copy pass that stopped: why, and the first documents that failed. The run's state is
 /// in the journal; running the same command again continues it.

@@ -3,9 +3,6 @@ import Logging
 import Synchronization
 import FerryCluster
 import FerryCore
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Another runner holds the alias.
 public struct LeaseHeld: UserFacingError {

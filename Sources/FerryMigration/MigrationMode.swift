@@ -1,8 +1,5 @@
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// How a run moves the data (docs/modes.md has the guarantees of each).
 public enum MigrationMode: String, Sendable, CaseIterable {

@@ -1,9 +1,6 @@
 import FerryCluster
-import FerryJournal
 import FerryCore
 import FerryRecipes
-import FerryPipeline
-import FerryVerify
 
 /// Where the recipe's data lives now, as ferry found it.
 public struct SourceState: Sendable {

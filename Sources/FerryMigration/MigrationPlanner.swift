@@ -1,9 +1,6 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Finds the current version through the aliases, the index and its `_meta.ferry` (or
 /// `--from`, or a mapping match for an index ferry did not create) and chooses the steps.

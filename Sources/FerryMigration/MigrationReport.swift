@@ -1,7 +1,4 @@
 import Foundation
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// What a run did, for the operator.
 public struct MigrationReport: Sendable {

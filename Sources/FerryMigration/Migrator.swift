@@ -4,9 +4,6 @@ import FerryCluster
 import FerryCore
 import FerryRecipes
 import FerryScripting
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Options of `ferry run`.
 public struct RunOptions: Sendable {

@@ -2,9 +2,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 extension Operations {
     public struct CleanupCandidate: Sendable {
@@ -30,9 +27,7 @@ extension Operations {
         // not from its creation: an old source is otherwise past retention the day it is replaced.
         var supersededAt: [String: Double] = [:]
         for run in try journal.runs(recipe: recipe.name, limit: 1000) where run.phase == .completed || run.phase == .rolledBack {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            guard let at = formatter.date(from: run.updatedAt)?.timeIntervalSince1970 else { continue }
+            guard let at = ISODate.date(from: run.updatedAt)?.timeIntervalSince1970 else { continue }
             let replaced = run.phase == .completed ? run.plan.sourceIndex : run.plan.targetIndex
             supersededAt[replaced] = max(supersededAt[replaced] ?? 0, at * 1000)
         }

@@ -2,9 +2,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 extension Operations {
     /// Writes what an incident review needs: indices, aliases, health, mappings and settings of

@@ -2,9 +2,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 extension Operations {
     /// `ferry rollback` with the defaults; returns what was done.

@@ -3,9 +3,6 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 public struct PlanPreview: Sendable {
     public struct ModeOption: Sendable {

@@ -1,9 +1,6 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Checks made before a run changes anything: cluster health not red, the target name free,
 /// enough disk for the copy. A failed preflight changes nothing.

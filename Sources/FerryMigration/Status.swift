@@ -2,9 +2,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// The recovery states of a migration (after seed 001), from journal + cluster.
 public enum MigrationState: String, Sendable {

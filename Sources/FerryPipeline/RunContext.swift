@@ -1,4 +1,5 @@
 import Foundation
+import FerryCore
 
 /// CPU time this process has used (user + system), in seconds: the runner's own cost, as
 /// opposed to the wall time, which the cluster's ingest usually decides.
@@ -30,10 +31,5 @@ public struct RunContext: Sendable {
         String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
-    public static func nowISO() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
-    }
+    public static func nowISO() -> String { ISODate.now() }
 }

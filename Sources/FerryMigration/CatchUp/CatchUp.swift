@@ -3,9 +3,6 @@ import Logging
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// What the catch-up passes and the frozen pass did, for the report.
 public struct CatchUpStats: Sendable, Equatable {
@@ -156,11 +153,7 @@ struct CatchUp {
         return deleted
     }
 
-    static func epochMilliseconds(_ iso: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: iso).map { Int64($0.timeIntervalSince1970 * 1000) }
-    }
+    static func epochMilliseconds(_ iso: String) -> Int64? { ISODate.epochMilliseconds(iso) }
 }
 
 extension Array {

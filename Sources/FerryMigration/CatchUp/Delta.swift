@@ -2,9 +2,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryStore
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// What differs between the source and the target, by id and `_version` (target documents
 /// carry the source's version: every copy writes it with `version_type=external_gte`).

@@ -5,9 +5,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// One pass: which documents (a query over some slices), through which steps, written how.
 struct CopyPass {

@@ -2,9 +2,6 @@
 /// one name): init, the blue-green switch, the write-new-first move, retiring an index, rollback.
 import FerryCluster
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 struct AliasActions {
     let readAlias: String

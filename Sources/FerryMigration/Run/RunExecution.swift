@@ -3,9 +3,6 @@
 import Foundation
 import FerryCluster
 import FerryCore
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Each pass of `drive` does one phase's work (the strategy's) and journals the next phase, so
 /// a run killed anywhere picks up where it was.

@@ -3,9 +3,6 @@ import FerryCluster
 import FerryCore
 import FerryRecipes
 import FerryScripting
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Work more than one mode's phases do: validating, creating targets, checking the target
 /// before it takes over, and the index ownership checks.

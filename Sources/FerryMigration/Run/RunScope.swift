@@ -4,9 +4,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 struct RunScope {
     let recipe: Recipe

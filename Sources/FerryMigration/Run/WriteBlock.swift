@@ -2,9 +2,6 @@ import Foundation
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 /// Blocking and unblocking writes to the source around a blue-green switch.
 struct WriteBlock {

@@ -7,9 +7,6 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 struct InPlaceStrategy: MigrationStrategy {
     var mode: MigrationMode { .inPlace }

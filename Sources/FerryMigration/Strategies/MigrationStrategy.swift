@@ -4,9 +4,6 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 protocol MigrationStrategy: Sendable {
     var mode: MigrationMode { get }

@@ -5,9 +5,6 @@
 import FerryCluster
 import FerryCore
 import FerryRecipes
-import FerryJournal
-import FerryPipeline
-import FerryVerify
 
 struct WriteNewFirstStrategy: MigrationStrategy {
     var mode: MigrationMode { .writeNewFirst }

@@ -1,5 +1,3 @@
-import FerryCore
-
 /// A location inside a JSON document, rendered the way data engineers write it:
 /// `metadata.word_count`, `tags[2]`, `["odd key"].x`.
 public struct JSONPath: Hashable, Sendable, Comparable, CustomStringConvertible {

@@ -6,21 +6,21 @@ import Foundation
 ///
 /// It trusts the cluster to send valid JSON and checks only what it relies on; truncated or
 /// unexpected input throws `JSONScanError` rather than reading out of bounds.
-struct JSONScanner {
+public struct JSONScanner {
     private let base: UnsafePointer<UInt8>?
-    let end: Int
-    private(set) var position: Int
+    public let end: Int
+    public private(set) var position: Int
 
-    init(_ buffer: UnsafeRawBufferPointer) {
+    public init(_ buffer: UnsafeRawBufferPointer) {
         base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
         end = buffer.count
         position = 0
     }
 
-    struct Key {
+    public struct Key {
         /// Bytes between the quotes, escapes not decoded.
-        let range: Range<Int>
-        let escaped: Bool
+        public let range: Range<Int>
+        public let escaped: Bool
     }
 
     // MARK: Bytes
@@ -33,36 +33,36 @@ struct JSONScanner {
         b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09
     }
 
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while position < end, Self.isWhitespace(byte(at: position)) { position += 1 }
     }
 
     /// The next significant byte, not consumed.
-    mutating func peek() throws -> UInt8 {
+    public mutating func peek() throws -> UInt8 {
         skipWhitespace()
         guard position < end else { throw error("unexpected end of JSON") }
         return byte(at: position)
     }
 
-    mutating func expect(_ b: UInt8) throws {
+    public mutating func expect(_ b: UInt8) throws {
         guard try peek() == b else {
             throw error("expected '\(Character(Unicode.Scalar(b)))'")
         }
         position += 1
     }
 
-    func error(_ message: String) -> JSONScanError {
+    public func error(_ message: String) -> JSONScanError {
         JSONScanError(message: message, offset: position)
     }
 
     // MARK: Containers
 
-    mutating func beginObject() throws { try expect(UInt8(ascii: "{")) }
-    mutating func beginArray() throws { try expect(UInt8(ascii: "[")) }
+    public mutating func beginObject() throws { try expect(UInt8(ascii: "{")) }
+    public mutating func beginArray() throws { try expect(UInt8(ascii: "[")) }
 
     /// The next member's key (consuming it and the colon), or nil after consuming the closing
     /// brace. The caller must consume the value (read it or `skipValue()`) before asking again.
-    mutating func nextKey() throws -> Key? {
+    public mutating func nextKey() throws -> Key? {
         var b = try peek()
         if b == UInt8(ascii: "}") {
             position += 1
@@ -79,7 +79,7 @@ struct JSONScanner {
     }
 
     /// True when another element follows (positioned at it), false after consuming `]`.
-    mutating func nextElement() throws -> Bool {
+    public mutating func nextElement() throws -> Bool {
         let b = try peek()
         if b == UInt8(ascii: "]") {
             position += 1
@@ -94,7 +94,7 @@ struct JSONScanner {
 
     /// Skips one value of any kind and returns its byte range.
     @discardableResult
-    mutating func skipValue() throws -> Range<Int> {
+    public mutating func skipValue() throws -> Range<Int> {
         let first = try peek()
         let start = position
         switch first {
@@ -143,7 +143,7 @@ struct JSONScanner {
 
     /// Consumes a string at `position` (which must be its opening quote) and returns the range
     /// of its raw contents.
-    mutating func stringContents() throws -> (range: Range<Int>, escaped: Bool) {
+    public mutating func stringContents() throws -> (range: Range<Int>, escaped: Bool) {
         guard position < end, byte(at: position) == UInt8(ascii: "\"") else { throw error("expected a string") }
         position += 1
         let start = position
@@ -166,7 +166,7 @@ struct JSONScanner {
     }
 
     /// A string value, or nil for null.
-    mutating func string() throws -> String? {
+    public mutating func string() throws -> String? {
         if try peek() == UInt8(ascii: "n") {
             try skipValue()
             return nil
@@ -176,19 +176,19 @@ struct JSONScanner {
     }
 
     /// An integer value, or nil for null (or a number with a fraction).
-    mutating func int64() throws -> Int64? {
+    public mutating func int64() throws -> Int64? {
         let range = try skipValue()
         return integer(in: range)
     }
 
-    mutating func bool() throws -> Bool? {
+    public mutating func bool() throws -> Bool? {
         let range = try skipValue()
         if range.count == 4, byte(at: range.lowerBound) == UInt8(ascii: "t") { return true }
         if range.count == 5, byte(at: range.lowerBound) == UInt8(ascii: "f") { return false }
         return nil
     }
 
-    func integer(in range: Range<Int>) -> Int64? {
+    public func integer(in range: Range<Int>) -> Int64? {
         guard !range.isEmpty else { return nil }
         var i = range.lowerBound
         var negative = false
@@ -212,7 +212,7 @@ struct JSONScanner {
 
     // MARK: Strings
 
-    func matches(_ key: Key, _ literal: StaticString) -> Bool {
+    public func matches(_ key: Key, _ literal: StaticString) -> Bool {
         if key.escaped {
             return (try? decode(key.range, escaped: true)) == literal.description
         }
@@ -226,13 +226,13 @@ struct JSONScanner {
         return true
     }
 
-    func bytesEqual(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+    public func bytesEqual(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
         guard a.count == b.count else { return false }
         guard let base else { return true }
         return a.isEmpty || memcmp(base + a.lowerBound, base + b.lowerBound, a.count) == 0
     }
 
-    func decode(_ range: Range<Int>, escaped: Bool) throws -> String {
+    public func decode(_ range: Range<Int>, escaped: Bool) throws -> String {
         guard let base, !range.isEmpty else { return "" }
         let raw = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
         if !escaped { return String(decoding: raw, as: UTF8.self) }
@@ -240,7 +240,7 @@ struct JSONScanner {
     }
 
     /// Decodes JSON string escapes (`\n`, `\"`, `\uXXXX` with surrogate pairs).
-    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) throws -> String {
+    public static func unescape(_ raw: UnsafeBufferPointer<UInt8>) throws -> String {
         var out = [UInt8]()
         out.reserveCapacity(raw.count)
         var i = 0
@@ -300,8 +300,8 @@ struct JSONScanner {
     }
 }
 
-struct JSONScanError: Error, CustomStringConvertible {
-    let message: String
-    let offset: Int
-    var description: String { "\(message) at byte \(offset)" }
+public struct JSONScanError: Error, CustomStringConvertible {
+    public let message: String
+    public let offset: Int
+    public var description: String { "\(message) at byte \(offset)" }
 }

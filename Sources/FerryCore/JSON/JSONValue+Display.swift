@@ -1,5 +1,3 @@
-import FerryCore
-
 extension JSONValue {
     /// The JSON type name a data engineer sees in messages: integer and float are told apart
     /// because the bridge keeps them apart (and a mapping treats them differently).
@@ -20,12 +18,8 @@ extension JSONValue {
 
     /// `compactText` cut to about `limit` characters with an ellipsis; 0 means no limit.
     public func compactText(limit: Int) -> String {
-        clip(compactText, limit)
+        let text = compactText
+        guard limit > 0, text.count > limit else { return text }
+        return String(text.prefix(max(limit - 1, 1))) + "…"
     }
-}
-
-/// Cuts `text` to `limit` characters (grapheme clusters, so no emoji is split), marking the cut.
-func clip(_ text: String, _ limit: Int) -> String {
-    guard limit > 0, text.count > limit else { return text }
-    return String(text.prefix(max(limit - 1, 1))) + "…"
 }

@@ -1,5 +1,3 @@
-import FerryCore
-
 /// One difference between two JSON documents.
 public struct JSONChange: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable {
