@@ -17,7 +17,10 @@ extension Operations {
         cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void = { _ in },
         progress: @escaping (String, CopyCounts) -> Void = { _, _ in }
     ) throws -> RollbackOutcome {
-        guard let run = try journal.latestRun(recipe: recipe.name), !run.phase.isFinal || run.phase == .completed else {
+        if options.restart, let open = try journal.latestRun(recipe: recipe.name), open.plan.rollbackOf != nil, !open.phase.isFinal {
+            try abandonRollback(open, cluster: cluster, say: say)
+        }
+        guard let run = try runToRollBack(), !run.phase.isFinal || run.phase == .completed else {
             throw FerryError("nothing to roll back: recipe \(recipe.name) has no run in progress or completed",
                              hint: "`ferry status \(recipe.name)` shows where it stands")
         }
@@ -53,11 +56,10 @@ extension Operations {
         guard record.fingerprint == (try recipe.fingerprint()) else {
             throw FerryError(
                 "recipe \(recipe.name) changed since rollback run \(record.runID) started (\(record.phase.rawValue)); it cannot be continued with different steps",
-                hint: "restore the recipe, then `ferry rollback \(recipe.name)` again")
+                hint: "restore the recipe and run `ferry rollback \(recipe.name)` again, or `ferry rollback \(recipe.name) --restart` to start the rollback over with the recipe as it is")
         }
-        guard let forwardID = record.plan.rollbackOf,
-              let forward = try journal.runs(recipe: recipe.name, limit: 1_000).first(where: { $0.runID == forwardID })
-        else { throw FerryError("journal: rollback run \(record.runID) names no run it undoes") }
+        let forward = try forwardRun(of: record)
+        let forwardID = forward.runID
         let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
         let plan = try migrator.plan(from: record)
         let unit = try pair(forward, old: record.plan.targetIndex, cluster: cluster, say: say, progress: progress)

@@ -69,7 +69,7 @@ public struct Operations {
     }
 
     public func status() throws -> StatusReport {
-        let run = try journal.latestRun(recipe: recipe.name)
+        let run = try runToRollBack()  // an abandoned rollback run stands for the run it undoes
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
         let lease = try client.fetchDocument(index: Lease.index, id: recipe.readAlias).flatMap { doc -> String? in

@@ -50,6 +50,9 @@ struct RollbackCommand: ParsableCommand {
     @Option(name: .customLong("discarded-ids"), help: ArgumentHelp("Where --discard-writes-since-switch lists the ids (default: rollback-<run>-discarded.ndjson next to the journal).", valueName: "file"))
     var discardedIDs: String?
 
+    @Flag(help: "Give up an unfinished rollback run (what it copied back stays; the old index is write-blocked again) and start the rollback over, e.g. after fixing a reverse step.")
+    var restart = false
+
     @Option(name: .customLong("max-errors"), help: "Documents the reverse steps may fail (dead letters) with the rollback still switching back.")
     var maxErrors: Int = 0
 
@@ -83,6 +86,7 @@ struct RollbackCommand: ParsableCommand {
             var options = RollbackOptions()
             options.discardWritesSinceSwitch = discardWritesSinceSwitch
             options.discardedIDsPath = discardedIDs
+            options.restart = restart
             options.run.maxErrors = maxErrors
             options.run.workers = workers
             options.run.writers = writers

@@ -118,3 +118,55 @@ struct RollbackTests {
         #expect(try s.journal.latestRun(recipe: s.recipe.name)?.phase == .completed)
     }
 }
+
+extension RollbackTests {
+    @Test("a reverse step that fails documents: the rollback stops with dead letters and no switch back; the recipe fixed, --restart finishes with nothing lost")
+    func failingReverseStepThenRestart() throws {
+        let scratch = try ScratchRecipes()
+        defer { scratch.remove() }
+        let s = try installBlogPosts(try scratch.load(), count: 200)
+        defer { s.clone.close() }
+        try makeMigrator(s.recipe, s.clone, journal: s.journal).runToEnd(options())
+        let run = try #require(try s.journal.latestRun(recipe: s.recipe.name))
+        let new = run.plan.targetIndex
+        let atSwitch = try sourceBytes(s.client, s.source)
+        let writes = try writeSinceSwitch(s.client, alias: s.recipe.writeAlias, updated: 12, created: 6, deleted: 4)
+
+        // The reverse step breaks on the posts created after the switch.
+        try scratch.wrapStep("v3_to_v2", "if string.find(doc.title, 'after%-') then error('cannot go back') end\nreturn real(doc, ctx)")
+        let broken = try scratch.load()
+        let operations = try Operations(recipe: broken, cluster: try s.clone.config(), journal: s.journal)
+        // Over --max-errors 0: the pass stops (exit 3 from the command line).
+        #expect(throws: CopyFailed.self) { try operations.rollback(cluster: try s.clone.config(), options: RollbackOptions()) }
+        #expect(try s.client.resolve(s.recipe.readAlias) == .alias(indices: [new]), "no switch back with dead letters")
+        #expect(try !isWriteBlocked(s.client, new), "the freeze of the new index is lifted after the failure")
+        let stopped = try #require(try s.journal.latestRun(recipe: s.recipe.name))
+        #expect(stopped.plan.rollbackOf == run.runID && !stopped.phase.isFinal)
+        #expect(try s.journal.deadLetterCount(stopped.runID) >= 1)
+        #expect(try operations.status().nextCommand.hasPrefix("ferry rollback blog_posts"))
+
+        // Fixed: the changed recipe is refused for the unfinished run, then --restart starts over.
+        let fixed = try ScratchRecipes()
+        defer { fixed.remove() }
+        let fixedOperations = try Operations(recipe: try fixed.load(), cluster: try s.clone.config(), journal: s.journal)
+        #expect {
+            try fixedOperations.rollback(cluster: try s.clone.config(), options: RollbackOptions())
+        } throws: { error in
+            (error as? FerryError)?.hint?.contains("--restart") == true
+        }
+        var restart = RollbackOptions()
+        restart.restart = true
+        let outcome = try fixedOperations.rollback(cluster: try s.clone.config(), options: restart)
+        #expect(outcome.kind == .reversed && outcome.failed == 0)
+        #expect(try s.journal.runs(recipe: s.recipe.name).first { $0.runID == stopped.runID }?.phase == .abandoned)
+
+        var oracle = RollbackOracle(atSwitch: atSwitch)
+        for write in writes { oracle.wroteToNew(write.id, write.body) }
+        let latest = try #require(try s.journal.latestRun(recipe: s.recipe.name))
+        let fixedRecipe = try fixed.load()
+        let chain = try StepChain(recipe: fixedRecipe, steps: try fixedRecipe.graph.path(from: "3.0", to: "1.0"), runStartedAt: latest.startedAt)
+        let problems = try oracle.check(actual: try sourceBytes(s.client, s.source), atSwitch: atSwitch, reverse: chain, index: new)
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+        #expect(try s.client.resolve(s.recipe.readAlias) == .alias(indices: [s.source]))
+    }
+}

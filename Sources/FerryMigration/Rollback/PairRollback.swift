@@ -15,6 +15,8 @@ public struct RollbackOptions: Sendable {
     public var discardWritesSinceSwitch = false
     /// Where the discarded ids go (default: next to the journal).
     public var discardedIDsPath: String? = nil
+    /// Give up an unfinished rollback run (its copies back stay) and start the rollback over.
+    public var restart = false
     /// Workers, writers, `--max-errors` and catch-up limits of the rollback run.
     public var run = RunOptions()
 

@@ -15,6 +15,12 @@ enum RollbackFreeze {
         scope.say("lifted the write block on \(old) for the copy back; no alias points to it until the switch back")
     }
 
+    /// A rollback run given up: the old index is the rollback point again, write-blocked.
+    static func blockAgain(_ old: String, client: ClusterClient, journal: Journal, record: RunRecord) throws {
+        try client.putSettings(old, body: ["index": ["blocks": ["write": true]]])
+        try journal.event(record.runID, record.phase, "block set on \(old): the rollback point again")
+    }
+
     static func isBlocked(_ index: String, client: ClusterClient) throws -> Bool {
         let value = try client.getSettings(index)["index"]?["blocks"]?["write"]
         return value == .bool(true) || value == .string("true")
