@@ -20,7 +20,8 @@ struct RollbackCommand: ParsableCommand {
             deleted, catches up while the application writes, blocks writes to the new index \
             briefly, checks every id and version, then switches both aliases back at once. It \
             is journaled like a run: killed anywhere, the same command finishes it; `ferry \
-            status` shows it;
+            status` shows it; --restart gives up an unfinished one (e.g. after fixing a \
+            reverse step that failed documents) and starts over;
               - such writes and no reverse steps: refuses (changing nothing) and says how many \
             documents changed. --discard-writes-since-switch rolls back anyway, leaving them in \
             the new index and listing their ids in an NDJSON file it names.
@@ -53,22 +54,9 @@ struct RollbackCommand: ParsableCommand {
     @Flag(help: "Give up an unfinished rollback run (what it copied back stays; the old index is write-blocked again) and start the rollback over, e.g. after fixing a reverse step.")
     var restart = false
 
-    @Option(name: .customLong("max-errors"), help: "Documents the reverse steps may fail (dead letters) with the rollback still switching back.")
-    var maxErrors: Int = 0
-
-    @Option(help: "Transform workers, each with its own Lua state.")
-    var workers: Int = 1
-
-    @Option(help: "Bulk writers, each with its own connection.")
-    var writers: Int = 1
-
-    @Option(name: .customLong("freeze-threshold"), help: "Catch-up passes end, and writes to the new index freeze for the switch back, once a pass finds at most this many changes.")
-    var freezeThreshold: Int = 1_000
+    @OptionGroup var copy: CopyOptions
 
     func validate() throws {
-        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
-        guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
-        guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
         if discardedIDs != nil && !discardWritesSinceSwitch {
             throw ValidationError("--discarded-ids goes with --discard-writes-since-switch")
         }
@@ -87,10 +75,7 @@ struct RollbackCommand: ParsableCommand {
             options.discardWritesSinceSwitch = discardWritesSinceSwitch
             options.discardedIDsPath = discardedIDs
             options.restart = restart
-            options.run.maxErrors = maxErrors
-            options.run.workers = workers
-            options.run.writers = writers
-            options.run.freezeThreshold = freezeThreshold
+            copy.apply(to: &options.run)
             let display = ProgressDisplay()
             let outcome = try operations.rollback(
                 cluster: config, options: options, say: { display.finishLine(); printOut($0) },

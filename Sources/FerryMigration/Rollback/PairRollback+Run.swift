@@ -9,6 +9,7 @@ import FerryPipeline
 
 extension PairRollback {
     /// Journals a new rollback run: source the new index, target the old one, the reverse path.
+    /// No slices: its first copy is the delta since the switch, not a sliced full copy.
     func beginRun(steps: [StepSpec]) throws -> (RunRecord, MigrationPlan) {
         let context = RunContext()
         let source = SourceState(
@@ -23,7 +24,7 @@ extension PairRollback {
         try Migrator.validate(plan, recipe: recipe, run: context)
         let record = RunRecord(
             runID: context.runID, recipe: recipe.name, readAlias: recipe.readAlias, fingerprint: try recipe.fingerprint(),
-            plan: PlanRecord(plan), phase: .validating, sliceCount: 1, startedAt: context.startedAtISO)
+            plan: PlanRecord(plan), phase: .validating, sliceCount: 0, startedAt: context.startedAtISO)
         try journal.begin(record)
         say("rollback run \(record.runID): bringing what changed in \(new) since the switch back into \(old) through \(plan.pathDescription)")
         return (record, plan)
