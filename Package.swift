@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
         .testTarget(name: "FerryScriptingTests", dependencies: ["FerryScripting", "FerryCore", "CFerryLua"]),
         .testTarget(name: "FerryClusterTests", dependencies: ["FerryCluster", "FerryTestSupport", "FerryCore"]),
-        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting", "FerryTestSupport"]),
+        .testTarget(name: "FerryRecipesTests", dependencies: ["FerryRecipes", "FerryScripting", "FerryStore", "FerryTestSupport"]),
         .testTarget(name: "FerryAuthoringTests", dependencies: [
             "FerryAuthoring", "FerryRecipes", "FerryCluster", "FerryTestSupport", "FerryMigration", "FerryJournal", "FerryVerify",
         ]),

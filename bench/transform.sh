@@ -1,21 +1,67 @@
 #!/usr/bin/env bash
-# Offline transform throughput (no cluster): N generated v1 documents through `ferry transform`,
-# once with the identity recipe (the bridge and runner alone) and once through the blog_posts
-# steps 1.0 → 3.0 (the recipe's Lua work). Reports docs/s, MB/s and peak memory.
-#   bench/transform.sh [N]
+# Offline transform throughput (no cluster), every baseline in the same invocation:
+#   identity recipe              the bridge and runner alone (1 worker)
+#   blog_posts, Lua text module  today's recipe with the pure-Lua text module it replaced
+#                                (bench/baseline/text.lua), 1 worker
+#   blog_posts, native text      transforms/text.lua over ferry.text (C), 1 worker, then all cores
+#   python chain                 bench/python_chain.py, the same 1.0 → 3.0 chain in plain Python
+# on N generated v1 documents. Checks that the four blog_posts outputs are byte-identical, then
+# prints docs/s, CPU, peak memory and the ratios the targets are stated in.
+#   bench/transform.sh [N]        (N default 100000; FERRY_BIN overrides .build/release/ferry)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"
 ferry="${FERRY_BIN:-.build/release/ferry}"
-data=$(mktemp)
-python3 scripts/generate-blog-posts.py --count "$n" --index x | awk 'NR % 2 == 0' > "$data"
-bytes=$(stat -c %s "$data")
-run() {  # label recipes-folder recipe from to
-    /usr/bin/time -f "%e %M" -o "$data.t" "$ferry" transform "$3" --from "$4" --to "$5" --recipes "$2" --input "$data" -q > /dev/null
-    read -r secs kb < "$data.t"
-    python3 -c "import sys; n,b,s,kb=$n,$bytes,$secs,$kb; print(f'{sys.argv[1]:<28} {n/s:10.0f} docs/s {b/s/1e6:8.1f} MB/s  peak {kb/1024:6.1f} MiB')" "$1"
+cores=$(nproc)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+started_at=2026-01-01T00:00:00Z
+
+python3 scripts/generate-blog-posts.py --count "$n" --index x | awk 'NR % 2 == 0' > "$work/in.ndjson"
+bytes=$(stat -c %s "$work/in.ndjson")
+
+# The baseline tree: the same recipe, the shared modules with the old Lua text module.
+mkdir -p "$work/lua/recipes" "$work/lua/transforms"
+cp -r recipes/blog_posts "$work/lua/recipes/"
+cp transforms/*.lua "$work/lua/transforms/"
+cp bench/baseline/text.lua "$work/lua/transforms/text.lua"
+
+declare -A secs cpu
+run() {  # label output command...
+    local label=$1 out=$2
+    shift 2
+    /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" < "$work/in.ndjson" > "$out"
+    read -r s u sy kb < "$work/t"
+    secs[$label]=$s
+    cpu[$label]=$(python3 -c "print($u + $sy)")
+    python3 -c "import sys; n,b,s,c,kb=$n,$bytes,$s,${cpu[$label]},$kb; print(f'{sys.argv[1]:<34} {n/s:9.0f} docs/s {b/s/1e6:7.1f} MB/s  wall {s:6.2f} s  cpu {c:6.2f} s  peak {kb/1024:6.1f} MiB')" "$label"
 }
-echo "documents: $n ($((bytes / 1024 / 1024)) MiB of v1 NDJSON)"
-run "identity (runner + bridge)" bench/recipes identity 1.0 2.0
-run "blog_posts 1.0 → 3.0" recipes blog_posts 1.0 3.0
-rm -f "$data" "$data.t"
+t=("$ferry" transform --from 1.0 --run-started-at "$started_at" -q)
+
+echo "documents: $n ($((bytes / 1024 / 1024)) MiB of v1 NDJSON), $cores cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+run "identity (runner + bridge), 1w" /dev/null "${t[@]}" identity --to 2.0 --recipes bench/recipes --workers 1
+run "blog_posts, Lua text module, 1w" "$work/lua.out" "${t[@]}" blog_posts --to 3.0 --recipes "$work/lua/recipes" --workers 1
+run "blog_posts, native text, 1w" "$work/native1.out" "${t[@]}" blog_posts --to 3.0 --recipes recipes --workers 1
+run "blog_posts, native text, ${cores}w" "$work/nativeN.out" "${t[@]}" blog_posts --to 3.0 --recipes recipes --workers "$cores"
+run "python chain (bench/python_chain.py)" "$work/python.out" python3 bench/python_chain.py --run-started-at "$started_at"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+same=yes
+for other in native1 nativeN python; do
+    if ! cmp -s "$work/lua.out" "$work/$other.out"; then
+        same=no
+        echo "DIFFERENT: $other output differs from the Lua module's; first difference:"
+        cmp "$work/lua.out" "$work/$other.out" | head -1 || true
+    fi
+done
+[ "$same" = yes ] && echo "outputs: Lua module, native 1w, native ${cores}w and python are byte-identical ($(wc -l < "$work/lua.out") lines)"
+
+python3 - "${secs[blog_posts, Lua text module, 1w]}" "${secs[blog_posts, native text, 1w]}" \
+    "${secs[blog_posts, native text, ${cores}w]}" "${secs[python chain (bench/python_chain.py)]}" "$n" "$cores" <<'PY'
+import sys
+lua, one, many, py, n, cores = map(float, sys.argv[1:])
+print(f"native 1w vs Lua module 1w:      {lua / one:5.2f}x throughput ({n / one:,.0f} docs/s; target >= 4x and >= 27,000)")
+print(f"native {cores:.0f}w vs native 1w (time):  {many / one:5.2f}x  (target <= 0.55)")
+print(f"native {cores:.0f}w vs python (time):     {many / py:5.2f}x  (target <= 0.55)")
+PY
+[ "$same" = yes ]

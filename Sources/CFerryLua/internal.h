@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "ferry_lua.h"
@@ -154,6 +155,17 @@ static inline size_t ferry_utf8_seq(const unsigned char *p, const unsigned char 
         return 4;
     }
     return 0;
+}
+
+// True when none of the 8 bytes at p needs a look in a JSON string: no '"', no '\\', no
+// control character, no byte >= 0x80 (word-at-a-time test; callers check p + 8 <= end).
+static inline int ferry_json_plain8(const unsigned char *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = x ^ (ones * '"'), slash = x ^ (ones * '\\');
+    uint64_t special = ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | (x - ones * 0x20) | x;
+    return (special & high) == 0;
 }
 
 #endif

@@ -136,6 +136,7 @@ static void append_utf8(decoder *d, unsigned cp) {
 static const unsigned char *scan_plain(decoder *d, const unsigned char *p) {
     const unsigned char *end = d->end;
     while (p < end) {
+        if (end - p >= 8 && ferry_json_plain8(p)) { p += 8; continue; }
         unsigned c = *p;
         if (c == '"' || c == '\\' || c < 0x20) break;
         if (c < 0x80) { p++; continue; }

@@ -129,6 +129,7 @@ static void put_string(lua_State *L, ferry_lua *s, const char *str, size_t len) 
     reserve(L, s, len + 2);
     putc1(L, s, '"');
     while (p < end) {
+        if (end - p >= 8 && ferry_json_plain8(p)) { p += 8; continue; }
         unsigned char e = esc_tab[*p];
         if (!e) { p++; continue; }
         if (e == 1) {

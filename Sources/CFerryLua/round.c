@@ -1,5 +1,5 @@
 // ferry.round(x [, digits]): rounds x as it is written in decimal, half away from zero, so
-// 0.285 -> 0.29 and 2.675 -> 2.68 (where floor(x * 100 + 0.5) gives 28 and 267, because the
+// 0.285 -> 0.29 and 1.005 -> 1.01 (where floor(x * 100 + 0.5) gives 28 and 100, because the
 // doubles nearest those numbers are a hair below them). "As written" is the shortest decimal
 // that reads back as the same double (what JSON and tostring show).
 

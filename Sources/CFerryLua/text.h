@@ -46,13 +46,14 @@ static inline size_t text_decode(const unsigned char *p, uint32_t *cp) {
 }
 size_t text_encode(uint32_t cp, char *out);   // 1..4 bytes
 size_t text_word_count(const char *s, size_t n);
-static inline int text_ascii_alnum(unsigned char c) {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-static inline unsigned char text_ascii_lower(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
-}
-static inline int text_ascii_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); }
+// Byte classes (ASCII only; bytes >= 0x80 have none) and ASCII lowercase, as tables: the
+// scanning loops look at every byte, so one load beats a chain of comparisons.
+enum { TEXT_ALNUM = 1, TEXT_SPACE = 2 };
+extern const unsigned char text_class[256];
+extern const unsigned char text_lower[256];
+static inline int text_ascii_alnum(unsigned char c) { return text_class[c] & TEXT_ALNUM; }
+static inline unsigned char text_ascii_lower(unsigned char c) { return text_lower[c]; }
+static inline int text_ascii_space(unsigned char c) { return text_class[c] & TEXT_SPACE; }
 
 // The Lua functions, registered by ferry_open_text.
 int text_l_word_count(lua_State *L);

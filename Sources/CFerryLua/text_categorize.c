@@ -20,6 +20,7 @@ typedef struct {
 typedef struct {
     int32_t ncats;
     uint32_t mask, nphrases;
+    uint8_t phrase_starts[32];   // bit set: some phrase starts with this (lowercase) byte
     word_entry *slots;
     phrase_entry *phrases;
     char *pool;
@@ -94,6 +95,8 @@ static void add_keyword(lua_State *L, void *ud, int cat, const char *kw, size_t 
         c->slots[slot] = (word_entry){off, (uint32_t)n, cat, h};
     } else {
         c->phrases[f->nphrases++] = (phrase_entry){off, (uint32_t)n, cat};
+        unsigned char first = (unsigned char)c->pool[off];
+        c->phrase_starts[first >> 3] |= (uint8_t)(1u << (first & 7));
     }
 }
 
@@ -145,8 +148,9 @@ static compiled *compile(lua_State *L, int cats) {
     return c;
 }
 
-static void score_word(const compiled *c, const unsigned char *w, size_t n, lua_Integer *scores) {
-    uint32_t h = hash_lower(w, n);
+// FNV-1a over lowercase bytes; `score_word` is given the hash so the plural's singular
+// (the same bytes but the last) costs no second pass.
+static void score_word(const compiled *c, const unsigned char *w, size_t n, uint32_t h, lua_Integer *scores) {
     for (uint32_t slot = h & c->mask; c->slots[slot].len; slot = (slot + 1) & c->mask) {
         const word_entry *e = &c->slots[slot];
         if (e->hash != h || e->len != n) continue;
@@ -193,10 +197,16 @@ int text_l_categorize(lua_State *L) {
     for (size_t i = 0; i < n;) {
         if (!text_ascii_alnum(s[i])) { i++; continue; }
         size_t start = i;
-        while (i < n && text_ascii_alnum(s[i])) i++;
+        uint32_t h = 2166136261u, before_last = h;
+        while (i < n && text_ascii_alnum(s[i])) {
+            before_last = h;
+            h = (h ^ text_ascii_lower(s[i++])) * 16777619u;
+        }
         size_t len = i - start;
-        score_word(c, s + start, len, scores);
-        if (len >= 2 && text_ascii_lower(s[i - 1]) == 's') score_word(c, s + start, len - 1, scores);
+        score_word(c, s + start, len, h, scores);
+        if (len >= 2 && text_ascii_lower(s[i - 1]) == 's') score_word(c, s + start, len - 1, before_last, scores);
+        unsigned char first = text_ascii_lower(s[start]);
+        if (!(c->phrase_starts[first >> 3] & (1u << (first & 7)))) continue;
         for (uint32_t p = 0; p < c->nphrases; p++) {
             const phrase_entry *ph = &c->phrases[p];
             if (start < next[p] || (unsigned char)c->pool[ph->off] != text_ascii_lower(s[start])) continue;

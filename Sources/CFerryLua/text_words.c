@@ -4,6 +4,21 @@
 #include <string.h>
 #include "text.h"
 
+const unsigned char text_class[256] = {
+    ['0' ... '9'] = TEXT_ALNUM, ['A' ... 'Z'] = TEXT_ALNUM, ['a' ... 'z'] = TEXT_ALNUM,
+    [' '] = TEXT_SPACE, ['\t'] = TEXT_SPACE, ['\n'] = TEXT_SPACE, ['\v'] = TEXT_SPACE,
+    ['\f'] = TEXT_SPACE, ['\r'] = TEXT_SPACE,
+};
+
+#define L8(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+#define L32(b) L8(b), L8(b + 8), L8(b + 16), L8(b + 24)
+const unsigned char text_lower[256] = {
+    L32(0), L32(32), 64, L8(97), L8(105), L8(113), 121, 122, 91, 92, 93, 94, 95, L32(96),
+    L32(128), L32(160), L32(192), L32(224),
+};
+#undef L8
+#undef L32
+
 int text_is_space(uint32_t cp) {
     return cp == 32 || (cp >= 9 && cp <= 13) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
            (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
@@ -57,12 +72,16 @@ size_t text_word_count(const char *s, size_t n) {
     size_t words = 0;
     int in_word = 0;
     while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {   // ASCII: a space ends a word, a letter, digit or "_" may start one
+            p++;
+            if (c <= ' ' && text_ascii_space((unsigned char)c)) in_word = 0;
+            else if (!in_word && (text_ascii_alnum((unsigned char)c) || c == '_')) { words++; in_word = 1; }
+            continue;
+        }
         uint32_t cp;
         p += text_decode(p, &cp);
-        if (cp < 128) {
-            if (text_ascii_space((unsigned char)cp)) in_word = 0;
-            else if (!in_word && (text_ascii_alnum((unsigned char)cp) || cp == '_')) { words++; in_word = 1; }
-        } else if (text_is_space(cp)) {
+        if (text_is_space(cp)) {
             in_word = 0;
         } else if (text_is_cjk(cp)) {
             words++;
@@ -189,26 +208,39 @@ int text_l_hashtags(lua_State *L) {
     return 1;
 }
 
-// The stop words of language(), by language: es, fr, de, en.
+// The stop words of language(): each word's bytes packed little-endian into an integer
+// (words have at most 5 letters), in a 128-slot open-addressing table (Fibonacci hash,
+// linear probing; generated, an empty slot has key 0).
+//   en: the and is are was of to that this with for you it not
+//   es: el los las del por para con una es y lo como pero muy
+//   fr: le les des est et une pour dans qui du avec pas sur au
+//   de: der die das und ist nicht mit ein eine zu den von auf sich
 enum { EN, ES, FR, DE };
-static int stop_word(const char *w, size_t n) {
-    static const struct { const char *word; int lang; } STOP[] = {
-        {"the", EN}, {"and", EN}, {"is", EN}, {"are", EN}, {"was", EN}, {"of", EN}, {"to", EN},
-        {"that", EN}, {"this", EN}, {"with", EN}, {"for", EN}, {"you", EN}, {"it", EN}, {"not", EN},
-        {"el", ES}, {"los", ES}, {"las", ES}, {"del", ES}, {"por", ES}, {"para", ES}, {"con", ES},
-        {"una", ES}, {"es", ES}, {"y", ES}, {"lo", ES}, {"como", ES}, {"pero", ES}, {"muy", ES},
-        {"le", FR}, {"les", FR}, {"des", FR}, {"est", FR}, {"et", FR}, {"une", FR}, {"pour", FR},
-        {"dans", FR}, {"qui", FR}, {"du", FR}, {"avec", FR}, {"pas", FR}, {"sur", FR}, {"au", FR},
-        {"der", DE}, {"die", DE}, {"das", DE}, {"und", DE}, {"ist", DE}, {"nicht", DE}, {"mit", DE},
-        {"ein", DE}, {"eine", DE}, {"zu", DE}, {"den", DE}, {"von", DE}, {"auf", DE}, {"sich", DE},
-    };
-    if (n > 5) return -1;
-    char lw[5];
-    for (size_t i = 0; i < n; i++) lw[i] = (char)text_ascii_lower((unsigned char)w[i]);
-    for (size_t i = 0; i < sizeof STOP / sizeof STOP[0]; i++)
-        if (STOP[i].word[0] == lw[0] && strlen(STOP[i].word) == n && memcmp(STOP[i].word, lw, n) == 0)
-            return STOP[i].lang;
-    return -1;
+static const struct { uint64_t key; int lang; } STOP[128] = {
+    {0, 0}, {0, 0}, {0, 0}, {0x7469u, EN}, {0, 0}, {0x6C6564u, ES}, {0, 0}, {0, 0}, {0, 0}, {0, 0},
+    {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0x697571u, FR}, {0, 0}, {0, 0}, {0, 0}, {0, 0},
+    {0x7564u, FR}, {0x656E75u, FR}, {0, 0}, {0, 0}, {0x746F6Eu, EN}, {0, 0}, {0, 0}, {0, 0}, {0, 0},
+    {0, 0}, {0, 0}, {0x736177u, EN}, {0x656874u, EN}, {0x79756Du, ES}, {0x616E75u, ES},
+    {0x63657661u, FR}, {0x74696Du, DE}, {0x6E6F76u, DE}, {0x726F66u, EN}, {0x7561u, FR},
+    {0x73656Cu, FR}, {0x68636973u, DE}, {0x646E61u, EN}, {0x7365u, ES}, {0, 0}, {0, 0}, {0, 0},
+    {0x736564u, FR}, {0, 0}, {0, 0}, {0, 0}, {0x74616874u, EN}, {0, 0}, {0, 0}, {0, 0}, {0, 0},
+    {0, 0}, {0x73616Cu, ES}, {0x736E6164u, FR}, {0x756F79u, EN}, {0, 0}, {0x73696874u, EN},
+    {0x736F6Cu, ES}, {0x726F70u, ES}, {0x6F6D6F63u, ES}, {0x747365u, FR}, {0x72756F70u, FR},
+    {0x736164u, DE}, {0x6E6965u, DE}, {0x6E6F63u, ES}, {0, 0}, {0x7465u, FR}, {0, 0}, {0, 0},
+    {0x656964u, DE}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0x656Cu, FR}, {0x727573u, FR},
+    {0, 0}, {0x656E6965u, DE}, {0, 0}, {0x657261u, EN}, {0, 0}, {0, 0}, {0x646E75u, DE},
+    {0x666Fu, EN}, {0, 0}, {0, 0}, {0x61726170u, ES}, {0, 0}, {0x6F74u, EN}, {0x6F726570u, ES},
+    {0x757Au, DE}, {0, 0}, {0, 0}, {0x79u, ES}, {0, 0}, {0x6F6Cu, ES}, {0x667561u, DE},
+    {0x7369u, EN}, {0x68746977u, EN}, {0x6C65u, ES}, {0, 0}, {0x746863696Eu, DE}, {0, 0}, {0, 0},
+    {0, 0}, {0, 0}, {0, 0}, {0x726564u, DE}, {0, 0}, {0, 0}, {0x736170u, FR}, {0, 0}, {0, 0},
+    {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0x747369u, DE}, {0, 0}, {0, 0}, {0x6E6564u, DE},
+};
+
+static int stop_word(uint64_t key) {
+    for (unsigned slot = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 57);; slot = (slot + 1) & 127) {
+        if (STOP[slot].key == key) return STOP[slot].lang;
+        if (STOP[slot].key == 0) return -1;
+    }
 }
 
 // A deliberately tiny heuristic (see transforms/text.lua): mostly-CJK text by script, else
@@ -217,11 +249,23 @@ int text_l_language(lua_State *L) {
     size_t n;
     const unsigned char *s = (const unsigned char *)text_arg(L, 1, &n);
     size_t kana = 0, han = 0, hangul = 0;
-    for (size_t i = 0; i < n; i++) {
+    lua_Integer hits[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        if (c < 0xE3 || c > 0xED || i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+        if (text_ascii_alnum((unsigned char)c)) {   // an ASCII word: a stop word?
+            size_t start = i;
+            while (i < n && text_ascii_alnum(s[i])) i++;
+            if (i - start > 5) continue;
+            uint64_t key = 0;
+            for (size_t k = start; k < i; k++) key |= (uint64_t)text_ascii_lower(s[k]) << (8 * (k - start));
+            int lang = stop_word(key);
+            if (lang >= 0) hits[lang]++;
             continue;
-        if (c == 0xE3) { if (s[i + 1] >= 0x81 && s[i + 1] <= 0x83) kana++; else continue; }
+        }
+        i++;
+        // Kana, Han and Hangul by their UTF-8 lead bytes (U+3040-30FF, U+4000-9FFF, U+A000-DFFF).
+        if (c < 0xE3 || c > 0xED || i + 1 >= n || (s[i] & 0xC0) != 0x80 || (s[i + 1] & 0xC0) != 0x80) continue;
+        if (c == 0xE3) { if (s[i] >= 0x81 && s[i] <= 0x83) kana++; else continue; }
         else if (c <= 0xE9) han++;
         else hangul++;
         i += 2;
@@ -230,14 +274,6 @@ int text_l_language(lua_State *L) {
     if (cjk > 0 && cjk * 2 > text_word_count((const char *)s, n)) {
         lua_pushstring(L, kana ? "ja" : hangul > han ? "ko" : "zh");
         return 1;
-    }
-    lua_Integer hits[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < n;) {
-        if (!text_ascii_alnum(s[i])) { i++; continue; }
-        size_t start = i;
-        while (i < n && text_ascii_alnum(s[i])) i++;
-        int lang = stop_word((const char *)s + start, i - start);
-        if (lang >= 0) hits[lang]++;
     }
     static const char *const NAMES[] = {"en", "es", "fr", "de"};
     int best = EN;

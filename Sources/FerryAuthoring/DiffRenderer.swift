@@ -17,11 +17,11 @@ public struct DiffRenderer: Sendable {
             let path = change.path.description
             switch change.kind {
             case .added:
-                return indent + style.green("+ \(path): \(show(change.new))")
+                return indent + style.green("+ \(path): \(change.newText ?? show(change.new))")
             case .removed:
-                return indent + style.red("- \(path): \(show(change.old))")
+                return indent + style.red("- \(path): \(change.oldText ?? show(change.old))")
             case .changed:
-                let (old, new) = showPair(change.old, change.new)
+                let (old, new) = showPair(change)
                 let type = change.typeChange.map { " " + style.dim("(\($0))") } ?? ""
                 return indent + style.yellow("~ \(path): ") + style.red(old) + style.yellow(" → ") + style.green(new) + type
             }
@@ -34,11 +34,11 @@ public struct DiffRenderer: Sendable {
             let path = change.path.description
             switch change.kind {
             case .added:
-                return indent + style.green("+ \(path): \(show(change.new))") + style.dim("  (not expected)")
+                return indent + style.green("+ \(path): \(change.newText ?? show(change.new))") + style.dim("  (not expected)")
             case .removed:
-                return indent + style.red("- \(path): missing") + style.dim("  (expected \(show(change.old)))")
+                return indent + style.red("- \(path): missing") + style.dim("  (expected \(change.oldText ?? show(change.old)))")
             case .changed:
-                let (old, new) = showPair(change.old, change.new)
+                let (old, new) = showPair(change)
                 let type = change.typeChange.map { " " + style.dim("(\($0))") } ?? ""
                 return indent + style.yellow("~ \(path): ") + "expected " + style.green(old) + ", got " + style.red(new) + type
             }
@@ -57,6 +57,12 @@ public struct DiffRenderer: Sendable {
 
     private func show(_ value: JSONValue?) -> String {
         value.map { $0.compactText(limit: valueLimit) } ?? "(none)"
+    }
+
+    /// A change's two values; numbers as their documents write them.
+    private func showPair(_ change: JSONChange) -> (String, String) {
+        let (old, new) = showPair(change.old, change.new)
+        return (change.oldText ?? old, change.newText ?? new)
     }
 
     /// Two long strings that share a beginning are shown from a little before their first

@@ -26,8 +26,16 @@ public struct Fixture: Sendable {
     /// spelling reach the bridge exactly.
     public let input: [UInt8]
     public let expectation: Expectation
+    /// The number texts of `expected`, by path: a 20-digit integer compares by its digits.
+    public let expectedNumbers: [JSONPath: String]
     /// Also run the output back from `to` to `from` and compare (nil: forward only).
     public let roundTrip: RoundTrip?
+
+    /// The keys a fixture file may have: the one place to add one.
+    public static let knownKeys = [
+        "description", "from", "to", "run_started_at", "id", "index", "input", "expected", "expect", "expect_error",
+        "round_trip",
+    ]
 
     /// `ctx.run_started_at` when a fixture does not set it.
     public static let defaultRunStartedAt = "2026-01-01T00:00:00Z"
@@ -43,7 +51,13 @@ public struct Fixture: Sendable {
         } catch {
             throw FixtureError(path, "not valid JSON (\(error))")
         }
-        guard json.objectValue != nil else { throw FixtureError(path, "must be a JSON object") }
+        guard let members = json.objectValue else { throw FixtureError(path, "must be a JSON object") }
+        // A misspelt key ("run_startd_at", "expected_error") would otherwise be ignored and
+        // the fixture would test something else than its author meant.
+        for key in members.keys.sorted() where !Self.knownKeys.contains(key) {
+            let guess = EditDistance.closest(to: key, among: Self.knownKeys).map { "; did you mean '\($0)'?" } ?? ""
+            throw FixtureError(path, "unknown key '\(key)'\(guess) (a fixture has \(Self.knownKeys.joined(separator: ", ")))")
+        }
         func string(_ key: String) throws(FixtureError) -> String? {
             guard let v = json[key], !v.isNull else { return nil }
             guard let s = v.stringValue else { throw FixtureError(path, "'\(key)' must be a string") }
@@ -55,18 +69,26 @@ public struct Fixture: Sendable {
         for version in [from, to] where !recipe.versions.contains(version) {
             throw FixtureError(path, "version \(version) is not one of the recipe's versions (\(recipe.versions.joined(separator: ", ")))")
         }
+        guard from != to else {
+            throw FixtureError(path, "'from' and 'to' are both \(from): no step runs, so the fixture tests nothing")
+        }
         self.from = from
         self.to = to
         description = try string("description") ?? ""
         runStartedAt = try string("run_started_at") ?? Self.defaultRunStartedAt
+        guard StepRunner.isRunStartedAt(runStartedAt) else {
+            throw FixtureError(path, "'run_started_at' is \(JSONValue.quoted(runStartedAt)); a run gives steps ISO-8601 UTC like \"2026-01-01T00:00:00Z\"")
+        }
         id = try string("id") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         index = try string("index") ?? "\(recipe.readAlias)-\(from)"
 
         var inputRange: Range<Int>?
+        var expectedRange: Range<Int>?
         do {
             try data.withUnsafeBytes { raw in
                 try TopLevelScanner.members(of: raw) { key, _, value in
                     if key.equals("input") { inputRange = value }
+                    if key.equals("expected") { expectedRange = value }
                 }
             }
         } catch {
@@ -76,6 +98,7 @@ public struct Fixture: Sendable {
             throw FixtureError(path, "'input' must be the input document (a JSON object)")
         }
         input = Array(data[inputRange])
+        expectedNumbers = expectedRange.map { NumberLiterals.scan(Array(data[$0])) } ?? [:]
 
         let expectations = ["expected", "expect", "expect_error"].filter { json[$0] != nil }
         guard expectations.count == 1 else {

@@ -106,8 +106,8 @@ public struct FixtureRunner {
         switch (fixture.expectation, actual) {
         case (_, .notRun(let message)):
             failure = message
-        case (.output(let expected), .kept(let doc, _)):
-            changes = JSONDiff.changes(from: expected, to: doc)
+        case (.output(let expected), .kept(let doc, let json)):
+            changes = JSONDiff.changes(from: expected, to: doc, oldNumbers: fixture.expectedNumbers, newNumbers: NumberLiterals.scan(json))
             if !changes.isEmpty {
                 failure = "the output differs from \"expected\" in \(changes.count) field\(changes.count == 1 ? "" : "s")"
             }
@@ -125,8 +125,8 @@ public struct FixtureRunner {
             failure = "expected an error containing \(JSONValue.quoted(text)), got \(actual.summary)"
         }
         var back: FixtureActual?
-        if failure == nil, fixture.roundTrip != nil, case .kept(let doc, _) = actual {
-            back = outcome(of: fixture, wayBackFrom: doc)
+        if failure == nil, fixture.roundTrip != nil, case .kept(_, let json) = actual {
+            back = outcome(of: fixture, wayBackFrom: json)
             (failure, changes) = Self.judgeRoundTrip(fixture, back: back!)
         }
         return FixtureResult(
@@ -139,10 +139,10 @@ public struct FixtureRunner {
         outcome(fixture.input, fixture: fixture, from: fixture.from, to: fixture.to, index: fixture.index)
     }
 
-    /// Runs `output` (the fixture's forward output) back from `to` to `from`, as read from
-    /// the `to` version's index.
-    public func outcome(of fixture: Fixture, wayBackFrom output: JSONValue) -> FixtureActual {
-        outcome(output.serializedBytes(), fixture: fixture, from: fixture.to, to: fixture.from,
+    /// Runs `output` (the JSON the engine wrote for the fixture's forward run) back from
+    /// `to` to `from`, as read from the `to` version's index.
+    public func outcome(of fixture: Fixture, wayBackFrom output: [UInt8]) -> FixtureActual {
+        outcome(output, fixture: fixture, from: fixture.to, to: fixture.from,
                 index: "\(runner.recipe.readAlias)-\(fixture.to)")
     }
 

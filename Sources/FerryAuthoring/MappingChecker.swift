@@ -133,7 +133,7 @@ public struct MappingChecker: Sendable {
         case "object", "nested":
             guard case .object(let members) = value else {
                 problems.append(MappingProblem(
-                    .rejected, path, "\(fullName) is mapped as \(type) but the value is \(value.typeName.withArticle) (\(value.compactText(limit: 40))): the cluster rejects the document"))
+                    .rejected, path, "\(fullName) is mapped as \(type) but the value is \(typeName(value, at: path).withArticle) (\(literals[path] ?? value.compactText(limit: 40))): the cluster rejects the document"))
                 return
             }
             if definition["enabled"]?.isFalse == true { return }
@@ -166,6 +166,19 @@ public struct MappingChecker: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Whether the mapping declares the field `name` (dots go into object properties).
+    public func declares(_ name: String) -> Bool {
+        var node: JSONValue? = mappings
+        for part in name.split(separator: ".") { node = node?["properties"]?[String(part)] }
+        return node != nil
+    }
+
+    /// The JSON type as the document writes it: an integer beyond 64 bits is still an integer.
+    private func typeName(_ value: JSONValue, at path: JSONPath) -> String {
+        if let literal = literals[path], NumberText(literal)?.isIntegerLiteral == true { return "integer" }
+        return value.typeName
+    }
 
     /// Field types whose values are objects (geo points, ranges, shapes, vectors...): not judged.
     static let objectTypes: Set<String> = [

@@ -15,6 +15,17 @@ public struct NDJSONStats: Sendable, Hashable {
     public var seconds = 0.0
 
     public var documents: Int { written + dropped + failed }
+
+    /// Adds the counts of another part of the same run (not `seconds`).
+    mutating func add(_ other: NDJSONStats) {
+        lines += other.lines
+        blank += other.blank
+        written += other.written
+        dropped += other.dropped
+        failed += other.failed
+        bytesIn += other.bytesIn
+        bytesOut += other.bytesOut
+    }
 }
 
 /// A document that failed, by input line.
@@ -30,44 +41,87 @@ public struct NDJSONFailure: Sendable, CustomStringConvertible {
 /// `ferry transform`: NDJSON documents in, transformed NDJSON out, through the same bridge,
 /// sandbox and lookups as `ferry run`. A line is either a bare `_source` or an object with a
 /// `_source` member (`{"_id": ..., "_source": {...}}`, other members kept byte for byte);
-/// the output line has the same shape. Lines stream through one reusable buffer and the
-/// engine's bytes go straight to a buffered writer, so memory stays flat and the run
-/// measures the transform pipeline itself.
+/// the output line has the same shape. With one worker, lines stream through one reusable
+/// buffer and the engine's bytes go straight to a buffered writer; with more, batches of
+/// lines go to one Lua state per worker and come back in input order through a bounded
+/// window (NDJSONParallel.swift), so memory stays flat either way.
 public final class NDJSONTransformer {
     public let recipe: Recipe
     public let steps: [StepSpec]
-    private let runner: StepRunner
-    private let chain: [LoadedStep]
+    /// One per worker: each has its own Lua state and lookups.
+    let lanes: [NDJSONLane]
 
-    public init(recipe: Recipe, from: String, to: String, runStartedAt: String, limits: SandboxLimits = .default) throws {
+    public var workers: Int { lanes.count }
+
+    public init(
+        recipe: Recipe, from: String, to: String, runStartedAt: String, limits: SandboxLimits = .default,
+        workers: Int = 1
+    ) throws {
+        precondition(workers >= 1, "at least one worker")
         self.recipe = recipe
-        steps = try recipe.graph.path(from: from, to: to)
-        let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt, limits: limits)
-        self.runner = runner
-        chain = try runner.chain(steps)
+        let steps = try recipe.graph.path(from: from, to: to)
+        self.steps = steps
+        lanes = try (0..<workers).map { _ in
+            try NDJSONLane(recipe: recipe, steps: steps, runStartedAt: runStartedAt, limits: limits)
+        }
     }
 
-    /// Transforms every line of `input` into `output`; failures go to `onFailure` as they happen.
+    /// Transforms every line of `input` into `output`, in input order; failures go to
+    /// `onFailure` in input order too.
     public func run(input: Int32, output: Int32, onFailure: (NDJSONFailure) -> Void) throws -> NDJSONStats {
         let started = ContinuousClock.now
+        var stats = lanes.count == 1
+            ? try runInline(input: input, output: output, onFailure: onFailure)
+            : try runParallel(input: input, output: output, onFailure: onFailure)
+        stats.seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
+        return stats
+    }
+
+    private func runInline(input: Int32, output: Int32, onFailure: (NDJSONFailure) -> Void) throws -> NDJSONStats {
         let out = OutputBuffer(fd: output)
+        let lane = lanes[0]
         var stats = NDJSONStats()
         try LineReader(fd: input).forEachLine { line, number in
-            stats.lines += 1
-            stats.bytesIn += line.count + 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                stats.blank += 1
-                return
-            }
-            if let failure = try transform(line, number: number, into: out, stats: &stats) {
-                stats.failed += 1
+            if let failure = try lane.transform(line, number: number, into: out, stats: &stats) {
                 onFailure(failure)
             }
         }
         try out.flush()
         stats.bytesOut = out.written
-        stats.seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
         return stats
+    }
+}
+
+/// Where a transformed line goes: the output file, or a batch's buffer.
+protocol ByteSink: AnyObject {
+    func append(_ bytes: UnsafeRawBufferPointer) throws
+    func append(byte: UInt8) throws
+}
+
+extension OutputBuffer: ByteSink {}
+
+/// One worker's Lua state with the chain loaded, transforming one line at a time.
+final class NDJSONLane {
+    private let runner: StepRunner
+    private let chain: [LoadedStep]
+
+    init(recipe: Recipe, steps: [StepSpec], runStartedAt: String, limits: SandboxLimits) throws {
+        let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt, limits: limits)
+        self.runner = runner
+        chain = try runner.chain(steps)
+    }
+
+    /// Transforms one input line into `out` and counts it; a document that failed comes back.
+    func transform(_ line: UnsafeRawBufferPointer, number: Int, into out: some ByteSink, stats: inout NDJSONStats) throws -> NDJSONFailure? {
+        stats.lines += 1
+        stats.bytesIn += line.count + 1
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            stats.blank += 1
+            return nil
+        }
+        let failure = try transformDocument(line, number: number, into: out, stats: &stats)
+        if failure != nil { stats.failed += 1 }
+        return failure
     }
 
     /// The parts of an envelope line: everything but the `_source` value is copied as is.
@@ -77,7 +131,7 @@ public final class NDJSONTransformer {
         var index: String?
     }
 
-    private func transform(_ line: UnsafeRawBufferPointer, number: Int, into out: OutputBuffer, stats: inout NDJSONStats) throws -> NDJSONFailure? {
+    private func transformDocument(_ line: UnsafeRawBufferPointer, number: Int, into out: some ByteSink, stats: inout NDJSONStats) throws -> NDJSONFailure? {
         var envelope: Envelope?
         if Self.mentionsSource(line) {
             var found = Envelope()

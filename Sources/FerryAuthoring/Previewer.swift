@@ -190,7 +190,9 @@ public struct Previewer {
             case .kept(let bytes):
                 afterJSON = Array(bytes)
                 after = try? JSONValue.parse(bytes)
-                outcome = after == before ? .unchanged : .changed
+                // By bytes against the source as the bridge writes it back: exact for every number.
+                let canonical = try? runner.engine.roundTrip(json: source)
+                outcome = canonical.map { $0 == afterJSON } ?? (after == before) ? .unchanged : .changed
             case .dropped(let i):
                 outcome = .dropped(step: chain.indices.contains(i) ? chain[i].label : "?")
             }
@@ -200,7 +202,8 @@ public struct Previewer {
         let steps = showSteps ? snapshots(source, before: before, hit: hit, runner: runner, chain: chain) : []
         return DocumentPreview(
             id: hit.id, index: hit.index, before: before, after: after, outcome: outcome,
-            changes: after.map { JSONDiff.changes(from: before, to: $0) } ?? [], steps: steps,
+            changes: after == nil ? [] : JSONDiff.changes(fromJSON: source, toJSON: afterJSON) ?? JSONDiff.changes(from: before, to: after!),
+            steps: steps,
             mapping: after.map { checker.check(json: afterJSON) ?? checker.check($0) } ?? [])
     }
 
@@ -216,7 +219,8 @@ public struct Previewer {
                 switch try runner.run(input, id: hit.id, index: hit.index, steps: [step]) {
                 case .kept(let bytes):
                     let doc = (try? JSONValue.parse(bytes)) ?? .null
-                    out.append(.init(step: step.label, document: doc, changes: JSONDiff.changes(from: previous, to: doc), error: nil))
+                    let changes = JSONDiff.changes(fromJSON: input, toJSON: bytes) ?? JSONDiff.changes(from: previous, to: doc)
+                    out.append(.init(step: step.label, document: doc, changes: changes, error: nil))
                     input = bytes
                     previous = doc
                 case .dropped:

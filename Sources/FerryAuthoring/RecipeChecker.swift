@@ -10,7 +10,7 @@ public struct CheckItem: Sendable {
     }
 
     /// What was checked: "recipe", "mapping", "graph", "script", "module", "lookup",
-    /// "fixture", "fixture mapping", "coverage", "determinism".
+    /// "fixture", "fixture mapping", "version field", "coverage", "determinism".
     public let check: String
     public let status: Status
     /// One line that names the file (and line, step, fixture) it is about.
@@ -52,7 +52,7 @@ public struct RecipeChecker {
         do {
             recipe = try catalog.load(name)
         } catch {
-            return [CheckItem("recipe", .fail, "\(error)")]
+            return [CheckItem("recipe", .fail, "\(error)" + (error.hint.map { " — \($0)" } ?? ""))]
         }
         let manifest = "\(recipe.folder)/recipe.lua"
         items.append(CheckItem(
@@ -65,6 +65,7 @@ public struct RecipeChecker {
             items.append(item)
             mappings[version] = checker
         }
+        items += strayMappings(recipe)
         items += checkGraph(recipe)
         items += checkReverseGraph(recipe)
         items += checkFamily(recipe)
@@ -109,6 +110,7 @@ public struct RecipeChecker {
             return (CheckItem("mapping", .fail, "\(error)"), nil)
         }
         var problems: [String] = []
+        var unusual: [String] = []
         let mappings = body["mappings"] ?? [:]
         if let dynamic = mappings["dynamic"], MappingChecker.dynamic(dynamic) == nil {
             problems.append("dynamic is \(dynamic.compactText), expected true, false, \"strict\" or \"runtime\"")
@@ -117,12 +119,34 @@ public struct RecipeChecker {
         MappingWalk.fields(of: mappings) { fieldPath, definition in
             fields += 1
             if let problem = MappingWalk.problem(in: definition) { problems.append("\(fieldPath): \(problem)") }
+            switch MappingWalk.unknownType(in: definition) {
+            case .typo(let type, let meant)?: problems.append("\(fieldPath): unknown type '\(type)'; did you mean '\(meant)'?")
+            case .unknown(let type)?: unusual.append("\(fieldPath): type '\(type)'")
+            case nil: break
+            }
         }
         if !problems.isEmpty {
             return (CheckItem("mapping", .fail, "\(path): " + problems.joined(separator: "; ")), nil)
         }
+        if !unusual.isEmpty {
+            return (CheckItem("mapping", .warn, "\(path): " + unusual.joined(separator: "; ")
+                + " is not a field type ferry knows: the cluster refuses the index unless a plugin provides it"),
+                MappingChecker(indexBody: body))
+        }
         let dynamic = mappings["dynamic"].flatMap { MappingChecker.dynamic($0)?.rawValue } ?? "true"
         return (CheckItem("mapping", .pass, "\(path): \(fields) fields, dynamic \(dynamic)"), MappingChecker(indexBody: body))
+    }
+
+    /// A mapping file for a version `versions` does not list is usually a version someone
+    /// forgot to add (its steps then never run).
+    private func strayMappings(_ recipe: Recipe) -> [CheckItem] {
+        let folder = "\(recipe.folder)/mappings"
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return files.compactMap { file in
+            let version = String(file.dropLast(5))
+            guard !recipe.versions.contains(version) else { return nil }
+            return CheckItem("mapping", .warn, "\(folder)/\(file): \(version) is not in 'versions' (\(recipe.versions.joined(separator: ", "))) in \(recipe.folder)/recipe.lua, so nothing uses this mapping")
+        }
     }
 
     private func checkGraph(_ recipe: Recipe) -> [CheckItem] {
@@ -150,7 +174,9 @@ public struct RecipeChecker {
 
     private func checkLookup(_ spec: LookupSpec) -> CheckItem {
         do {
-            _ = try SQLiteLookups([spec])
+            if try !SQLiteLookups([spec]).unindexed.isEmpty {
+                return CheckItem("lookup", .warn, "\(spec.name): key column '\(spec.keyColumn)' of table '\(spec.table)' in \(spec.source.path) has no index: every lookup reads the whole table (make it the PRIMARY KEY, or CREATE INDEX ON \(spec.table)(\(spec.keyColumn)))")
+            }
             return CheckItem("lookup", .pass, "\(spec.name): table '\(spec.table)' with key '\(spec.keyColumn)' in \(spec.source.path)")
         } catch {
             return CheckItem("lookup", .fail, "\(error)")
@@ -223,6 +249,7 @@ public struct RecipeChecker {
         if passed > 0 {
             items.append(CheckItem("fixture", .pass, "\(passed) of \(first.count) fixtures in \(recipe.folder)/tests pass"))
         }
+        items += checkVersionField(recipe, first, mappings: mappings)
 
         // Outputs the cluster would refuse are a failure now, not in the middle of a run.
         items += checkRoundTripMappings(recipe, first, mappings: mappings)
@@ -282,6 +309,25 @@ public struct RecipeChecker {
         return items
     }
 
+    /// `version_field` is how an in-place run tells migrated documents: a chain to a version
+    /// whose mapping has the field must set it to that version. Fixture outputs show whether
+    /// the steps do. (A version whose mapping lacks it cannot be an in-place target at all.)
+    private func checkVersionField(_ recipe: Recipe, _ results: [FixtureResult], mappings: [String: MappingChecker]) -> [CheckItem] {
+        guard let field = recipe.versionField else { return [] }
+        var lacking: [String: [String]] = [:]
+        for result in results {
+            guard let fixture = result.fixture, case .kept(let doc, _)? = result.actual,
+                  mappings[fixture.to]?.declares(field) == true else { continue }
+            if doc[field]?.stringValue != fixture.to { lacking[fixture.to, default: []].append(fixture.name) }
+        }
+        return lacking.sorted { $0.key < $1.key }.map { version, names in
+            let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
+            return CheckItem(
+                "version field", .warn,
+                "\(recipe.folder)/recipe.lua: version_field is \(field) and the \(version) mapping has it, but the outputs of fixtures ending at \(version) do not set it to \"\(version)\" (\(shown)): an in-place run to \(version) could not tell migrated documents")
+        }
+    }
+
     /// The first step on the fixture's path whose output changes when it runs twice on the
     /// same input.
     private func culpritStep(_ recipe: Recipe, fixture: Fixture, runner: StepRunner) -> StepSpec? {
@@ -295,31 +341,6 @@ public struct RecipeChecker {
             guard case .kept(let bytes)? = a else { return nil }
             input = bytes
         }
-        return nil
-    }
-}
-
-/// Walks a mapping's `properties` for the structural check of `ferry check`.
-enum MappingWalk {
-    static func fields(of mapping: JSONValue, prefix: String = "", _ visit: (String, JSONValue) -> Void) {
-        for (name, definition) in (mapping["properties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
-            visit(path, definition)
-            fields(of: definition, prefix: path, visit)
-        }
-    }
-
-    /// What is wrong with one field definition, if anything a PUT would refuse.
-    static func problem(in definition: JSONValue) -> String? {
-        guard definition.objectValue != nil else { return "must be an object like {\"type\": \"keyword\"}" }
-        if let type = definition["type"], type.stringValue == nil { return "\"type\" must be a string" }
-        if definition["type"] == nil, definition["properties"] == nil {
-            return "needs a \"type\" (or \"properties\" for an object)"
-        }
-        if let dynamic = definition["dynamic"], MappingChecker.dynamic(dynamic) == nil {
-            return "dynamic is \(dynamic.compactText), expected true, false, \"strict\" or \"runtime\""
-        }
-        if let properties = definition["properties"], properties.objectValue == nil { return "\"properties\" must be an object" }
         return nil
     }
 }

@@ -56,6 +56,8 @@ struct ScalarRules {
 
     /// - Parameter literal: a number's text as the document writes it, when known (exact digits).
     func problem(_ value: JSONValue, fullName: String, literal: String? = nil) -> Verdict? {
+        // Messages print a number as the document writes it (a double would print 2^64 as 1.8446744073709552e+19).
+        let shown = { (limit: Int) in literal ?? value.compactText(limit: limit) }
         switch type {
         case "keyword", "text", "match_only_text", "wildcard", "search_as_you_type", "version", "constant_keyword":
             return nil   // strings, numbers and booleans are all indexed as their text
@@ -64,14 +66,14 @@ struct ScalarRules {
         case "float", "double", "half_float", "scaled_float":
             return floating(value, fullName: fullName, literal: literal)
         case "boolean":
-            return boolean(value, fullName: fullName)
+            return boolean(value, fullName: fullName, shown: shown(40))
         case "date", "date_nanos":
-            return date(value, fullName: fullName)
+            return date(value, fullName: fullName, literal: literal, shown: shown(60))
         case "ip":
-            return ip(value, fullName: fullName)
+            return ip(value, fullName: fullName, shown: shown(40))
         case "binary":
             if case .string(let s) = value, Data(base64Encoded: s) != nil { return nil }
-            return Verdict(severity: .rejected, message: "\(fullName) is binary but \(value.compactText(limit: 40)) is not a base64 string")
+            return Verdict(severity: .rejected, message: "\(fullName) is binary but \(shown(40)) is not a base64 string")
         default:
             return nil   // types this checker does not judge
         }
@@ -157,41 +159,20 @@ struct ScalarRules {
 
     static let largestFinite = ["half_float": "65504", "float": "3.4028235e38"]
 
-    /// Decimal notation as Java parses it: `[+-]digits[.digits][e[+-]digits]` (no hex, no inf/nan).
-    static func looksNumeric(_ s: String) -> Bool {
-        var it = Array(s.utf8)[...]
-        func digits() -> Int {
-            var n = 0
-            while let b = it.first, b >= 0x30, b <= 0x39 { it = it.dropFirst(); n += 1 }
-            return n
-        }
-        if let b = it.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { it = it.dropFirst() }
-        var mantissa = digits()
-        if it.first == UInt8(ascii: ".") {
-            it = it.dropFirst()
-            mantissa += digits()
-        }
-        guard mantissa > 0 else { return false }
-        if let b = it.first, b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
-            it = it.dropFirst()
-            if let b = it.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { it = it.dropFirst() }
-            guard digits() > 0 else { return false }
-        }
-        return it.isEmpty
-    }
+
 
     // MARK: Others
 
-    private func boolean(_ value: JSONValue, fullName: String) -> Verdict? {
+    private func boolean(_ value: JSONValue, fullName: String, shown: String) -> Verdict? {
         switch value {
         case .bool: return nil
         case .string(let s) where s == "true" || s == "false" || s.isEmpty: return nil
         default:
-            return Verdict(severity: .rejected, message: "\(fullName) is boolean but \(value.compactText(limit: 40)) is not true, false, \"true\", \"false\" or \"\"")
+            return Verdict(severity: .rejected, message: "\(fullName) is boolean but \(shown) is not true, false, \"true\", \"false\" or \"\"")
         }
     }
 
-    private func date(_ value: JSONValue, fullName: String) -> Verdict? {
+    private func date(_ value: JSONValue, fullName: String, literal: String?, shown: String) -> Verdict? {
         let spec = definition["format"]?.stringValue ?? DateFormat.defaultFormats
         guard let formats = DateFormat.parseList(spec) else { return nil }   // a format we cannot judge
         switch value {
@@ -200,19 +181,19 @@ struct ScalarRules {
         case .int(let i):
             if formats.contains(where: { $0.accepts(number: String(i)) }) { return nil }
         case .double(let d):
-            if formats.contains(where: { $0.accepts(number: "\(d)") }) { return nil }
+            if formats.contains(where: { $0.accepts(number: literal ?? "\(d)") }) { return nil }
         default:
             break
         }
-        return Verdict(severity: .rejected, message: "\(fullName) is date but \(value.compactText(limit: 60)) does not parse with format \(spec)")
+        return Verdict(severity: .rejected, message: "\(fullName) is date but \(shown) does not parse with format \(spec)")
     }
 
-    private func ip(_ value: JSONValue, fullName: String) -> Verdict? {
+    private func ip(_ value: JSONValue, fullName: String, shown: String) -> Verdict? {
         if case .string(let s) = value {
             var v4 = in_addr()
             var v6 = in6_addr()
             if inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1 { return nil }
         }
-        return Verdict(severity: .rejected, message: "\(fullName) is ip but \(value.compactText(limit: 40)) is not an IPv4 or IPv6 address")
+        return Verdict(severity: .rejected, message: "\(fullName) is ip but \(shown) is not an IPv4 or IPv6 address")
     }
 }

@@ -63,6 +63,17 @@ public final class StepRunner {
         return try result.get()
     }
 
+    /// Whether `text` has the shape `ctx.run_started_at` always has in a run
+    /// (`2026-11-21T04:31:40Z`: ISO-8601, UTC, seconds), so a fixture or `--run-started-at`
+    /// cannot test steps against a value a run never gives them.
+    public static func isRunStartedAt(_ text: String) -> Bool {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        guard let date = formatter.date(from: text) else { return false }
+        return formatter.string(from: date) == text
+    }
+
     /// The current UTC time as `ctx.run_started_at` shows it (`2026-11-21T04:31:40Z`).
     public static func now() -> String { ISODate.now() }
 }

@@ -12,8 +12,9 @@ public struct AWSSigV4: Sendable {
     /// "es" (Amazon OpenSearch Service) or "aoss" (OpenSearch Serverless).
     public let service: String
     public let accessKeyID: String
-    let secretAccessKey: String
-    let sessionToken: String?
+    /// `package`: the SigV4 tests hand the keys to botocore; nothing outside this package sees them.
+    package let secretAccessKey: String
+    package let sessionToken: String?
 
     public init(region: String, service: String, accessKeyID: String, secretAccessKey: String, sessionToken: String?) {
         self.region = region

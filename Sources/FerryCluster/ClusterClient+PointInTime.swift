@@ -1,8 +1,9 @@
 import FerryCore
 
-/// Point-in-time readers: a consistent view for `search_after` paging. The endpoints differ:
-/// Elasticsearch (7.10+) `POST /<index>/_pit` → `{"id"}`; OpenSearch (2.4+)
-/// `POST /<index>/_search/point_in_time` → `{"pit_id"}`. Search with
+/// Point-in-time readers: a consistent view for `search_after` paging. The endpoints differ
+/// (`ClusterInfo.pointInTimeAPI`): Elasticsearch (7.10+) `POST /<index>/_pit` → `{"id"}`;
+/// OpenSearch (2.4+) `POST /<index>/_search/point_in_time` → `{"pit_id"}`. Whether to read with
+/// one at all is `ClusterInfo.readStrategy(slices:)`. Search with
 /// `search(index: nil, body: ["pit": ["id": id, "keep_alive": "5m"], "sort": ..., "search_after": ...])`
 /// and use each page's `pitID` for the next request (it may change).
 extension ClusterClient {
@@ -11,7 +12,7 @@ extension ClusterClient {
         -> String
     {
         let keep = ("keep_alive", timeValue(keepAlive))
-        switch info.distribution {
+        switch api(info) {
         case .opensearch:
             let path = RequestPath([index, "_search", "point_in_time"], query: [keep])
             let json = try json(.POST, path).json
@@ -32,7 +33,7 @@ extension ClusterClient {
     /// Closes a point in time; one that is already gone is not an error.
     public func closePointInTime(id: String, on info: ClusterInfo) throws {
         let accept: (Int) -> Bool = { (200..<300).contains($0) || $0 == 404 }
-        switch info.distribution {
+        switch api(info) {
         case .opensearch:
             let body: JSONValue = ["pit_id": [.string(id)]]
             try request(.DELETE, "/_search/point_in_time", body: body.serializedBytes(), accept: accept)
@@ -40,5 +41,11 @@ extension ClusterClient {
             let body: JSONValue = ["id": .string(id)]
             try request(.DELETE, "/_pit", body: body.serializedBytes(), accept: accept)
         }
+    }
+
+    /// The cluster's API; a version without one is asked its distribution's anyway, so its own
+    /// error (not a guess of ours) is what the caller sees.
+    private func api(_ info: ClusterInfo) -> ClusterInfo.PointInTimeAPI {
+        info.pointInTimeAPI ?? (info.distribution == .opensearch ? .opensearch : .elasticsearch)
     }
 }

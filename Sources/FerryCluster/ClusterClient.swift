@@ -175,12 +175,15 @@ public final class ClusterClient {
 
     // MARK: - Cluster
 
-    /// `GET /`: distribution and version.
+    /// `GET /`: distribution and version. Throws for a cluster outside
+    /// `ClusterInfo.supportedRange`, so no command works against one by accident.
     public func info() throws -> ClusterInfo {
         let (_, json) = try json(.GET, RequestPath([]))
         guard let info = ClusterInfo(json: json) else {
             throw invalidResponse(.GET, RequestPath([]), status: 200, reason: "no version.number in GET / response")
         }
+        try info.checkSupported()
+        logger.debug("cluster", metadata: ["product": "\(info)"])
         return info
     }
 

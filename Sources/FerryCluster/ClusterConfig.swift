@@ -128,3 +128,22 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
         return String(url[..<schemeEnd.upperBound]) + String(rest[rest.index(after: at)...])
     }
 }
+
+// Every textual form of a credential shows its kind only: `print`, `dump`, `debugPrint` and
+// test failure messages go through these.
+extension ClusterConfig.Auth: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { kind }
+    public var debugDescription: String { kind }
+    public var customMirror: Mirror { Mirror(self, children: ["kind": kind]) }
+}
+
+extension AWSSigV4: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "aws-sigv4 (\(region), \(service), key \(accessKeyID))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["signer": description]) }
+}
+
+extension ClusterConfig: CustomReflectable {
+    /// `dump` shows `description`, not the fields (the TLS key password is one of them).
+    public var customMirror: Mirror { Mirror(self, children: ["config": description]) }
+}

@@ -1,7 +1,7 @@
 import FerryCore
 
 /// What `GET /` says about the cluster: which product and which version, so callers can
-/// adapt (PIT endpoints, `must_exist`, sort on `_id`, ...).
+/// adapt (see ClusterCapabilities.swift for what each version offers).
 public struct ClusterInfo: Sendable, Hashable, CustomStringConvertible {
     public enum Distribution: String, Sendable, Hashable {
         case elasticsearch
@@ -56,6 +56,9 @@ public struct ClusterInfo: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(distribution == .opensearch ? "OpenSearch" : "Elasticsearch") \(version)"
+        if distribution == .opensearch, version.major == 7 {
+            return "OpenSearch (reporting version \(version) for compatibility)"
+        }
+        return "\(distribution == .opensearch ? "OpenSearch" : "Elasticsearch") \(version)"
     }
 }

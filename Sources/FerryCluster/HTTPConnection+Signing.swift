@@ -23,10 +23,16 @@ struct SigningTarget {
         basePath = String(afterScheme[slash...])
     }
 
-    /// The request's headers with `Host`, the `x-amz-*` headers and `Authorization` added;
-    /// nil if the list could not be allocated. The caller frees it.
+    /// The request's headers as a curl list; nil if it could not be allocated. The caller frees it.
     func headerList(method: HTTPMethod, target: String, baseLines: [String], body: UnsafeRawBufferPointer)
         -> UnsafeMutablePointer<curl_slist>?
+    {
+        makeHeaderList(headerLines(method: method, target: target, baseLines: baseLines, body: body))
+    }
+
+    /// `baseLines` with `Host`, the `x-amz-*` headers and `Authorization` added.
+    func headerLines(method: HTTPMethod, target: String, baseLines: [String], body: UnsafeRawBufferPointer)
+        -> [String]
     {
         let full = basePath + target
         let queryStart = full.firstIndex(of: "?")
@@ -37,7 +43,7 @@ struct SigningTarget {
             signed.append(("content-type", String(line.dropFirst("content-type:".count))))
         }
         let added = signer.signedHeaders(method: method.rawValue, path: path, query: query, headers: signed, body: body)
-        return makeHeaderList(baseLines + ["Host: \(host)"] + added.map { "\($0.name): \($0.value)" })
+        return baseLines + ["Host: \(host)"] + added.map { "\($0.name): \($0.value)" }
     }
 }
 

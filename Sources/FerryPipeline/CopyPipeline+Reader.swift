@@ -7,7 +7,7 @@ import FerryCore
 extension CopyPipeline {
     func readSlices(into pages: BoundedQueue<SlicePage>) throws {
         let client = try ClusterClient(config: cluster)
-        var usePointInTime = job.pointInTime.map { Self.supportsShardDocSort($0) } ?? false
+        var usePointInTime = job.pointInTime?.readStrategy(slices: job.sliceCount) == .pointInTime
         // One point in time for every slice of the pass: slices partition the documents of one
         // view (since Elasticsearch 7.15 a PIT slices by Lucene doc id, which only holds within
         // that PIT). It is reopened only after it expired.
@@ -40,14 +40,6 @@ extension CopyPipeline {
                 ledger.sliceAbandoned(slice)
                 pit = nil
             }
-        }
-    }
-
-    /// Elasticsearch 7.12+ pages a point in time by `_shard_doc`; OpenSearch 3 does too.
-    static func supportsShardDocSort(_ info: ClusterInfo) -> Bool {
-        switch info.distribution {
-        case .elasticsearch: return (info.version.major, info.version.minor) >= (7, 12)
-        case .opensearch: return info.version.major >= 3
         }
     }
 

@@ -19,10 +19,12 @@ struct LuaKeyLines {
     /// The line of `path`'s last key, or nil when the text has no such key.
     func line(of path: [ManifestPathSegment]) -> Int? {
         guard let last = path.last else { return nil }
-        var best: (score: Int, line: Int)?
+        // Longest common suffix wins; among equals, the exact path (a top-level `size` is not batch's).
+        var best: (score: Int, exact: Bool, line: Int)?
         for occurrence in occurrences where occurrence.path.last == last {
             let score = zip(occurrence.path.reversed(), path.reversed()).prefix { $0 == $1 }.count
-            if best == nil || score > best!.score { best = (score, occurrence.line) }
+            let exact = occurrence.path == path
+            if best == nil || (score, exact ? 1 : 0) > (best!.score, best!.exact ? 1 : 0) { best = (score, exact, occurrence.line) }
         }
         return best?.line
     }

@@ -9,6 +9,10 @@ extension ManifestReader {
         let location = LuaKeyLines(source: source).line(of: unknown.path).map { "\(path):\($0)" } ?? path
         let known = "known keys \(unknown.owner == "the recipe" ? "of the recipe" : "in \(unknown.owner)"): "
             + unknown.known.joined(separator: ", ")
+        let elsewhere = ManifestShape.recipe.levels(knowing: unknown.key)
+        if !elsewhere.isEmpty {
+            throw RecipeError("\(location): unknown key '\(unknown.key)' in \(unknown.owner); it belongs in \(elsewhere.joined(separator: " or "))", hint: known)
+        }
         if let suggestion = unknown.suggestion {
             throw RecipeError("\(location): unknown key '\(unknown.key)' in \(unknown.owner); did you mean '\(suggestion)'?", hint: known)
         }

@@ -46,6 +46,11 @@ struct ManifestReader {
             for v in [from, to] where !versions.contains(v) {
                 throw RecipeError("\(path): \(field) uses version \(v), which is not in 'versions'")
             }
+            // A loop does nothing useful, and a second edge between the same versions would never run.
+            guard from != to else { throw RecipeError("\(path): \(field) goes from \(from) to itself") }
+            if let first = steps.firstIndex(where: { $0.from == from && $0.to == to }) {
+                throw RecipeError("\(path): \(field) repeats steps[\(first + 1)] (\(from)→\(to)); only the first would ever run")
+            }
             let scriptPath = script.map { "\(folder)/\($0)" }
             if let scriptPath, !FileManager.default.fileExists(atPath: scriptPath) {
                 throw RecipeError("\(path): \(field).script: \(scriptPath) not found")
@@ -81,11 +86,11 @@ struct ManifestReader {
         var batch = BatchSettings.default
         if let b = manifest["batch"] {
             if let size = b["size"] {
-                guard let n = size.intValue, n > 0 else { throw RecipeError("\(path): batch.size must be a positive integer") }
+                guard case .int(let n) = size, n > 0 else { throw RecipeError("\(path): batch.size must be a positive integer") }
                 batch.size = Int(n)
             }
             if let bytes = b["bytes"] {
-                guard let n = bytes.intValue, n > 0 else { throw RecipeError("\(path): batch.bytes must be a positive integer") }
+                guard case .int(let n) = bytes, n > 0 else { throw RecipeError("\(path): batch.bytes must be a positive integer (bytes)") }
                 batch.bytes = Int(n)
             }
         }

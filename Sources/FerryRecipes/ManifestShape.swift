@@ -46,12 +46,8 @@ struct UnknownManifestKey: Equatable {
         return parent.isEmpty ? "the recipe" : parent
     }
 
-    /// The known key a typo most likely meant (edit distance, transpositions count as one).
-    var suggestion: String? {
-        let scored = known.map { ($0, EditDistance.between(key.lowercased(), $0)) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        return best.1 <= max(2, key.count / 3) ? best.0 : nil
-    }
+    /// The known key a typo most likely meant.
+    var suggestion: String? { EditDistance.closest(to: key, among: known) }
 }
 
 /// One step into a manifest: a key, or a 1-based list position (Lua's numbering).
@@ -72,6 +68,25 @@ enum ManifestPathSegment: Hashable, Sendable {
 }
 
 extension ManifestShape {
+    /// The levels where `key` is known, as a person writes them ("batch", "steps[n]",
+    /// "lookups.<name>"), for a key put at the wrong level.
+    func levels(knowing key: String, at path: String = "") -> [String] {
+        switch self {
+        case .value:
+            return []
+        case .table(let members):
+            var found = members[key] != nil && !path.isEmpty ? [path] : []
+            for (name, shape) in members.sorted(by: { $0.key < $1.key }) {
+                found += shape.levels(knowing: key, at: path.isEmpty ? name : "\(path).\(name)")
+            }
+            return found
+        case .list(let item):
+            return item.levels(knowing: key, at: "\(path)[n]")
+        case .named(let item):
+            return item.levels(knowing: key, at: "\(path).<name>")
+        }
+    }
+
     /// The first unknown key in document order (keys sorted within a table), or nil. Values
     /// of the wrong type are left to ManifestReader, which names the expected type.
     func firstUnknownKey(in value: JSONValue, at path: [ManifestPathSegment] = []) -> UnknownManifestKey? {
@@ -105,8 +120,16 @@ extension ManifestShape {
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
 /// neighbouring letters (`alaises` → `aliases` is 1) each cost one.
-enum EditDistance {
-    static func between(_ a: String, _ b: String) -> Int {
+public enum EditDistance {
+    /// The candidate a typo most likely meant: the nearest one within max(2, a third of the
+    /// word's length), else nil (then listing the candidates helps more than a guess).
+    public static func closest(to word: String, among candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, between(word.lowercased(), $0)) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        return best.1 <= max(2, word.count / 3) ? best.0 : nil
+    }
+
+    public static func between(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)

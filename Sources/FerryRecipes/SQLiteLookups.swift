@@ -12,8 +12,11 @@ public final class SQLiteLookups: LookupProvider {
     }
 
     private var tables: [String: Table] = [:]
+    /// Lookups whose key column has no index in a read-only database file: every lookup
+    /// reads the whole table (`ferry check` warns; SQL-script tables get an index).
+    public private(set) var unindexed: [String] = []
     private var cache: [String: [LookupKey: [UInt8]?]] = [:]
-    private var cachedRows = 0
+    private(set) var cachedRows = 0
     private let cacheLimit: Int
 
     /// Opens every lookup of the recipe and checks its table and key column exist.
@@ -39,9 +42,16 @@ public final class SQLiteLookups: LookupProvider {
                 guard columns.contains(where: { $0.first == .text(spec.keyColumn) }) else {
                     throw RecipeError("lookup '\(spec.name)': table '\(spec.table)' has no column '\(spec.keyColumn)' (in \(spec.source.path))")
                 }
-                let statement = try database.prepare(
-                    "SELECT * FROM \(Self.quote(spec.table)) WHERE \(Self.quote(spec.keyColumn)) = ? LIMIT 1")
-                tables[spec.name] = Table(database: database, statement: statement)
+                let sql = "SELECT * FROM \(Self.quote(spec.table)) WHERE \(Self.quote(spec.keyColumn)) = ? LIMIT 1"
+                if try !Self.usesIndex(database, sql) {
+                    if case .sqlScript = spec.source {
+                        // Our own in-memory copy: index it, or every lookup reads the whole table.
+                        try database.execute("CREATE INDEX \(Self.quote("ferry_key_\(spec.table)")) ON \(Self.quote(spec.table))(\(Self.quote(spec.keyColumn)))")
+                    } else {
+                        unindexed.append(spec.name)
+                    }
+                }
+                tables[spec.name] = Table(database: database, statement: try database.prepare(sql))
             } catch let error as RecipeError {
                 throw error
             } catch {
@@ -92,5 +102,13 @@ public final class SQLiteLookups: LookupProvider {
 
     private static func quote(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// True when SQLite answers `sql` (a lookup by key) through an index, not a table scan.
+    private static func usesIndex(_ database: SQLiteDatabase, _ sql: String) throws -> Bool {
+        let plan = try database.prepare("EXPLAIN QUERY PLAN " + sql).rows([.null])
+        return !plan.contains { row in
+            row.contains { if case .text(let detail) = $0 { detail.hasPrefix("SCAN") } else { false } }
+        }
     }
 }

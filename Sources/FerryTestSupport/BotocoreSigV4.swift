@@ -1,25 +1,10 @@
+import FerryCluster
 import FerryCore
 import Foundation
 
 /// botocore's `SigV4Auth` as the judge of ferry's AWS signatures: runs
 /// scripts/sigv4-reference.py (python3 with botocore) on captured requests.
 public enum BotocoreSigV4 {
-    public struct Credentials: Sendable {
-        public let region: String
-        public let service: String
-        public let accessKeyID: String
-        public let secretAccessKey: String
-        public let sessionToken: String?
-
-        public init(region: String, service: String, accessKeyID: String, secretAccessKey: String, sessionToken: String?) {
-            self.region = region
-            self.service = service
-            self.accessKeyID = accessKeyID
-            self.secretAccessKey = secretAccessKey
-            self.sessionToken = sessionToken
-        }
-    }
-
     /// The header names the request's `Authorization` says were signed.
     public static func signedHeaderNames(_ request: CapturedRequest) -> [String] {
         guard let authorization = request.header("authorization"),
@@ -31,7 +16,7 @@ public enum BotocoreSigV4 {
 
     /// The `Authorization` botocore computes for each request: same method, target, body,
     /// X-Amz-Date and the values of the headers the request says it signed.
-    public static func authorizations(for requests: [CapturedRequest], _ credentials: Credentials) throws -> [String] {
+    public static func authorizations(for requests: [CapturedRequest], signer credentials: AWSSigV4) throws -> [String] {
         let inputs: [JSONValue] = requests.map { request in
             let headers = signedHeaderNames(request).map { name -> JSONValue in
                 [.string(name), .string(request.header(name) ?? "")]
@@ -73,7 +58,7 @@ public enum BotocoreSigV4 {
         guard process.terminationStatus == 0 else {
             let err = (try? String(contentsOfFile: "\(folder)/err", encoding: .utf8)) ?? ""
             throw FerryError(
-                "scripts/sigv4-reference.py failed: \(err)", hint: "it needs python3 with botocore: run scripts/setup.sh --deps")
+                "scripts/sigv4-reference.py failed (it needs python3 with botocore: run scripts/setup.sh --deps): \(err)")
         }
         return Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/out")))
     }

@@ -9,6 +9,9 @@ public struct CapturedRequest: Sendable, CustomStringConvertible {
     public let headers: [(name: String, value: String)]
     public let body: [UInt8]
 
+    /// The path without the query.
+    public var path: String { String(target.prefix { $0 != "?" }) }
+
     /// The first header called `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value

@@ -35,7 +35,7 @@ public final class NginxTLSProxy: @unchecked Sendable {
     /// scripts/setup.sh --deps, when nginx or openssl is missing.
     public init(upstream: String, timeout: Duration = .seconds(20)) throws {
         guard let nginx = findExecutable("nginx") else {
-            throw FerryError("nginx not found: the TLS tests need it", hint: "run scripts/setup.sh --deps")
+            throw FerryError("nginx not found (PATH, /usr/sbin): the TLS tests need it; run scripts/setup.sh --deps")
         }
         guard let components = URLComponents(string: upstream), let upstreamPort = components.port else {
             throw FerryError("nginx upstream must be http://127.0.0.1:<port>, not \(upstream)")

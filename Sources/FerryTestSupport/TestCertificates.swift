@@ -17,6 +17,9 @@ public struct TestCertificates: Sendable {
     public var otherHostKey: String { "\(folder)/otherhost.key" }
     public var clientCertificate: String { "\(folder)/client.pem" }
     public var clientKey: String { "\(folder)/client.key" }
+    /// `clientKey` encrypted (AES-256) with `encryptedClientKeyPassword`.
+    public var encryptedClientKey: String { "\(folder)/client-encrypted.key" }
+    public static let encryptedClientKeyPassword = "key-pass-for-tests"
 
     /// Generates everything in `folder` (created if missing).
     public static func generate(in folder: String) throws -> TestCertificates {
@@ -46,6 +49,10 @@ public struct TestCertificates: Sendable {
                 "-CAcreateserial", "-out", "\(folder)/\(name).pem", "-days", "2", "-extfile", ext,
             ])
         }
+        try openssl([
+            "pkey", "-in", certs.clientKey, "-out", certs.encryptedClientKey, "-aes256",
+            "-passout", "pass:\(encryptedClientKeyPassword)",
+        ])
         return certs
     }
 
@@ -59,7 +66,7 @@ public struct TestCertificates: Sendable {
     @discardableResult
     static func openssl(_ arguments: [String]) throws -> String {
         guard let binary = findExecutable("openssl") else {
-            throw FerryError("openssl not found", hint: "run scripts/setup.sh --deps (installs nginx and openssl)")
+            throw FerryError("openssl not found: the TLS tests need it; run scripts/setup.sh --deps")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

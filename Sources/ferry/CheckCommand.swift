@@ -9,14 +9,22 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check a recipe offline: scripts, mappings, version graph, lookups, fixtures, determinism.",
         discussion: """
             Each line is ok, warn or FAIL and names the file it is about:
-              recipe           recipe.lua loads and is valid
-              mapping          every mappings/<version>.json is valid JSON with "mappings"
+              recipe           recipe.lua loads and is valid; an unknown key is
+                               named with its line and the key it probably
+                               meant ("did you mean 'aliases'?")
+              mapping          every mappings/<version>.json is JSON (else file,
+                               line, column) with "mappings" and known types;
+                               a file for a version not in 'versions' warns
               graph            every version reaches the latest through the steps
               script           every step compiles and returns function(doc, ctx) (path:line on error)
               module           every shared module (transforms/, the recipe folder) compiles
               lookup           every lookup database or SQL script has its table and key column
-              fixture          every tests/*.json fixture passes
-              fixture mapping  every fixture output fits the mapping of its version
+              fixture          every tests/*.json fixture is valid (known keys,
+                               from ≠ to, run_started_at like a run's) and passes
+              fixture mapping  every fixture output fits the mapping of its
+                               version (numbers judged on their own digits)
+              version field    outputs set version_field to their version when
+                               its mapping has the field (warning)
               coverage         every step is run by at least one fixture (warning)
               determinism      each fixture gives the same output when run twice in one
                                Lua state (a step must not keep state between documents)

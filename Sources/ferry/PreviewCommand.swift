@@ -23,10 +23,11 @@ struct PreviewCommand: ParsableCommand {
             Nothing in the cluster changes: no index, alias, setting or document is written.
 
             Examples:
-              ferry preview blog_posts                        10 random documents, latest version
-              ferry preview blog_posts --sample 3 --steps     the document after each step
-              ferry preview blog_posts --seed 4242            the same sample as a report that said "seed 4242"
-              ferry preview blog_posts --query '{"term":{"author":"zed"}}'   a sample of the documents that matter
+              ferry preview blog_posts                      10 random documents, latest
+              ferry preview blog_posts --sample 3 --steps   the document after each step
+              ferry preview blog_posts --seed 4242          the sample of "seed 4242" again
+              ferry preview blog_posts --query '{"term":{"author":"zed"}}'
+                                                            a sample of zed's posts only
               ferry preview blog_posts --ids post-1,post-42 --to 2.0
               ferry preview blog_posts --json | jq .summary
 

@@ -5,7 +5,14 @@ import FerryRecipes
 struct RecipesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recipes",
-        abstract: "List the recipes, their versions and steps.")
+        abstract: "List the recipes, their versions, steps, aliases and shared modules folder.",
+        discussion: """
+            The modules line says where `require` finds shared modules (text, fields, dates) \
+            and why there: --transforms, FERRY_TRANSFORMS, transforms = "..." in recipe.lua, \
+            or transforms/ beside the recipes folder (the default). A recipe that cannot load \
+            is listed as INVALID with the reason (file:line for a recipe.lua mistake), and \
+            the exit code is then 1.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -16,6 +23,7 @@ struct RecipesCommand: ParsableCommand {
             if names.isEmpty {
                 printOut("no recipes in \(catalog.recipesFolder)")
             }
+            var invalid = 0
             for name in names {
                 do {
                     let recipe = try catalog.load(name)
@@ -34,8 +42,11 @@ struct RecipesCommand: ParsableCommand {
                     if !recipe.description.isEmpty { printOut("  \(recipe.description)") }
                 } catch {
                     printOut("\(name)  INVALID: \(error)")
+                    invalid += 1
                 }
             }
+            // Listed, but not a success: a script or CI looking at the exit code must see it.
+            if invalid > 0 { throw ExitCode.failure }
         }
     }
 }

@@ -16,7 +16,9 @@ struct TestCommand: ParsableCommand {
             Instead of "expected", "expect": "drop" expects a step to return nil, and \
             "expect_error": "text" expects the document to fail with a message containing text. \
             run_started_at (default 2026-01-01T00:00:00Z), id (default: the file name) and \
-            index (default <read alias>-<from>) are what the steps see in ctx.
+            index (default <read alias>-<from>) are what the steps see in ctx. Any other key \
+            is refused with the key it probably meant; from and to must differ; \
+            run_started_at must look like what a run gives (2026-01-01T00:00:00Z).
 
             Outputs are compared as JSON values: key order does not matter, but 1 and 1.0 \
             differ (integers stay integers). A failure shows what differs: ~ expected X, got Y; \

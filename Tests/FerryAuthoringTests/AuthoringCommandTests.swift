@@ -38,8 +38,8 @@ extension CommandLineTests {
         let pattern = #/^ferry \d+\.\d+\.\d+ \(Lua (5\.4\.\d+), libcurl (\d+\.\d+\.\d+), SQLite (3\.\d+\.\d+)\)$/#
         let match = try #require(line.wholeMatch(of: pattern), "\(line)")
         // The libraries' own idea of their versions (pkg-config reads the installed .pc files).
-        for (package, shown) in [("sqlite3", match.3), ("libcurl", match.2)] {
-            if let installed = try? Self.pkgConfigVersion(package) {
+        for (package, shown) in [("sqlite3", match.3), ("libcurl", match.2), ("lua5.4", match.1)] {
+            if let installed = try? Self.pkgConfigVersion(package), !installed.isEmpty {
                 #expect(String(shown) == installed, "\(package)")
             }
         }
@@ -54,6 +54,7 @@ extension CommandLineTests {
         process.standardOutput = pipe
         try process.run()
         process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return "" }
         return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -107,5 +108,26 @@ extension CommandLineTests {
         #expect(two.status == 64)
         let mixed = try ferry(["preview", "blog_posts", "--ids", "post-1", "--seed", "4", "--url", "http://127.0.0.1:9"])
         #expect(mixed.status == 64)
+    }
+
+    @Test("transform --run-started-at must look like what a run gives steps (exit 64)")
+    func transformRunStartedAt() throws {
+        let bad = try ferry(["transform", "blog_posts", "--run-started-at", "yesterday"], stdin: "{}\n")
+        // Before: accepted; the steps saw ctx.run_started_at = "yesterday".
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--run-started-at 'yesterday' is not what a run gives steps: ISO-8601 UTC like 2026-01-01T00:00:00Z"))
+        #expect(try ferry(["transform", "blog_posts", "--run-started-at", "2026-01-01T00:00:00Z", "--quiet"], stdin: #"{"title":"t"}"# + "\n").status == 0)
+    }
+
+    @Test("ferry recipes lists an invalid recipe with its reason and exits 1")
+    func recipesExitCode() throws {
+        let scratch = try ScratchRecipes()
+        try FileManager.default.copyItem(atPath: scratch.path("blog_posts"), toPath: scratch.path("broken"))
+        try scratch.edit("broken/recipe.lua", replacing: "name = \"blog_posts\"", with: "name = \"broken\", parallelism = 2")
+        let out = try ferry(["recipes"], recipes: scratch.recipes)
+        // Before: exit 0 with the INVALID line.
+        #expect(out.status == 1)
+        #expect(out.stdout.contains("blog_posts  versions 1.0, 2.0, 3.0"))
+        #expect(out.stdout.contains("broken  INVALID: \(scratch.path("broken/recipe.lua")):10: unknown key 'parallelism' in the recipe"))
     }
 }

@@ -12,9 +12,11 @@ struct NDJSONTransformerTests {
         let stats: NDJSONStats
     }
 
-    func transform(_ input: String, recipe: FerryRecipes.Recipe? = nil, from: String = "1.0", to: String = "3.0") throws -> Run {
+    func transform(
+        _ input: String, recipe: FerryRecipes.Recipe? = nil, from: String = "1.0", to: String = "3.0", workers: Int = 1
+    ) throws -> Run {
         let transformer = try NDJSONTransformer(
-            recipe: try recipe ?? realRecipe(), from: from, to: to, runStartedAt: "2026-01-01T00:00:00Z")
+            recipe: try recipe ?? realRecipe(), from: from, to: to, runStartedAt: "2026-01-01T00:00:00Z", workers: workers)
         let inPath = try temporaryFile(input)
         let outPath = try temporaryFile("")
         defer {
@@ -132,6 +134,33 @@ struct NDJSONTransformerTests {
         #expect(run.stats.written == 2)
         #expect(json(run.output[0])["title"] == "café 東京 🗼")
         #expect(json(run.output[1])["title"] == "end")
+    }
+
+    @Test("several workers write the same bytes in input order, and report failures in input order")
+    func workersKeepInputOrder() throws {
+        // Enough lines for many batches of 512, with blank, dropped-by-nobody, failing and
+        // long lines spread through them so batches differ in cost.
+        var lines: [String] = []
+        for i in 1...3000 {
+            switch i % 250 {
+            case 7: lines.append("")
+            case 11: lines.append(#"{"_id":"bad-\#(i)","_source":{"content":{"nested":true}}}"#)
+            case 13: lines.append("not json \(i)")
+            default:
+                let body = String(repeating: "<p>Step by step #tag\(i % 7) guide</p> ", count: i % 40 + 1)
+                lines.append(#"{"_id":"p-\#(i)","_source":{"title":"Post \#(i)","content":"\#(body)","author":"alice"}}"#)
+            }
+        }
+        let input = lines.joined(separator: "\n")
+        let one = try transform(input, workers: 1)
+        let three = try transform(input, workers: 3)
+        #expect(one.stats.written == 3000 - 36)
+        #expect(three.output == one.output)
+        #expect(three.failures.map(\.description) == one.failures.map(\.description))
+        #expect(three.failures.map(\.line) == three.failures.map(\.line).sorted())
+        #expect(three.stats.written == one.stats.written && three.stats.failed == one.stats.failed)
+        #expect(three.stats.blank == one.stats.blank && three.stats.lines == one.stats.lines)
+        #expect(three.stats.bytesIn == one.stats.bytesIn && three.stats.bytesOut == one.stats.bytesOut)
     }
 
     @Test("the line reader hands out lines that cross its buffer boundaries, and lines longer than the buffer")

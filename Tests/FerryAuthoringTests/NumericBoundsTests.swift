@@ -74,4 +74,14 @@ struct NumericBoundsTests {
         let float = try #require(verdicts(#"{"f":3.4028236e38}"#).first)
         #expect(float.message.hasPrefix("f is float and 3.4028236e38 is not a finite float (beyond 3.4028235e38)"))
     }
+
+    @Test("other field types print a number with its digits too")
+    func exactDigitsElsewhere() throws {
+        let checker = MappingChecker(mappings: try JSONValue.parse(#"{"properties":{"flag":{"type":"boolean"},"meta":{"properties":{"a":{"type":"keyword"}}}}}"#))
+        let problems = try #require(checker.check(json: Array(#"{"flag":18446744073709551616,"meta":123456789012345678901}"#.utf8)))
+        #expect(problems.map(\.message) == [
+            "flag is boolean but 18446744073709551616 is not true, false, \"true\", \"false\" or \"\": the cluster rejects the document",
+            "meta is mapped as object but the value is an integer (123456789012345678901): the cluster rejects the document",
+        ])
+    }
 }

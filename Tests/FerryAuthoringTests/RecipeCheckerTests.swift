@@ -11,7 +11,7 @@ struct RecipeCheckerTests {
     func cleanRecipePasses() {
         let items = RecipeChecker(catalog: RecipeCatalog(recipesFolder: "\(repositoryRoot)/recipes"), name: "blog_posts").run()
         #expect(failures(items).isEmpty, "\(failures(items).map(\.message))")
-        #expect(items.filter { $0.status == .warn }.isEmpty)
+        #expect(items.filter { $0.status == .warn }.isEmpty, "\(items.filter { $0.status == .warn }.map(\.message))")
         let checks = Set(items.map(\.check))
         #expect(checks.isSuperset(of: ["recipe", "mapping", "graph", "script", "module", "lookup", "fixture", "determinism"]))
     }

@@ -107,6 +107,23 @@ import Testing
         #expect(description.contains("aws-sigv4 (eu-west-1, es)") && !description.contains("secret-default"))
     }
 
+    @Test func noTextualFormShowsASecret() throws {
+        let auths: [ClusterConfig.Auth] = [
+            .basic(user: "bob", password: "pw-SECRET"), .apiKey("key-SECRET"), .bearer("token-SECRET"),
+            .awsSigV4(AWSSigV4(region: "eu-west-1", service: "es", accessKeyID: "AKID", secretAccessKey: "aws-SECRET",
+                               sessionToken: "session-SECRET")),
+        ]
+        for auth in auths {
+            let config = try ClusterConfig(
+                url: "https://h:9200", auth: auth, tls: .init(clientCertificate: "c.pem", clientKeyPassword: "kp-SECRET"))
+            var dumped = ""
+            dump(config, to: &dumped)
+            for text in [String(describing: auth), String(reflecting: auth), String(describing: config), dumped] {
+                #expect(!text.contains("SECRET"), "\(auth.kind)")
+            }
+        }
+    }
+
     @Test func tlsOptionsAreChecked() throws {
         #expect(message { try resolve(url: "http://h:9200", ca: "/etc/hostname") }.contains("--ca-cert given but the cluster URL http://h:9200 is not https"))
         #expect(message { try resolve(url: "http://h:9200", insecure: true) }.contains("--insecure given"))

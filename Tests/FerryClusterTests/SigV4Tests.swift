@@ -99,6 +99,19 @@ import Testing
         #expect(AWSSigV4.canonicalPath("/i/_doc/a%2Fb") == "/i/_doc/a%252Fb")
     }
 
+    @Test func theHostAndPathPrefixSignedAreTheOnesSent() {
+        let target = SigningTarget(url: "https://search.example.com:443/es", signer: signer())
+        #expect(target.host == "search.example.com" && target.basePath == "/es")
+        let plain = SigningTarget(url: "http://127.0.0.1:9200", signer: signer())
+        #expect(plain.host == "127.0.0.1:9200" && plain.basePath == "")
+        let lines = [UInt8]().withUnsafeBytes {
+            target.headerLines(method: .GET, target: "/_search?q=a", baseLines: ["Content-Type: application/json"], body: $0)
+        }
+        #expect(lines.contains("Host: search.example.com"))
+        #expect(lines.contains { $0.hasPrefix("Authorization: AWS4-HMAC-SHA256 Credential=AKIDFERRYTEST/") })
+        #expect(lines.contains { $0.hasPrefix("Authorization:") && $0.contains("SignedHeaders=content-type;host;x-amz-date,") })
+    }
+
     // MARK: Helpers
 
     private func withCapture(_ aws: AWSSigV4, _ body: (ClusterClient, FaultProxy) throws -> Void) throws {
@@ -115,10 +128,7 @@ import Testing
     }
 
     private func expectBotocoreAgrees(_ requests: [CapturedRequest], signer aws: AWSSigV4) throws {
-        let reference = try BotocoreSigV4.authorizations(
-            for: requests,
-            .init(region: aws.region, service: aws.service, accessKeyID: aws.accessKeyID,
-                  secretAccessKey: aws.secretAccessKey, sessionToken: aws.sessionToken))
+        let reference = try BotocoreSigV4.authorizations(for: requests, signer: aws)
         for (request, expected) in zip(requests, reference) {
             #expect(request.header("authorization") == expected, "\(request)")
         }

@@ -41,8 +41,8 @@ struct SigV4CommandLineTests {
         #expect(captured.contains { $0.target.contains("_bulk") })
         let reference = try BotocoreSigV4.authorizations(
             for: captured,
-            .init(region: "eu-west-1", service: "es", accessKeyID: "AKIDCLITEST", secretAccessKey: secret,
-                  sessionToken: "cli-token"))
+            signer: AWSSigV4(region: "eu-west-1", service: "es", accessKeyID: "AKIDCLITEST", secretAccessKey: secret,
+                             sessionToken: "cli-token"))
         for (request, expected) in zip(captured, reference) {
             #expect(request.header("authorization") == expected, "\(request)")
             #expect(request.header("x-amz-security-token") == "cli-token")

@@ -87,6 +87,29 @@ struct TLSCommandLineTests {
         try expectExactResult(s.client, recipe: s.recipe, journal: try Journal(path: s.state), sourceIndex: s.source)
     }
 
+    @Test("an encrypted client key opens with FERRY_CLIENT_KEY_PASSWORD; a wrong password names the key file")
+    func encryptedClientKey() throws {
+        let s = try setUp(documents: 40)
+        defer { s.close() }
+        let certs = s.nginx.certificates
+        let arguments = [
+            "run", "blog_posts", "--yes", "--ca-cert", s.ca, "--client-cert", certs.clientCertificate,
+            "--client-key", certs.encryptedClientKey,
+        ]
+        let before = try s.clusterSnapshot()
+        let wrong = try s.ferry(.clientCertificate).run(arguments, environment: ["FERRY_CLIENT_KEY_PASSWORD": "wrong-pass"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("TLS: unable to set private key file"), "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("FERRY_CLIENT_KEY_PASSWORD") && !wrong.stderr.contains("wrong-pass"))
+        #expect(try s.clusterSnapshot() == before)
+        #expect(try s.journalIsEmpty())
+
+        let run = try s.ferry(.clientCertificate).run(
+            arguments, environment: ["FERRY_CLIENT_KEY_PASSWORD": TestCertificates.encryptedClientKeyPassword])
+        #expect(run.status == 0, "\(run.stderr)")
+        try expectExactResult(s.client, recipe: s.recipe, journal: try Journal(path: s.state), sourceIndex: s.source)
+    }
+
     @Test("basic auth enforced by nginx: a wrong password is refused and names the cause, the right one migrates")
     func basicAuth() throws {
         let s = try setUp()

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import FerryRecipes
+import FerryCore
+import FerryScripting
 
 /// Unknown keys in recipe.lua, at every level, with the closest known key and the line.
 @Suite("recipe.lua keys")
@@ -93,6 +95,14 @@ struct ManifestKeyTests {
         #expect(error.hint == "known keys of the recipe: aliases, batch, canaries, changed_field, description, family, lookups, name, steps, transforms, version_field, versions")
     }
 
+    @Test("a key known at another level says where it belongs")
+    func wrongLevel() throws {
+        let folder = try Folder(Self.manifest(top: "\n  size = 100,"))
+        #expect(folder.error()?.description == "\(folder.manifestPath):19: unknown key 'size' in the recipe; it belongs in batch or canaries[n]")
+        let script = try Folder(Self.manifest(batch: ", script = \"x.lua\""))
+        #expect(script.error()?.description == "\(script.manifestPath):14: unknown key 'script' in batch; it belongs in steps[n]")
+    }
+
     @Test("a table built in pieces still gets the line of the key")
     func piecewiseTable() throws {
         let folder = try Folder("""
@@ -129,5 +139,36 @@ struct ManifestKeyTests {
         #expect(EditDistance.between("alaises", "aliases") == 1)
         #expect(EditDistance.between("lookup", "lookups") == 1)
         #expect(EditDistance.between("", "abc") == 3)
+    }
+}
+
+/// The locator on the shipped recipe: every key of the evaluated manifest is found on a line
+/// that holds that key.
+@Suite("recipe.lua key lines on the real recipe")
+struct RealManifestKeyLinesTests {
+    @Test("every key path of recipes/blog_posts/recipe.lua is located on a line that has the key")
+    func everyKeyOfTheRealRecipe() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let path = "\(root)/recipes/blog_posts/recipe.lua"
+        let source = try String(contentsOfFile: path, encoding: .utf8)
+        let manifest = try LuaEngine(requireRoots: [], runStartedAt: "").evaluateManifest(path: path)
+        let lines = LuaKeyLines(source: source)
+        let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        var checked = 0
+        func walk(_ value: JSONValue, _ at: [ManifestPathSegment]) {
+            if let object = value.objectValue {
+                for (key, member) in object {
+                    let child = at + [.key(key)]
+                    let line = lines.line(of: child)
+                    #expect(line.map { sourceLines[$0 - 1].contains(key) } == true, "\(ManifestPathSegment.text(child)) at line \(String(describing: line))")
+                    checked += 1
+                    walk(member, child)
+                }
+            } else if let items = value.arrayValue {
+                for (i, item) in items.enumerated() { walk(item, at + [.index(i + 1)]) }
+            }
+        }
+        walk(manifest, [])
+        #expect(checked > 30)
     }
 }

@@ -7,7 +7,9 @@ import FerryScripting
 /// Work more than one mode's phases do: validating, creating targets, checking the target
 /// before it takes over, and the index ownership checks.
 extension RunScope {
-    var writeBlock: WriteBlock { WriteBlock(client: client, cluster: cluster, journal: journal, say: say) }
+    var writeBlock: WriteBlock {
+        WriteBlock(client: client, cluster: cluster, journal: journal, say: say, clusterInfo: clusterInfo)
+    }
 
     /// Compiles every step script and opens every lookup, so a broken recipe fails before
     /// the cluster is touched.

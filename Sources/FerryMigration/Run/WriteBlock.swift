@@ -9,6 +9,8 @@ struct WriteBlock {
     let cluster: ClusterConfig
     let journal: Journal
     let say: (String) -> Void
+    /// The run's `GET /` answer, which says whether the cluster has `_block/write`.
+    var clusterInfo: ClusterInfo? = nil
 
     /// Blocks writes to the source: the `_block/write` API where the cluster has it (it waits
     /// for in-flight writes), else the `index.blocks.write` setting.
@@ -16,11 +18,7 @@ struct WriteBlock {
         if try journal.frozenAt(record.runID) == nil {
             try journal.setFrozenAt(record.runID, milliseconds: Lease.nowMilliseconds())
         }
-        do {
-            try client.request(.PUT, RequestPath([index, "_block", "write"]))
-        } catch let error as ClusterError where error.status == 404 || error.status == 405 || error.status == 400 {
-            try client.putSettings(index, body: ["index": ["blocks": ["write": true]]])
-        }
+        try client.blockWrites(index, on: clusterInfo ?? client.info())
         try journal.event(record.runID, .catchingUp, "writes to \(index) blocked")
         say("froze writes to \(index)")
     }
@@ -31,7 +29,7 @@ struct WriteBlock {
         var config = cluster
         config.circuitBreaker = nil
         config.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
-        try ClusterClient(config: config).putSettings(index, body: ["index": ["blocks": ["write": .null]]])
+        try ClusterClient(config: config).unblockWrites(index)
         try journal.setFrozenAt(record.runID, milliseconds: nil)
         say("lifted the write block on \(index)")
     }

@@ -3,27 +3,27 @@ import Foundation
 /// A number as the document writes it (`9223372036854775808`, `1.50`, `1e2`), for range checks
 /// that must not round and messages that must print the value as it is: a `Double` turns
 /// 2^63 into 9223372036854775807's neighbour and prints 2^64 as 1.8446744073709552e+19.
-struct NumberText: Sendable, Hashable {
+public struct NumberText: Sendable, Hashable {
     /// The text as written (trimmed).
-    let text: String
+    public let text: String
     /// An integer as exact decimal: sign and digits without leading zeros ("0" for zero).
-    struct Integer: Sendable, Hashable, Comparable, CustomStringConvertible {
-        let negative: Bool
-        let digits: String
+    public struct Integer: Sendable, Hashable, Comparable, CustomStringConvertible {
+        public let negative: Bool
+        public let digits: String
 
-        init(negative: Bool, digits: String) {
+        public init(negative: Bool, digits: String) {
             let trimmed = String(digits.drop { $0 == "0" })
             self.digits = trimmed.isEmpty ? "0" : trimmed
             self.negative = negative && !trimmed.isEmpty
         }
 
-        init(_ text: String) {
+        public init(_ text: String) {
             self.init(negative: text.hasPrefix("-"), digits: String(text.drop { $0 == "-" || $0 == "+" }))
         }
 
-        var description: String { (negative ? "-" : "") + digits }
+        public var description: String { (negative ? "-" : "") + digits }
 
-        static func < (a: Integer, b: Integer) -> Bool {
+        public static func < (a: Integer, b: Integer) -> Bool {
             if a.negative != b.negative { return a.negative }
             let magnitudeLess = a.digits.count != b.digits.count ? a.digits.count < b.digits.count : a.digits < b.digits
             let magnitudeEqual = a.digits == b.digits
@@ -32,16 +32,16 @@ struct NumberText: Sendable, Hashable {
     }
 
     /// The value truncated toward zero, exactly (`-128.9` → -128, `1e2` → 100).
-    let truncated: Integer
+    public let truncated: Integer
     /// A non-zero fraction was dropped by `truncated`.
-    let hasFraction: Bool
+    public let hasFraction: Bool
     /// Written without `.` or exponent: JSON parsers read it as an integer, not a double.
-    let isIntegerLiteral: Bool
+    public let isIntegerLiteral: Bool
 
     /// Nil unless `text` is decimal notation `[+-]digits[.digits][e[+-]digits]`.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let text = text.trimmingCharacters(in: .whitespaces)
-        guard ScalarRules.looksNumeric(text) else { return nil }
+        guard Self.looksNumeric(text) else { return nil }
         self.text = text
         var body = Substring(text)
         let negative = body.first == "-"
@@ -76,5 +76,28 @@ struct NumberText: Sendable, Hashable {
     }
 
     /// What a parser reading the text as a double gets (correctly rounded).
-    var double: Double { Double(text) ?? .nan }
+    public var double: Double { Double(text) ?? .nan }
+
+    /// Decimal notation as Java parses it: `[+-]digits[.digits][e[+-]digits]` (no hex, no inf/nan).
+    public static func looksNumeric(_ s: String) -> Bool {
+        var it = Array(s.utf8)[...]
+        func digits() -> Int {
+            var n = 0
+            while let b = it.first, b >= 0x30, b <= 0x39 { it = it.dropFirst(); n += 1 }
+            return n
+        }
+        if let b = it.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { it = it.dropFirst() }
+        var mantissa = digits()
+        if it.first == UInt8(ascii: ".") {
+            it = it.dropFirst()
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if let b = it.first, b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+            it = it.dropFirst()
+            if let b = it.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { it = it.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return it.isEmpty
+    }
 }

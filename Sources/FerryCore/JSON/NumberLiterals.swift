@@ -1,10 +1,9 @@
-import FerryCore
 
 /// The text of every number in a JSON document, by path, so the mapping checker judges and
 /// prints `9223372036854775808` as written instead of the double a parser makes of it.
 /// Expects text that already parsed as JSON.
-enum NumberLiterals {
-    static func scan(_ bytes: [UInt8]) -> [JSONPath: String] {
+public enum NumberLiterals {
+    public static func scan(_ bytes: [UInt8]) -> [JSONPath: String] {
         var walker = Walker(s: bytes)
         walker.value(at: .root)
         return walker.found
