@@ -1,25 +1,22 @@
 import FerryScripting
 
-/// A recipe's transform as one worker runs it: a `LuaEngine` (one `lua_State`) with the
-/// recipe's lookup tables and the steps of one version path loaded. The copy pipeline, the
+/// A recipe's transform as one worker runs it: a `StepRunner` (one `lua_State` with the
+/// recipe's lookup tables) with the steps of one version path loaded. The copy pipeline, the
 /// run's validation and `ferry verify` all build T this way, so they cannot drift apart.
 /// Mapping-only edges (no script) load nothing: the document goes through them unchanged.
 /// Not Sendable: one per thread.
 public final class StepChain {
-    public let engine: LuaEngine
+    public let runner: StepRunner
+    public var engine: LuaEngine { runner.engine }
     /// The scripted steps of the path, in order (mapping-only edges have none).
     public let steps: [LoadedStep]
     /// Every edge of the path, scripted or not.
     public let path: [StepSpec]
 
     public init(recipe: Recipe, steps: [StepSpec], runStartedAt: String) throws {
-        let engine = try LuaEngine(requireRoots: recipe.requireRoots, runStartedAt: runStartedAt)
-        engine.lookupProvider = try SQLiteLookups(recipe.lookups)
-        self.steps = try steps.compactMap { spec in
-            try spec.script.map { try engine.loadStep(script: $0, from: spec.from, to: spec.to) }
-        }
+        runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt)
+        self.steps = try runner.chain(steps)
         self.path = steps
-        self.engine = engine
     }
 
     /// True when no edge of the path has a script: T is the identity and only the mapping

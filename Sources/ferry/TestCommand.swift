@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FerryAuthoring
 import FerryCore
+import FerryRecipes
 
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,11 @@
 import Foundation
 import FerryCore
-import FerryRecipes
 import FerryScripting
 
 /// One sandboxed Lua state for a recipe, with its lookups open and its steps loaded on first
-/// use: the same engine, sandbox and lookups `ferry run` uses, for offline work (fixtures,
-/// previews, NDJSON). Not thread-safe: one per thread, like `LuaEngine`.
+/// use: the one way ferry builds a recipe's engine — the copy's workers and verification (through
+/// `StepChain`) and the offline tools (fixtures, previews, NDJSON) alike. Not thread-safe: one
+/// per thread, like `LuaEngine`.
 public final class StepRunner {
     public let recipe: Recipe
     public let engine: LuaEngine
