@@ -147,7 +147,7 @@ struct PairRollback {
 
     /// Lifts the old index's block and moves both aliases back in one call.
     private func flip() throws {
-        try client.putSettings(old, body: ["index": ["blocks": ["write": .null]]])
+        try client.unblockWrites(old)
         try client.updateAliases(AliasActions(recipe: recipe).switchBack(from: new, to: old))
         try journal.setPhase(forward.runID, .rolledBack, "aliases switched back to \(old)")
     }

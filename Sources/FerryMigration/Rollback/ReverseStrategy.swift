@@ -42,7 +42,7 @@ struct ReverseStrategy: MigrationStrategy {
             throw FerryError("cannot roll back: the previous index \(old) is gone (cleaned up?)",
                              hint: "a new migration to \(scope.plan.targetVersion) is the way back now")
         }
-        if try RollbackFreeze.isBlocked(old, client: client) {
+        if try scope.writeBlock.isWriteBlocked(old) {
             try RollbackFreeze.liftForCopyBack(old, scope: scope)
         }
     }

@@ -10,20 +10,15 @@ enum RollbackFreeze {
     /// The old index was write-blocked at the forward switch as the rollback point; the copy
     /// back writes into it. Journaled: no alias names the index until the switch back.
     static func liftForCopyBack(_ old: String, scope: RunScope) throws {
-        try scope.client.putSettings(old, body: ["index": ["blocks": ["write": .null]]])
+        try scope.client.unblockWrites(old)
         try scope.journal.event(scope.runID, scope.record.phase, "block lifted on \(old): the copy back writes into it (no alias points to it until the switch back)")
         scope.say("lifted the write block on \(old) for the copy back; no alias points to it until the switch back")
     }
 
     /// A rollback run given up: the old index is the rollback point again, write-blocked.
     static func blockAgain(_ old: String, client: ClusterClient, journal: Journal, record: RunRecord) throws {
-        try client.putSettings(old, body: ["index": ["blocks": ["write": true]]])
+        try client.blockWrites(old, on: try client.info())
         try journal.event(record.runID, record.phase, "block set on \(old): the rollback point again")
-    }
-
-    static func isBlocked(_ index: String, client: ClusterClient) throws -> Bool {
-        let value = try client.getSettings(index)["index"]?["blocks"]?["write"]
-        return value == .bool(true) || value == .string("true")
     }
 
     /// Outside a rollback run (the instant flip, the discard): the forward run's block, on
