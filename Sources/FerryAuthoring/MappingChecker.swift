@@ -168,10 +168,13 @@ public struct MappingChecker: Sendable {
     // MARK: Helpers
 
     /// Whether the mapping declares the field `name` (dots go into object properties).
-    public func declares(_ name: String) -> Bool {
+    public func declares(_ name: String) -> Bool { definition(of: name) != nil }
+
+    /// The definition of the field `name` (`metadata.updated_at` goes into object properties).
+    public func definition(of name: String) -> JSONValue? {
         var node: JSONValue? = mappings
         for part in name.split(separator: ".") { node = node?["properties"]?[String(part)] }
-        return node != nil
+        return node
     }
 
     /// The JSON type as the document writes it: an integer beyond 64 bits is still an integer.

@@ -108,7 +108,7 @@ final class NDJSONLane {
     init(recipe: Recipe, steps: [StepSpec], runStartedAt: String, limits: SandboxLimits) throws {
         let runner = try StepRunner(recipe: recipe, runStartedAt: runStartedAt, limits: limits)
         self.runner = runner
-        chain = try runner.chain(steps)
+        chain = try runner.chain(steps)   // mapping-only edges have no script
     }
 
     /// Transforms one input line into `out` and counts it; a document that failed comes back.

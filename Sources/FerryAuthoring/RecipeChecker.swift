@@ -10,7 +10,7 @@ public struct CheckItem: Sendable {
     }
 
     /// What was checked: "recipe", "mapping", "graph", "script", "module", "lookup",
-    /// "fixture", "fixture mapping", "version field", "coverage", "determinism".
+    /// "fixture", "fixture mapping", "version field", "changed field", "coverage", "determinism".
     public let check: String
     public let status: Status
     /// One line that names the file (and line, step, fixture) it is about.
@@ -66,6 +66,7 @@ public struct RecipeChecker {
             mappings[version] = checker
         }
         items += strayMappings(recipe)
+        items += checkChangedField(recipe, mappings)
         items += checkGraph(recipe)
         items += checkReverseGraph(recipe)
         items += checkFamily(recipe)
@@ -135,18 +136,6 @@ public struct RecipeChecker {
         }
         let dynamic = mappings["dynamic"].flatMap { MappingChecker.dynamic($0)?.rawValue } ?? "true"
         return (CheckItem("mapping", .pass, "\(path): \(fields) fields, dynamic \(dynamic)"), MappingChecker(indexBody: body))
-    }
-
-    /// A mapping file for a version `versions` does not list is usually a version someone
-    /// forgot to add (its steps then never run).
-    private func strayMappings(_ recipe: Recipe) -> [CheckItem] {
-        let folder = "\(recipe.folder)/mappings"
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        return files.compactMap { file in
-            let version = String(file.dropLast(5))
-            guard !recipe.versions.contains(version) else { return nil }
-            return CheckItem("mapping", .warn, "\(folder)/\(file): \(version) is not in 'versions' (\(recipe.versions.joined(separator: ", "))) in \(recipe.folder)/recipe.lua, so nothing uses this mapping")
-        }
     }
 
     private func checkGraph(_ recipe: Recipe) -> [CheckItem] {
@@ -307,25 +296,6 @@ public struct RecipeChecker {
             items.append(CheckItem("determinism", .pass, "every step gives the same output when the \(checked) fixtures run twice in one Lua state"))
         }
         return items
-    }
-
-    /// `version_field` is how an in-place run tells migrated documents: a chain to a version
-    /// whose mapping has the field must set it to that version. Fixture outputs show whether
-    /// the steps do. (A version whose mapping lacks it cannot be an in-place target at all.)
-    private func checkVersionField(_ recipe: Recipe, _ results: [FixtureResult], mappings: [String: MappingChecker]) -> [CheckItem] {
-        guard let field = recipe.versionField else { return [] }
-        var lacking: [String: [String]] = [:]
-        for result in results {
-            guard let fixture = result.fixture, case .kept(let doc, _)? = result.actual,
-                  mappings[fixture.to]?.declares(field) == true else { continue }
-            if doc[field]?.stringValue != fixture.to { lacking[fixture.to, default: []].append(fixture.name) }
-        }
-        return lacking.sorted { $0.key < $1.key }.map { version, names in
-            let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
-            return CheckItem(
-                "version field", .warn,
-                "\(recipe.folder)/recipe.lua: version_field is \(field) and the \(version) mapping has it, but the outputs of fixtures ending at \(version) do not set it to \"\(version)\" (\(shown)): an in-place run to \(version) could not tell migrated documents")
-        }
     }
 
     /// The first step on the fixture's path whose output changes when it runs twice on the

@@ -117,10 +117,6 @@ public final class HTTPConnection {
         // so nothing from the previous request (NOBODY, CUSTOMREQUEST, ...) leaks into this one.
         curl_easy_reset(handle)
         var setup = OptionSetter(handle: handle)
-        applyCommonOptions(&setup, contentType: contentType)
-        setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
-
-        // AWS SigV4: this request's own signed header list replaces the shared one.
         var signedHeaders: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(signedHeaders) }
         if let signing {
@@ -128,8 +124,11 @@ public final class HTTPConnection {
                 method: method, target: target, baseLines: baseHeaderLines(contentType),
                 body: body ?? UnsafeRawBufferPointer(start: emptyBody, count: 0))
             if signedHeaders == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
-            setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(signedHeaders), "CURLOPT_HTTPHEADER")
         }
+        let headerList = signedHeaders.map(OpaquePointer.init) ?? headers(for: contentType)
+        if headerList == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
+        applyCommonOptions(&setup, headers: headerList)
+        setup.string(CURLOPT_URL, config.url + target, "CURLOPT_URL")
 
         let code: CURLcode = withBody(body, method: method) { pointer, count in
             switch method {
@@ -159,11 +158,11 @@ public final class HTTPConnection {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             var message = String(cString: curl_easy_strerror(code))
+            if response.pointee.oom != 0 { message = "out of memory while reading the response" }
+            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail) }
             // For TLS the cause is in curl's detail ("unable to get local issuer certificate",
             // "no alternative certificate subject name matches ..."), not in the generic text.
             if TransportFailure.isTLS(code: code, detail: detail), !detail.isEmpty { message = "TLS: \(detail)" }
-            if response.pointee.oom != 0 { message = "out of memory while reading the response" }
-            if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail) }
             return .failure(TransportFailure(code: Int(code.rawValue), message: message, detail: detail))
         }
         var status = 0
@@ -193,7 +192,7 @@ public final class HTTPConnection {
         return run(UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(emptyBody)), body.count)
     }
 
-    private func applyCommonOptions(_ setup: inout OptionSetter, contentType: String) {
+    private func applyCommonOptions(_ setup: inout OptionSetter, headers: OpaquePointer?) {
         let h = handle
         setup.check(ferry_curl_set_write_buffer(h, response), "CURLOPT_WRITEFUNCTION")
         setup.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
@@ -208,8 +207,6 @@ public final class HTTPConnection {
         // Ids like ".." must reach the cluster as they are, not be folded as dot segments.
         setup.long(CURLOPT_PATH_AS_IS, 1, "CURLOPT_PATH_AS_IS")
         setup.string(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
-        let headers = headers(for: contentType)
-        if headers == nil { setup.check(CURLE_OUT_OF_MEMORY, "CURLOPT_HTTPHEADER") }
         setup.pointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers), "CURLOPT_HTTPHEADER")
 
         switch config.auth {

@@ -67,11 +67,7 @@ public final class StepRunner {
     /// (`2026-11-21T04:31:40Z`: ISO-8601, UTC, seconds), so a fixture or `--run-started-at`
     /// cannot test steps against a value a run never gives them.
     public static func isRunStartedAt(_ text: String) -> Bool {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        guard let date = formatter.date(from: text) else { return false }
-        return formatter.string(from: date) == text
+        ISODate.date(from: text).map { ISODate.string(from: $0) == text } ?? false
     }
 
     /// The current UTC time as `ctx.run_started_at` shows it (`2026-11-21T04:31:40Z`).

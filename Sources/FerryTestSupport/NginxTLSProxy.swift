@@ -59,7 +59,7 @@ public final class NginxTLSProxy: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         do {
-            try waitUntilListening(timeout: timeout)
+            try waitUntilListening(process, name: "nginx", ports: Array(ports.values), timeout: timeout) { errorLog }
         } catch {
             stop()
             throw error
@@ -90,28 +90,6 @@ public final class NginxTLSProxy: @unchecked Sendable {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: folder)
-    }
-
-    /// Polls until every listener accepts a TCP connection; fails early if nginx exited.
-    private func waitUntilListening(timeout: Duration) throws {
-        let deadline = ContinuousClock.now + timeout
-        var pending = Set(ports.values)
-        while !pending.isEmpty {
-            guard process.isRunning else {
-                throw FerryError("nginx exited at start (status \(process.terminationStatus)): \(errorLog)")
-            }
-            guard ContinuousClock.now < deadline else {
-                throw FerryError("nginx did not listen on \(pending.sorted()) within \(timeout): \(errorLog)")
-            }
-            for port in pending where Self.accepts(port) { pending.remove(port) }
-            if !pending.isEmpty { usleep(20_000) }  // polling a condition with a deadline, not a guess
-        }
-    }
-
-    private static func accepts(_ port: Int) -> Bool {
-        guard let fd = try? ProxySocket.connectLoopback(host: "127.0.0.1", port: port) else { return false }
-        close(fd)
-        return true
     }
 
     private static func config(folder: String, upstreamPort: Int, ports: [Listener: Int], certs: TestCertificates)

@@ -25,6 +25,8 @@ struct CheckCommand: ParsableCommand {
                                version (numbers judged on their own digits)
               version field    outputs set version_field to their version when
                                its mapping has the field (warning)
+              changed field    changed_field is a date in every mapping (else
+                               catch-up passes find nothing; warning)
               coverage         every step is run by at least one fixture (warning)
               determinism      each fixture gives the same output when run twice in one
                                Lua state (a step must not keep state between documents)

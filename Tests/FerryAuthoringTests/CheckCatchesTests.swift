@@ -101,4 +101,20 @@ extension RecipeCheckerTests {
         #expect(failed.contains { $0.hasSuffix("same.json: 'from' and 'to' are both 2.0: no step runs, so the fixture tests nothing") }, "\(failed)")
         #expect(failed.contains { $0.hasSuffix(#"when.json: 'run_started_at' is "2026-01-01"; a run gives steps ISO-8601 UTC like "2026-01-01T00:00:00Z""#) }, "\(failed)")
     }
+
+    @Test("changed_field must be a date in every version's mapping, or catch-up passes find nothing")
+    func changedField() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("blog_posts/recipe.lua", replacing: "  batch = { size = 500 },", with: "  batch = { size = 500 },\n  changed_field = \"created_date\",")
+        #expect(check(scratch).filter { $0.check == "changed field" }.isEmpty, "created_date is a date in 1.0, 2.0 and 3.0")
+
+        try scratch.edit("blog_posts/recipe.lua", replacing: "changed_field = \"created_date\"", with: "changed_field = \"updated_at\"")
+        let warned = check(scratch).filter { $0.check == "changed field" }.map(\.message)
+        // Before: nothing; the catch-up's range query silently matched no document.
+        #expect(warned.count == 3)
+        #expect(warned.first?.hasSuffix("mappings/1.0.json: changed_field updated_at is not in this mapping: catch-up passes from 1.0 would find no changed documents") == true)
+
+        try scratch.edit("blog_posts/recipe.lua", replacing: "changed_field = \"updated_at\"", with: "changed_field = \"author\"")
+        #expect(check(scratch).contains { $0.message.hasSuffix("changed_field author is mapped as keyword, not date: catch-up's range query in epoch milliseconds does not fit it") })
+    }
 }

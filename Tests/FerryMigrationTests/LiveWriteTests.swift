@@ -68,7 +68,7 @@ struct LiveWriteTests {
     @discardableResult
     func runUnderLiveWrites(
         _ mode: MigrationMode, recipe given: Recipe? = nil, stamp: String? = nil, deleteEverywhere: Bool = false,
-        documents: Int = Self.documents, onSay: @escaping (LiveWriter, String) -> Void
+        documents: Int = Self.documents, workers: Int = 1, writers: Int = 1, onSay: @escaping (LiveWriter, String) -> Void
     ) throws -> MigrationReport {
         let clone = try OsmemServer.shared().clone()
         defer { clone.close() }
@@ -92,6 +92,8 @@ struct LiveWriteTests {
         writer.waitForWrites(50)
         var opts = options(slices: 4)
         opts.mode = mode
+        opts.workers = workers
+        opts.writers = writers
         opts.freezeThreshold = 20
         let report = try migrator.runToEnd(opts)
         writer.waitForWrites(50)

@@ -1,4 +1,3 @@
-
 /// The text of every number in a JSON document, by path, so the mapping checker judges and
 /// prints `9223372036854775808` as written instead of the double a parser makes of it.
 /// Expects text that already parsed as JSON.

@@ -19,19 +19,24 @@ struct ModeContract: Sendable, CustomTestStringConvertible {
     /// Whether `ferry rollback` can switch back after the run completed, and abandon it before.
     let canRollBackAfterSwitch: Bool
     let canAbandonAfterCopyStarted: Bool
+    /// The pass after the first copy that takes documents written to the old index meanwhile.
+    let laterPass: String
 
     var testDescription: String { mode.rawValue }
 
     static let all: [ModeContract] = [
         ModeContract(
             mode: .blueGreen, phases: [.validating, .targetCreated, .copying, .copied, .catchingUp, .frozen, .verified, .switched],
-            applicationFollows: "switched ", deletesEverywhere: false, canRollBackAfterSwitch: true, canAbandonAfterCopyStarted: true),
+            applicationFollows: "switched ", deletesEverywhere: false, canRollBackAfterSwitch: true, canAbandonAfterCopyStarted: true,
+            laterPass: "catch-up"),
         ModeContract(
             mode: .writeNewFirst, phases: [.validating, .targetCreated, .copying, .copied, .verified, .switched],
-            applicationFollows: "moved ", deletesEverywhere: true, canRollBackAfterSwitch: false, canAbandonAfterCopyStarted: false),
+            applicationFollows: "moved ", deletesEverywhere: true, canRollBackAfterSwitch: false, canAbandonAfterCopyStarted: false,
+            laterPass: "backfill"),
         ModeContract(
             mode: .inPlace, phases: [.validating, .targetCreated, .copying, .copied, .verified, .switched],
-            applicationFollows: "put the ", deletesEverywhere: false, canRollBackAfterSwitch: false, canAbandonAfterCopyStarted: false),
+            applicationFollows: "put the ", deletesEverywhere: false, canRollBackAfterSwitch: false, canAbandonAfterCopyStarted: false,
+            laterPass: "in-place"),
     ]
 
     /// (mode, phase) pairs: a kill at each phase of each mode.
