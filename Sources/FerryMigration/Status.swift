@@ -73,7 +73,7 @@ public struct Operations {
 
     /// Where the run stands by its phase (see `status()`, which adds the write block).
     func phaseStatus() throws -> StatusReport {
-        let run = try journal.latestRun(recipe: recipe.name)
+        let run = try runToRollBack()  // an abandoned rollback run stands for the run it undoes
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
         // No lease index: no run has ever taken a lease on this cluster.
@@ -98,6 +98,9 @@ public struct Operations {
             let why = run.map { "the last run (\($0.runID)) was \($0.phase.rawValue.lowercased().replacingOccurrences(of: "_", with: " ")); " } ?? ""
             return report(.preMigration, "\(why)no migration in progress; \(recipe.readAlias) → \(readIndices.joined(separator: ", "))",
                           "ferry run \(name)")
+        }
+        if run.plan.rollbackOf != nil, !run.phase.isFinal {
+            return rollbackRunReport(run, readIndices: readIndices, report)
         }
         let target = run.plan.targetIndex
         let source = run.plan.sourceIsConcrete ? (run.plan.preservedIndex ?? run.plan.sourceIndex) : run.plan.sourceIndex
