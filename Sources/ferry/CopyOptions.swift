@@ -16,7 +16,13 @@ struct CopyOptions: ParsableArguments {
     @Option(name: .customLong("freeze-threshold"), help: "Catch-up passes end, and writes freeze for the switch, once a pass finds at most this many changes.")
     var freezeThreshold: Int = 1_000
 
+    @Option(name: .customLong("max-freeze"), help: ArgumentHelp(
+        "The longest writes to the index being left may stay blocked for the switch, in seconds. Every request under the block gets a timeout from what is left; past it the block is lifted, catch-up runs again and writes freeze again (at most 3 times).",
+        valueName: "seconds"))
+    var maxFreeze: Double = 30
+
     func validate() throws {
+        guard maxFreeze > 0 else { throw ValidationError("--max-freeze must be more than 0 seconds") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
         guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
@@ -27,5 +33,6 @@ struct CopyOptions: ParsableArguments {
         options.workers = workers
         options.writers = writers
         options.freezeThreshold = freezeThreshold
+        options.maxFreeze = .milliseconds(Int64(maxFreeze * 1000))
     }
 }
