@@ -2,12 +2,21 @@
 # The main job on a fresh machine: install what is needed, build ferry, start the embedded
 # cluster, seed a blog_posts index at 1.0 with ~20k documents, migrate it to 3.0 through the
 # recipe's Lua steps, show the report, one migrated document, the status and a verification,
-# then run again (a no-op).
-#   scripts/demo.sh [--count N]
+# then run again (a no-op). With --rollback, then: the application writes to the new index
+# (updates, new posts, deletes), and `ferry rollback` brings every one of those writes back into
+# the 1.0 index through the recipe's reverse steps before switching back (docs/operations.md).
+#   scripts/demo.sh [--count N] [--rollback]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=20000
-[ "${1:-}" = "--count" ] && count="$2"
+rollback=no
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --count) count="$2"; shift 2 ;;
+        --rollback) rollback=yes; shift ;;
+        *) echo "usage: scripts/demo.sh [--count N] [--rollback]" >&2; exit 64 ;;
+    esac
+done
 
 scripts/setup.sh
 ferry=.build/release/ferry
@@ -39,3 +48,17 @@ $ferry verify blog_posts --sample 500
 
 echo "== ferry run blog_posts --yes (again: nothing to do)"
 $ferry run blog_posts --yes
+
+[ "$rollback" = yes ] || exit 0
+
+echo "== the application writes to the new index: 200 updates, 50 new posts, 30 deletes (through blog_posts-write)"
+python3 scripts/demo-writes.py "$FERRY_URL" > "$FERRY_STATE.writes.json"
+
+echo "== ferry rollback blog_posts --yes"
+$ferry rollback blog_posts --yes
+
+echo "== every write since the switch is in the 1.0 index (as the reverse steps make it), none lost"
+python3 scripts/demo-writes.py "$FERRY_URL" --check "$FERRY_STATE.writes.json"
+
+echo "== ferry status blog_posts"
+$ferry status blog_posts

@@ -45,6 +45,9 @@ public struct PlanRecord: Sendable, Equatable {
     public let preservedIndex: String?
     public let steps: [String]
     public let mode: String
+    /// Set on a rollback run: the run whose switch it undoes (its new index is this plan's
+    /// source, its rollback point this plan's target, its steps the reverse path).
+    public var rollbackOf: String? = nil
 
     public init(
         sourceIndex: String, sourceVersion: String, evidence: String, sourceIsConcrete: Bool, writeAliasIndices: [String],
@@ -71,6 +74,7 @@ public struct PlanRecord: Sendable, Equatable {
             "steps": .array(steps.map { .string($0) }), "mode": .string(mode),
         ]
         if let preservedIndex { object["preserved_index"] = .string(preservedIndex) }
+        if let rollbackOf { object["rollback_of"] = .string(rollbackOf) }
         return .object(object)
     }
 
@@ -89,6 +93,7 @@ public struct PlanRecord: Sendable, Equatable {
         preservedIndex = json["preserved_index"]?.stringValue
         steps = json["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
         mode = json["mode"]?.stringValue ?? "blue-green"
+        rollbackOf = json["rollback_of"]?.stringValue
     }
 }
 

@@ -40,6 +40,11 @@ public struct MigrationPlan: Sendable {
     public var mode: MigrationMode = .blueGreen
     /// The recipe's mapping hash for the target version.
     public var targetMappingHash: String = ""
+    /// A rollback run: the forward run it undoes (see `ReverseStrategy`).
+    public var rollbackOf: String? = nil
+
+    /// The type that does this plan's work: the mode's, or the reverse of a switch.
+    var strategy: any MigrationStrategy { rollbackOf == nil ? mode.strategy : ReverseStrategy(forwardMode: mode) }
 
     /// Nothing to do: the index already holds the target version with the target mapping
     /// (a new index named for them, or one migrated in place whose `_meta.ferry` says so).
@@ -66,5 +71,6 @@ extension PlanRecord {
             sourceIsConcrete: plan.source.isConcreteIndex, writeAliasIndices: plan.source.writeAliasIndices,
             targetVersion: plan.targetVersion, targetIndex: plan.targetIndex, preservedIndex: plan.preservedIndex,
             steps: plan.steps.map(\.label), mode: plan.mode.rawValue)
+        rollbackOf = plan.rollbackOf
     }
 }

@@ -91,6 +91,11 @@ public final class Migrator {
     public func prepare(_ options: RunOptions) throws -> RunStart {
         _ = try clusterInfo()
         if let open = try journal.unfinishedRun(recipe: recipe.name) {
+            if let forward = open.plan.rollbackOf {
+                throw FerryError(
+                    "run \(open.runID) is an unfinished rollback of run \(forward) (\(open.phase.rawValue)); a new run waits for it",
+                    hint: "finish it with `ferry rollback \(recipe.name)`")
+            }
             if options.restart {
                 // Hold the lease while abandoning, so a live runner of that run is not undercut.
                 let lease = try Lease.acquire(alias: recipe.readAlias, runID: open.runID, cluster: cluster, ttl: options.leaseTTL)
@@ -131,6 +136,7 @@ public final class Migrator {
             recipe: recipe, source: source, targetVersion: p.targetVersion, steps: steps,
             targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
         plan.mode = MigrationMode(record: p)
+        plan.rollbackOf = p.rollbackOf
         plan.targetMappingHash = try recipe.mappingHash(for: p.targetVersion)
         return plan
     }
@@ -172,7 +178,8 @@ public final class Migrator {
             throw FerryError("\(recipe.name) is already at \(plan.targetVersion); nothing to do")
         case .resume(let record, let plan):
             let lease = try Lease.acquire(alias: recipe.readAlias, runID: record.runID, cluster: cluster, ttl: options.leaseTTL)
-            say("resuming run \(record.runID) at \(record.phase.rawValue)")
+            // A rollback run's caller says itself whether it starts or continues one.
+            if record.plan.rollbackOf == nil { say("resuming run \(record.runID) at \(record.phase.rawValue)") }
             return (record, plan, lease)
         case .new(let plan):
             let run = RunContext()

@@ -4,33 +4,67 @@ import FerryCore
 import FerryRecipes
 
 extension Operations {
-    /// Before the switch: abandons the run (deletes its new index). After: one atomic
-    /// `_aliases` call back to the previous index, refusing when that index is gone.
-    /// Returns a line describing what was done.
+    /// `ferry rollback` with the defaults; returns what was done.
     public func rollback(cluster: ClusterConfig) throws -> String {
-        guard let run = try journal.latestRun(recipe: recipe.name), !run.phase.isFinal || run.phase == .completed else {
+        try rollback(cluster: cluster, options: RollbackOptions()).summary
+    }
+
+    /// Before the switch: abandons the run (deletes its new index). After: the rollback of the
+    /// (old index, new index) pair (`PairRollback`): an alias flip when nothing changed since
+    /// the switch, else a rollback run through the reverse steps, or a refusal. An unfinished
+    /// rollback run is continued.
+    public func rollback(
+        cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void = { _ in },
+        progress: @escaping (String, CopyCounts) -> Void = { _, _ in }
+    ) throws -> RollbackOutcome {
+        if options.restart, let open = try journal.latestRun(recipe: recipe.name), open.plan.rollbackOf != nil, !open.phase.isFinal {
+            try abandonRollback(open, cluster: cluster, say: say)
+        }
+        guard let run = try runToRollBack(), !run.phase.isFinal || run.phase == .completed else {
             throw FerryError("nothing to roll back: recipe \(recipe.name) has no run in progress or completed",
                              hint: "`ferry status \(recipe.name)` shows where it stands")
         }
-        let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(run.runID)", cluster: cluster, ttl: .seconds(60))
-        defer { lease.release() }
+        if run.plan.rollbackOf != nil, !run.phase.isFinal {
+            return try resumeRollback(run, cluster: cluster, options: options, say: say, progress: progress)
+        }
         if run.phase < .switched {
+            let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(run.runID)", cluster: cluster, ttl: .seconds(60))
+            defer { lease.release() }
             let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
             let deleted = try migrator.abandon(run, reason: "rolled back before the switch")
-            return "abandoned run \(run.runID) before the switch; " + (try afterAbandonLine(run, deleted: deleted))
+            var outcome = RollbackOutcome(kind: .abandoned)
+            outcome.lines = ["abandoned run \(run.runID) before the switch; " + (try afterAbandonLine(run, deleted: deleted))]
+            return outcome
         }
-        let previous = try MigrationMode(record: run.plan).strategy.rollbackIndex(of: run)
-        guard try client.indexExists(previous) else {
-            throw FerryError("cannot roll back run \(run.runID): the previous index \(previous) is gone (cleaned up?)",
-                             hint: "a new migration to the older version is the way back now")
+        let old = try run.plan.strategyForRollback.rollbackIndex(of: run)
+        return try pair(run, old: old, cluster: cluster, say: say, progress: progress).rollBack(options)
+    }
+
+    private func pair(
+        _ forward: RunRecord, old: String, cluster: ClusterConfig, say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
+    ) throws -> PairRollback {
+        PairRollback(
+            forward: forward, old: old, new: forward.plan.targetIndex, recipe: recipe, cluster: cluster, journal: journal,
+            client: client, say: say, progress: progress)
+    }
+
+    /// The same command again after an interruption: the rollback run continues at its phase.
+    private func resumeRollback(
+        _ record: RunRecord, cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void,
+        progress: @escaping (String, CopyCounts) -> Void
+    ) throws -> RollbackOutcome {
+        guard record.fingerprint == (try recipe.fingerprint()) else {
+            throw FerryError(
+                "recipe \(recipe.name) changed since rollback run \(record.runID) started (\(record.phase.rawValue)); it cannot be continued with different steps",
+                hint: "restore the recipe and run `ferry rollback \(recipe.name)` again, or `ferry rollback \(recipe.name) --restart` to start the rollback over with the recipe as it is")
         }
-        // The rollback point is write-blocked after a blue-green switch; the application
-        // writes to it again once the aliases point back.
-        try client.putSettings(previous, body: ["index": ["blocks": ["write": .null]]])
-        let actions = AliasActions(recipe: recipe).switchBack(from: run.plan.targetIndex, to: previous)
-        try client.updateAliases(actions)
-        try journal.setPhase(run.runID, .rolledBack, "aliases switched back to \(previous)")
-        return "rolled back run \(run.runID): \(recipe.readAlias) and \(recipe.writeAlias) → \(previous); \(run.plan.targetIndex) is kept (writes made to it since the switch are not in \(previous))"
+        let forward = try forwardRun(of: record)
+        let forwardID = forward.runID
+        let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
+        let plan = try migrator.plan(from: record)
+        let unit = try pair(forward, old: record.plan.targetIndex, cluster: cluster, say: say, progress: progress)
+        say("continuing rollback run \(record.runID) of run \(forwardID) at \(record.phase.rawValue)")
+        return try unit.execute(record, plan, options: options)
     }
 
     /// What the cluster confirms after an abandon: the deletes it acknowledged, and where the
@@ -48,4 +82,9 @@ extension Operations {
         }
         return "\(gone); \(alias)"
     }
+}
+
+extension PlanRecord {
+    /// The rules of the mode the run was made in (a rollback run's own rollback goes forward).
+    var strategyForRollback: any MigrationStrategy { MigrationMode(record: self).strategy }
 }

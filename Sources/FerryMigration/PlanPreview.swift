@@ -9,6 +9,8 @@ public struct PlanPreview: Sendable {
         public let verdict: ModeAnalysis.Verdict
         /// What a run in this mode would do (empty when the mode is not allowed).
         public let actions: [String]
+        /// What `ferry rollback` would mean after this mode's switch.
+        public var rollback = ""
     }
 
     public let plan: MigrationPlan
@@ -30,6 +32,7 @@ public struct PlanPreview: Sendable {
         for option in modes {
             out.append("\(option.verdict.allowed ? "✓" : "✗") \(option.verdict.mode.rawValue): \(option.verdict.reason)")
             out += option.actions.map { "    \($0)" }
+            if option.verdict.allowed { out.append("    rollback after the switch: \(option.rollback)") }
         }
         return out
     }
@@ -45,7 +48,9 @@ extension Migrator {
         let modes = analysis.verdicts.map { verdict in
             var inMode = plan
             inMode.mode = verdict.mode
-            return PlanPreview.ModeOption(verdict: verdict, actions: verdict.allowed ? inMode.actions : [])
+            var option = PlanPreview.ModeOption(verdict: verdict, actions: verdict.allowed ? inMode.actions : [])
+            option.rollback = inMode.rollbackMeaning
+            return option
         }
         return PlanPreview(
             plan: plan, documents: try client.count(plan.source.index),

@@ -29,7 +29,10 @@ extension Operations {
         report.explanation = (notes + [report.explanation]).joined(separator: "; ")
         if !report.writesBlocked.isEmpty {
             let name = recipe.name
-            if run != nil {
+            if let run, run.plan.rollbackOf != nil {
+                // A rollback run's block is on the new index; the same command finishes it.
+                report.nextCommand = "ferry rollback \(name) --yes  (continues the rollback run)"
+            } else if run != nil {
                 report.nextCommand = "ferry run \(name) --yes" + (report.deadLetters > 0 ? " --max-errors \(report.deadLetters)" : "")
                     + "  now (finishes: catches up, verifies and switches)  or  ferry rollback \(name) --yes  (lifts the block)"
             } else {

@@ -73,7 +73,7 @@ public struct Operations {
 
     /// Where the run stands by its phase (see `status()`, which adds the write block).
     func phaseStatus() throws -> StatusReport {
-        let run = try journal.latestRun(recipe: recipe.name)
+        let run = try runToRollBack()  // an abandoned rollback run stands for the run it undoes
         let readIndices = try indices(of: recipe.readAlias)
         let writeIndices = try indices(of: recipe.writeAlias)
         // The same rule `ferry run` applies to take over: a holder is live until its lease
@@ -103,6 +103,9 @@ public struct Operations {
             }
             return report(.preMigration, "\(lost)\(why)no migration in progress; \(recipe.readAlias) → \(readIndices.joined(separator: ", "))",
                           "ferry run \(name) --yes")
+        }
+        if run.plan.rollbackOf != nil, !run.phase.isFinal {
+            return rollbackRunReport(run, readIndices: readIndices, report)
         }
         let target = run.plan.targetIndex
         // A resumed run has --max-errors 0 unless told: with dead letters it would stop again.

@@ -63,14 +63,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Abandon an unfinished run of this recipe (deleting the index it created) and start over.")
     var restart = false
 
-    @Option(name: .customLong("max-errors"), help: "Failed documents (dead letters) the run may have and still switch.")
-    var maxErrors: Int = 0
-
-    @Option(help: "Transform workers, each with its own Lua state.")
-    var workers: Int = 1
-
-    @Option(help: "Bulk writers, each with its own connection.")
-    var writers: Int = 1
+    @OptionGroup var copy: CopyOptions
 
     @Option(help: "Slices the copy is cut into; an interrupted run redoes unfinished slices only.")
     var slices: Int = 8
@@ -81,20 +74,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("verify-sample"), help: "Blue-green: documents whose T(source) is recomputed and compared with the target before the switch (0: none; 'all').")
     var verifySample: String = "100"
 
-    @Option(name: .customLong("max-freeze"), help: ArgumentHelp(
-        "Blue-green: the longest writes to the old index may stay blocked for the switch, in seconds. Every request under the block gets a timeout from what is left; past it the block is lifted, catch-up runs again and writes freeze again (at most 3 times).",
-        valueName: "seconds"))
-    var maxFreeze: Double = 30
-
-    @Option(name: .customLong("freeze-threshold"), help: "Catch-up passes end, and writes freeze for the switch, once a pass finds at most this many changes.")
-    var freezeThreshold: Int = 1_000
-
     func validate() throws {
-        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
-        guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
         guard (1...1024).contains(slices) else { throw ValidationError("--slices must be between 1 and 1024") }
-        guard maxFreeze > 0 else { throw ValidationError("--max-freeze must be more than 0 seconds") }
-        guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
         guard verifySample == "all" || Int(verifySample).map({ $0 >= 0 }) == true else {
             throw ValidationError("--verify-sample must be a number of documents or 'all'")
         }
@@ -112,13 +93,9 @@ struct RunCommand: ParsableCommand {
             options.from = from
             options.to = to
             options.restart = restart
-            options.maxErrors = maxErrors
-            options.workers = workers
-            options.writers = writers
+            copy.apply(to: &options)
             options.slices = slices
             options.mode = MigrationMode(rawValue: mode)!
-            options.freezeThreshold = freezeThreshold
-            options.maxFreeze = .milliseconds(Int64(maxFreeze * 1000))
             options.verifySample = verifySample == "all" ? nil : Int(verifySample)
             SignalGuard.install(migrator.interrupter)
             let display = ProgressDisplay()

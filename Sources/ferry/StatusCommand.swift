@@ -62,40 +62,6 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-struct RollbackCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rollback",
-        abstract: "Undo the recipe's latest run.",
-        discussion: """
-            Before the switch: abandons the run and deletes the index it created; the aliases \
-            were never moved. After the switch: one atomic _aliases call moves the read and \
-            write aliases back to the previous index (lifting its write block); refuses when \
-            that index is gone. Documents written to the new index since the switch are not \
-            copied back: the new index is kept so nothing is lost.
-            """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "The recipe.")
-    var recipe: String
-
-    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
-    var yes = false
-
-    func run() throws {
-        global.bootstrapLogging()
-        try reporting {
-            let recipe = try global.catalog().load(self.recipe)
-            let config = try global.clusterConfig()
-            let operations = try Operations(recipe: recipe, cluster: config, journal: try global.journal())
-            let status = try operations.status()
-            printOut("\(recipe.name): \(status.state.rawValue) — \(status.explanation)")
-            try confirm(yes, "roll back?")
-            printOut(try operations.rollback(cluster: config))
-        }
-    }
-}
-
 struct CleanupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cleanup",

@@ -28,6 +28,7 @@ final class LiveWriter: Sendable {
         var stop = false
         var finished = false
         var failure: String? = nil
+        var blockWatched: String? = nil
     }
 
     private let state = Mutex(State())
@@ -63,6 +64,16 @@ final class LiveWriter: Sendable {
             $0.deleteEverywhere = deleteEverywhere
         }
     }
+    /// Back to source-version documents (the aliases moved back in a rollback).
+    func switchToOldShape() {
+        state.withLock { $0.newShape = false }
+    }
+
+    /// Which index the block emulation for deletes watches (see `delete`): the one being frozen.
+    func watchBlockOn(_ index: String) {
+        state.withLock { $0.blockWatched = index }
+    }
+
     var refused: Int { state.withLock { $0.refused } }
     var failure: String? { state.withLock { $0.failure } }
 
@@ -176,7 +187,8 @@ final class LiveWriter: Sendable {
         let index = indices[0]
         // osmem's write block stops index and update requests but not deletes; a real cluster's
         // stops all three, so here the application sees the block as a real one would.
-        if index == sourceIndex, let blocked = try client.getSettings(sourceIndex)["index"]?["blocks"]?["write"],
+        let watched = state.withLock { $0.blockWatched } ?? sourceIndex
+        if index == watched, let blocked = try client.getSettings(watched)["index"]?["blocks"]?["write"],
            blocked == .bool(true) || blocked == .string("true")
         {
             state.withLock { $0.refused += 1 }

@@ -67,3 +67,11 @@ func transformError(_ engine: LuaEngine, _ json: String, steps: [LoadedStep]) ->
         return error
     }
 }
+
+/// CPU time this thread has used: what a test of an algorithm's cost measures, unlike the
+/// wall clock, which a loaded machine stretches.
+func threadCPUTime() -> Duration {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
+}

@@ -51,7 +51,9 @@ struct CatchUp {
 
     var client: ClusterClient { scope.client }
     var journal: Journal { scope.journal }
-    var scanner: DeltaScanner { DeltaScanner(client: client, journal: journal, runID: rollbackCopy ? "" : record.runID) }
+    var scanner: DeltaScanner {
+        DeltaScanner(client: client, journal: journal, runID: rollbackCopy ? "" : record.runID, keptInTarget: plan.rollbackOf)
+    }
 
     /// Passes while the application writes, until the delta is at most `freezeThreshold`
     /// documents, stops shrinking, or `maxCatchUpPasses` is reached.

@@ -28,6 +28,9 @@ struct DeltaScanner {
     let client: ClusterClient
     let journal: Journal
     let runID: String
+    /// A rollback: the forward run whose dropped and dead-lettered documents stay in the
+    /// target (the old index) although the source (the new index) never had them.
+    var keptInTarget: String? = nil
 
     /// `exact` (under the freeze, nothing moves): the lists must hold as many ids as the
     /// indices count, or the scan is done again — a scroll page lost to a resent request would
@@ -68,6 +71,7 @@ struct DeltaScanner {
             delta.targetCount = try loadByID(target, ids: try ids(db, "SELECT id FROM delta_source ORDER BY id", []), into: "delta_target")
         }
         let run: [SQLiteValue] = [.text(runID)]
+        let kept: [SQLiteValue] = [.text(keptInTarget ?? "")]
         delta.toCopy = try ids(db, """
             SELECT s.id FROM delta_source s
             LEFT JOIN delta_target t ON t.id = s.id
@@ -82,9 +86,11 @@ struct DeltaScanner {
             SELECT t.id FROM delta_target t
             LEFT JOIN delta_source s ON s.id = t.id
             LEFT JOIN skipped k ON k.run_id = ? AND k.doc_id = t.id
-            WHERE s.id IS NULL OR (k.doc_id IS NOT NULL AND k.version IS s.version)
+            LEFT JOIN skipped f ON f.run_id = ? AND f.doc_id = t.id
+            WHERE (s.id IS NULL AND NOT (f.doc_id IS NOT NULL AND f.version IS t.version))
+               OR (k.doc_id IS NOT NULL AND k.version IS s.version)
             ORDER BY t.id
-            """, run)
+            """, run + kept)
         delta.lowerVersion = try ids(db, """
             SELECT s.id FROM delta_source s JOIN delta_target t ON t.id = s.id
             WHERE s.version < t.version ORDER BY s.id

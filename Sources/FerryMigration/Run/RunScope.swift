@@ -26,7 +26,7 @@ struct RunScope {
     let progress: (String, CopyCounts) -> Void
 
     var runID: String { record.runID }
-    var strategy: any MigrationStrategy { plan.mode.strategy }
+    var strategy: any MigrationStrategy { plan.strategy }
     var aliases: AliasActions { AliasActions(recipe: recipe) }
 
     /// The same run on another plan (the rollback copy of an adopted concrete index).

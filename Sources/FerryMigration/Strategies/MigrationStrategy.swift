@@ -31,6 +31,9 @@ protocol MigrationStrategy: Sendable {
     /// COPYING: how the first copy writes, and which documents it selects (nil: all).
     var copyWrite: any WritePolicy { get }
     func copySelection(_ scope: RunScope) throws -> JSONValue?
+    /// COPYING: the first copy (by default every pending slice, with `copyWrite` and
+    /// `copySelection`; a rollback copies what changed since the switch instead).
+    func firstCopy(_ scope: RunScope) throws
     /// COPIED: what follows the first copy; returns the next phase.
     func afterCopy(_ scope: RunScope) throws -> Phase
     /// CATCHING_UP and FROZEN, for modes that have them; returns the next phase.
@@ -47,6 +50,9 @@ protocol MigrationStrategy: Sendable {
     /// Why there is no previous index to switch back to after the switch (nil: the previous
     /// index is the rollback point).
     var noRollbackPoint: String? { get }
+    /// What `ferry rollback` means after this plan's switch, and whether it needs reverse
+    /// steps, for `ferry plan` (Strategies/Strategy+Rollback.swift).
+    func rollbackMeaning(_ plan: MigrationPlan) -> String
     /// A line `ferry status` adds for a run of this mode that has not finished.
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String?
 }
@@ -69,6 +75,11 @@ extension MigrationStrategy {
     func beforeCopy(_ scope: RunScope) throws {}
     func copySelection(_ scope: RunScope) throws -> JSONValue? { nil }
 
+    func firstCopy(_ scope: RunScope) throws {
+        let selection = try copySelection(scope)
+        try scope.timedCopy { try scope.copyPendingSlices(write: copyWrite, query: selection) }
+    }
+
     func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
         throw FerryError("run \(scope.runID) is \(mode.rawValue), which has no \(phase.rawValue) phase; the journal is not one this ferry wrote")
     }
@@ -87,8 +98,7 @@ extension MigrationStrategy {
             try beforeCopy(scope)
             return .copying
         case .copying:
-            let selection = try copySelection(scope)
-            try scope.timedCopy { try scope.copyPendingSlices(write: copyWrite, query: selection) }
+            try firstCopy(scope)
             return .copied
         case .copied:
             return try afterCopy(scope)

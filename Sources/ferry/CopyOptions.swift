@@ -1,0 +1,38 @@
+import ArgumentParser
+import FerryMigration
+
+/// The flags every command that copies documents shares (`run`, `rollback`): they mean the same
+/// in both, and in every pass.
+struct CopyOptions: ParsableArguments {
+    @Option(name: .customLong("max-errors"), help: "Failed documents (dead letters) the run may have and still switch.")
+    var maxErrors: Int = 0
+
+    @Option(help: "Transform workers, each with its own Lua state.")
+    var workers: Int = 1
+
+    @Option(help: "Bulk writers, each with its own connection.")
+    var writers: Int = 1
+
+    @Option(name: .customLong("freeze-threshold"), help: "Catch-up passes end, and writes freeze for the switch, once a pass finds at most this many changes.")
+    var freezeThreshold: Int = 1_000
+
+    @Option(name: .customLong("max-freeze"), help: ArgumentHelp(
+        "The longest writes to the index being left may stay blocked for the switch, in seconds. Every request under the block gets a timeout from what is left; past it the block is lifted, catch-up runs again and writes freeze again (at most 3 times).",
+        valueName: "seconds"))
+    var maxFreeze: Double = 30
+
+    func validate() throws {
+        guard maxFreeze > 0 else { throw ValidationError("--max-freeze must be more than 0 seconds") }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
+        guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
+        guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
+    }
+
+    func apply(to options: inout RunOptions) {
+        options.maxErrors = maxErrors
+        options.workers = workers
+        options.writers = writers
+        options.freezeThreshold = freezeThreshold
+        options.maxFreeze = .milliseconds(Int64(maxFreeze * 1000))
+    }
+}
