@@ -64,18 +64,24 @@ extension RecipeChecker {
 
     /// The way back must give documents the earlier version's mapping accepts.
     func checkRoundTripMappings(_ recipe: Recipe, _ results: [FixtureResult], mappings: [String: MappingChecker]) -> [CheckItem] {
-        var items: [CheckItem] = []
-        let renderer = DiffRenderer(style: .plain)
-        for result in results {
-            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.roundTrip, let checker = mappings[fixture.from] else { continue }
-            let problems = (checker.check(json: json) ?? checker.check(doc)).filter(\.isProblem)
-            if problems.isEmpty { continue }
-            let rejected = problems.contains { $0.severity == .rejected }
-            items.append(CheckItem(
-                "fixture mapping", rejected ? .fail : .warn,
-                "\(fixture.path): the way back \(fixture.to)→\(fixture.from) gives a document that does not fit \(recipe.mappingPath(for: fixture.from)) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))",
-                details: renderer.lines(problems, indent: "    ")))
+        results.compactMap { result in
+            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.roundTrip else { return nil }
+            return mappingItem(doc, json: json, version: fixture.from,
+                               "\(fixture.path): the way back \(fixture.to)→\(fixture.from) gives a document that", recipe: recipe, mappings: mappings)
         }
-        return items
+    }
+
+    /// A fixture's document checked against `version`'s mapping (the cluster would refuse or
+    /// mis-map it): nil when it fits. `subject` starts the message ("… does not fit …").
+    func mappingItem(_ doc: JSONValue, json: [UInt8], version: String, _ subject: String, recipe: Recipe,
+                     mappings: [String: MappingChecker]) -> CheckItem? {
+        guard let checker = mappings[version] else { return nil }
+        let problems = (checker.check(json: json) ?? checker.check(doc)).filter(\.isProblem)
+        if problems.isEmpty { return nil }
+        let rejected = problems.contains { $0.severity == .rejected }
+        return CheckItem(
+            "fixture mapping", rejected ? .fail : .warn,
+            "\(subject) does not fit \(recipe.mappingPath(for: version)) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))",
+            details: DiffRenderer(style: .plain).lines(problems, indent: "    "))
     }
 }

@@ -243,14 +243,10 @@ public struct RecipeChecker {
         // Outputs the cluster would refuse are a failure now, not in the middle of a run.
         items += checkRoundTripMappings(recipe, first, mappings: mappings)
         for result in first {
-            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.actual, let checker = mappings[fixture.to] else { continue }
-            let problems = (checker.check(json: json) ?? checker.check(doc)).filter(\.isProblem)
-            if problems.isEmpty { continue }
-            let rejected = problems.contains { $0.severity == .rejected }
-            items.append(CheckItem(
-                "fixture mapping", rejected ? .fail : .warn,
-                "\(fixture.path): the output does not fit \(recipe.mappingPath(for: fixture.to)) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))",
-                details: renderer.lines(problems, indent: "    ")))
+            guard let fixture = result.fixture, case .kept(let doc, let json)? = result.actual else { continue }
+            if let item = mappingItem(doc, json: json, version: fixture.to, "\(fixture.path): the output", recipe: recipe, mappings: mappings) {
+                items.append(item)
+            }
         }
 
         var covered = Set<String>()
