@@ -67,8 +67,9 @@ public struct FixtureResult: Sendable {
         ]
         if let failure { out["message"] = .string(failure) }
         if !changes.isEmpty { out["diff"] = .array(changes.map(\.json)) }
-        if !passed, case .kept(let doc, _)? = actual { out["actual"] = doc }
-        if !passed, case .kept(let doc, _)? = roundTrip { out["round_trip_actual"] = doc }
+        // The document's own digits, not the double the parser holds for a big integer.
+        if !passed, case .kept(let doc, let json)? = actual { out["actual"] = doc.withNumberTexts(NumberLiterals.scan(json)) }
+        if !passed, case .kept(let doc, let json)? = roundTrip { out["round_trip_actual"] = doc.withNumberTexts(NumberLiterals.scan(json)) }
         return .object(out)
     }
 }

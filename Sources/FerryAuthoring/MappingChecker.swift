@@ -208,7 +208,7 @@ public struct MappingChecker: Sendable {
         switch value {
         case .bool: "boolean"
         case .int: "long"
-        case .double: "float"
+        case .double, .number: "float"
         case .string(let s): DateFormat.iso(strict: true).accepts(s) && s.count >= 10 ? "date" : "text + keyword"
         case .object: "object"
         case .array(let items): items.first(where: { !$0.isNull }).map { dynamicType(of: $0) } ?? "nothing yet (empty array)"

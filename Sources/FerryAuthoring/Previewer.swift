@@ -180,7 +180,8 @@ public struct Previewer {
     }
 
     func preview(_ source: [UInt8], hit: Hit, runner: StepRunner, chain: [LoadedStep], checker: MappingChecker) -> DocumentPreview {
-        let before = (try? JSONValue.parse(source)) ?? .null
+        // Parsed for printing: big integers keep their digits (`--json` and text alike).
+        let before = JSONValue.parseForOutput(source) ?? .null
         // The whole chain in one call is what `ferry run` does: its result is the truth.
         let outcome: DocumentPreview.Outcome
         var after: JSONValue?
@@ -189,7 +190,7 @@ public struct Previewer {
             switch try runner.run(source, id: hit.id, index: hit.index, steps: chain) {
             case .kept(let bytes):
                 afterJSON = Array(bytes)
-                after = try? JSONValue.parse(bytes)
+                after = JSONValue.parseForOutput(bytes)
                 // By bytes against the source as the bridge writes it back: exact for every number.
                 let canonical = try? runner.engine.roundTrip(json: source)
                 outcome = canonical.map { $0 == afterJSON } ?? (after == before) ? .unchanged : .changed
@@ -218,7 +219,7 @@ public struct Previewer {
             do {
                 switch try runner.run(input, id: hit.id, index: hit.index, steps: [step]) {
                 case .kept(let bytes):
-                    let doc = (try? JSONValue.parse(bytes)) ?? .null
+                    let doc = JSONValue.parseForOutput(bytes) ?? .null
                     let changes = JSONDiff.changes(fromJSON: input, toJSON: bytes) ?? JSONDiff.changes(from: previous, to: doc)
                     out.append(.init(step: step.label, document: doc, changes: changes, error: nil))
                     input = bytes

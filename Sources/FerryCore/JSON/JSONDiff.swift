@@ -34,10 +34,16 @@ public struct JSONChange: Hashable, Sendable {
         text.flatMap(NumberText.init)?.isIntegerLiteral == true ? "integer" : value.typeName
     }
 
+    /// A big integer as its digits (see `JSONValue.withNumberTexts`).
+    static func exact(_ value: JSONValue, _ text: String?) -> JSONValue {
+        guard let text else { return value }
+        return value.withNumberTexts([.root: text])
+    }
+
     public var json: JSONValue {
         var out: [String: JSONValue] = ["op": .string(kind.rawValue), "path": .string(path.description)]
-        if let old { out["old"] = old }
-        if let new { out["new"] = new }
+        if let old { out["old"] = Self.exact(old, oldText) }
+        if let new { out["new"] = Self.exact(new, newText) }
         return .object(out)
     }
 }

@@ -7,6 +7,7 @@ extension JSONValue {
         case .bool: "boolean"
         case .int: "integer"
         case .double: "float"
+        case .number(let text): NumberText(text)?.isIntegerLiteral == true ? "integer" : "float"
         case .string: "string"
         case .array: "array"
         case .object: "object"

@@ -8,6 +8,10 @@ public enum JSONValue: Sendable, Hashable {
     case bool(Bool)
     case int(Int64)
     case double(Double)
+    /// A number kept as the document writes it, for output only (see `withNumberTexts`): an
+    /// integer beyond 64 bits that `.double` would print as 1.8446744073709552e+19. The
+    /// parser never makes one.
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -31,6 +35,7 @@ public enum JSONValue: Sendable, Hashable {
         switch self {
         case .int(let i): return i
         case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: return Int64(d)
+        case .number(let text): return Int64(text)
         case .string(let s): return Int64(s)
         default: return nil
         }
@@ -40,6 +45,7 @@ public enum JSONValue: Sendable, Hashable {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .number(let text): return Double(text)
         default: return nil
         }
     }
@@ -147,6 +153,7 @@ extension JSONValue {
             } else {
                 out += "\(d)"
             }
+        case .number(let text): out += text
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
             out += "["
