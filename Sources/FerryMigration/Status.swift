@@ -28,6 +28,23 @@ public struct StatusReport: Sendable {
     public var nextCommand: String
     /// Indices the application writes to whose writes are blocked (setting or journal).
     public var writesBlocked: [String] = []
+    /// What the passes after the first copy did, by kind (catch-up, frozen pass, dead-letter
+    /// retry, …): `totals` holds the first copy's slices only.
+    public var passes: [PassTotals] = []
+
+    /// Documents written by every pass of the run.
+    public var writtenInAll: Int { (totals?.written ?? 0) + passes.reduce(0) { $0 + $1.written } }
+    /// Documents dropped by the steps in every pass of the run.
+    public var droppedInAll: Int { (totals?.dropped ?? 0) + passes.reduce(0) { $0 + $1.dropped } }
+
+    /// "written 20000" after the first copy alone, else by pass: "written 20036: 20000 in the
+    /// copy, 36 in catch-up".
+    public var writtenText: String {
+        let written = passes.filter { $0.written > 0 }
+        guard !written.isEmpty else { return "written \(writtenInAll)" }
+        return "written \(writtenInAll): \(totals?.written ?? 0) in the copy, "
+            + written.map { "\($0.written) in \($0.kind)" }.joined(separator: ", ")
+    }
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -48,11 +65,24 @@ public struct StatusReport: Sendable {
             ]
         }
         if let totals {
-            object["progress"] = [
-                "slices": .int(Int64(totals.slices)), "slices_done": .int(Int64(totals.done)),
-                "read": .int(Int64(totals.read)), "written": .int(Int64(totals.written)),
-                "dropped": .int(Int64(totals.dropped)), "dead_letters": .int(Int64(deadLetters)),
+            // The same counts by pass: "copy" is the first copy's slices.
+            var byPass: [String: JSONValue] = [
+                "copy": ["passes": 1, "read": .int(Int64(totals.read)), "written": .int(Int64(totals.written)), "dropped": .int(Int64(totals.dropped))],
             ]
+            for pass in passes {
+                let counts: [String: JSONValue] = [
+                    "passes": .int(Int64(pass.passes)), "read": .int(Int64(pass.read)), "written": .int(Int64(pass.written)),
+                    "dropped": .int(Int64(pass.dropped)), "failed": .int(Int64(pass.failed)),
+                ]
+                byPass[pass.kind] = .object(counts)
+            }
+            let progress: [String: JSONValue] = [
+                "slices": .int(Int64(totals.slices)), "slices_done": .int(Int64(totals.done)),
+                "read": .int(Int64(totals.read)), "written": .int(Int64(writtenInAll)),
+                "dropped": .int(Int64(droppedInAll)), "dead_letters": .int(Int64(deadLetters)),
+                "by_pass": .object(byPass),
+            ]
+            object["progress"] = .object(progress)
         }
         return .object(object)
     }
@@ -82,6 +112,7 @@ public struct Operations {
         let lease = holder.flatMap { $0.isLive ? $0.name : nil }
         let gone = holder.flatMap { $0.isDeadHere ? "; its runner (\($0.name)) is gone, so the next `ferry run` takes over at once" : nil } ?? ""
         let totals = try run.map { try journal.totals($0.runID) }
+        let passes = try run.map { try journal.passTotals($0.runID) } ?? []
         let letters = try run.map { try journal.deadLetters($0.runID).count } ?? 0
         let name = recipe.name
         // What the run's mode adds (e.g. write-new-first: where the application writes now).
@@ -90,7 +121,7 @@ public struct Operations {
             StatusReport(
                 recipe: name, state: state, run: run, totals: totals, deadLetters: letters,
                 readAliasIndices: readIndices, writeAliasIndices: writeIndices, leaseHolder: lease,
-                explanation: note.map { "\(explanation); \($0)" } ?? explanation, nextCommand: next)
+                explanation: note.map { "\(explanation); \($0)" } ?? explanation, nextCommand: next, passes: passes)
         }
 
         guard let run, !(run.phase == .abandoned || run.phase == .rolledBack) else {

@@ -44,7 +44,7 @@ struct StatusCommand: ParsableCommand {
                 if let t = status.totals, t.slices > 0 {
                     // Dead letters from the journal's own table: a slice that stopped on
                     // failures has its letters recorded but no finished-slice counts.
-                    printOut("  progress: \(t.done)/\(t.slices) slices, read \(t.read), written \(t.written), dropped \(t.dropped), dead letters \(status.deadLetters)")
+                    printOut("  progress: \(t.done)/\(t.slices) slices, read \(t.read), \(status.writtenText), dropped \(status.droppedInAll), dead letters \(status.deadLetters)")
                 }
                 if status.deadLetters > 0 { printOut("  dead letters: \(status.deadLetters) (`ferry deadletters \(recipe.name)`)") }
                 printOut("  \(recipe.readAlias) → \(status.readAliasIndices.joined(separator: ", "))")

@@ -88,10 +88,18 @@ extension RunScope {
                 }
             }
             summarize(pass, pipeline)
+            try? journalPass(pass, pipeline.counts)   // what it wrote before it stopped is in the target
             throw CopyFailed(cause: error, failures: pipeline.recentFailures, counts: pipeline.counts, runID: runID, recipe: recipe.name, pass: pass.label)
         }
         summarize(pass, pipeline)
+        try journalPass(pass, pipeline.counts)
         return pipeline.counts
+    }
+
+    /// A later pass's counts, by kind (the first copy's are in its slices): status adds them up.
+    private func journalPass(_ pass: CopyPass, _ counts: CopyCounts) throws {
+        guard case .byDocument = pass.journaling else { return }
+        try journal.recordPass(runID, label: pass.label, read: counts.read, written: counts.written, dropped: counts.dropped, failed: counts.failed)
     }
 
     private func summarize(_ pass: CopyPass, _ pipeline: CopyPipeline) {
