@@ -47,11 +47,13 @@ extension Migrator {
         guard !letters.isEmpty else {
             return DeadLetterRetryOutcome(runID: record.runID, attempted: 0, written: 0, dropped: 0, alreadyNewer: 0, stillFailing: [], notInSource: [], changedFingerprint: changed)
         }
-        for (index, role) in [(plan.source.index, "source"), (plan.targetIndex, "target")] where !(try client.indexExists(index)) {
+        guard try client.indexExists(plan.targetIndex) else {
             throw FerryError(
-                "cannot retry the dead letters of run \(record.runID): its \(role) index \(index) is not in the cluster",
+                "cannot retry the dead letters of run \(record.runID): its target index \(plan.targetIndex) is not in the cluster",
                 hint: "`ferry deadletters \(recipe.name) --export FILE` writes their original sources")
         }
+        // Without the source (deleted by cleanup), the originals the journal kept are replayed.
+        let sourceGone = !(try client.indexExists(plan.source.index))
         let lease = try Lease.acquire(alias: recipe.readAlias, runID: record.runID, cluster: cluster, ttl: options.leaseTTL)
         defer { lease.release() }
         if let changed {
@@ -64,6 +66,11 @@ extension Migrator {
             run: RunContext(runID: record.runID, startedAtISO: record.startedAt), options: retryOptions, lease: lease,
             clusterInfo: try clusterInfo(), figures: RunFigures(), freezeGuard: freezeGuard, say: say, progress: progress)
         let ids = Array(Set(letters.map(\.id))).sorted()
+        let originals = sourceGone ? ReplayPages.originals(letters) : [:]
+        if sourceGone {
+            say("source index \(plan.source.index) is gone: replaying the \(originals.count) stored original(s)"
+                + (originals.count < ids.count ? "; \(ids.count - originals.count) dead letter(s) have none" : ""))
+        }
         let started = ISODate.now(fractionalSeconds: true)
         // Into a separate target: create (see `CreateIfAbsentWrite`). In place, the mode's own
         // conditional write back into the same index.
@@ -72,9 +79,17 @@ extension Migrator {
         var counts = CopyCounts()
         for chunk in ids.chunked(5_000) {
             let query: JSONValue = ["ids": ["values": .array(chunk.map { .string($0) })]]
-            let page = try client.search(index: plan.source.index, body: ["query": query, "_source": false, "size": .int(Int64(chunk.count))])
-            present.formUnion(page.hits.map(\.id))
-            let done = try scope.copy(scope.pass("dead-letter retry", write: write, query: query, expected: chunk.count))
+            var pass = scope.pass("dead-letter retry", write: write, query: query, expected: chunk.count)
+            if sourceGone {
+                let stored = chunk.compactMap { id in originals[id].map { (id, $0) } }
+                present.formUnion(stored.map(\.0))
+                pass.replay = [try ReplayPages.page(stored, index: plan.source.index)]
+                pass.expected = stored.count
+            } else {
+                let page = try client.search(index: plan.source.index, body: ["query": query, "_source": false, "size": .int(Int64(chunk.count))])
+                present.formUnion(page.hits.map(\.id))
+            }
+            let done = try scope.copy(pass)
             counts.written += done.written
             counts.dropped += done.dropped
             counts.versionConflicts += done.versionConflicts

@@ -6,6 +6,15 @@ import FerryCore
 /// The reader stage: slices of the source, by point in time where the cluster allows, else scroll.
 extension CopyPipeline {
     func readSlices(into pages: BoundedQueue<SlicePage>) throws {
+        if let replay = job.replay {
+            reader.withLock { $0 = "stored originals" }
+            for page in replay {
+                ledger.pageRead(slice: 0, hits: page.hits.count)
+                guard pages.put(SlicePage(slice: 0, page: page)) else { return }
+            }
+            ledger.sliceRead(0)
+            return
+        }
         let client = try ClusterClient(config: cluster)
         var usePointInTime = job.pointInTime?.readStrategy(slices: job.sliceCount) == .pointInTime
         // One point in time for every slice of the pass: slices partition the documents of one

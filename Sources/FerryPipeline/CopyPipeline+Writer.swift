@@ -82,6 +82,12 @@ extension CopyPipeline {
 
     /// The original document, for the dead-letter record of a rejected write (rare path).
     private func originalSource(of id: String, with client: ClusterClient) throws -> [UInt8]? {
-        try client.getDocument(index: job.sourceIndex, id: id)?.serializedBytes()
+        if let replay = job.replay {   // the source index is gone: the original is the one replayed
+            for page in replay {
+                if let hit = page.hits.first(where: { $0.id == id }) { return page.source(of: hit).map(Array.init) }
+            }
+            return nil
+        }
+        return try client.getDocument(index: job.sourceIndex, id: id)?.serializedBytes()
     }
 }

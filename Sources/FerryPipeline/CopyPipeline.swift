@@ -35,6 +35,9 @@ public struct CopyJob: Sendable {
     public var pointInTime: ClusterInfo? = nil
     /// Documents an earlier attempt was stuck on: dead-lettered without running them again.
     public var stuckDocuments: [StuckDocument] = []
+    /// Pages to transform instead of reading `sourceIndex` (one slice, `slices` = [0]): the
+    /// stored originals of dead letters whose source index is gone (`ferry deadletters --retry`).
+    public var replay: [SearchPage]? = nil
 
     public init(
         sourceIndex: String, targetIndex: String, steps: [StepSpec], recipe: Recipe, run: RunContext,

@@ -14,8 +14,9 @@ struct DeadLettersCommand: ParsableCommand {
             (- for stdout), ready for `ferry transform` or a bulk load once fixed.
 
             --retry runs the dead-lettered documents again, after you fixed the step or the \
-            data: their current source (read from the run's source index) through the \
-            recipe's current steps into the run's target, with the run's write (versioned: a \
+            data: their current source (read from the run's source index; when that index \
+            is gone, the original source the journal stored with each dead letter, and it \
+            says so) through the recipe's current steps into the run's target, with the run's write (versioned: a \
             newer write in the target wins), also after the switch. A changed recipe is \
             expected here and journaled. Each document that is written or dropped loses its \
             dead letter; one that fails again gets the new failure. It prints how many \

@@ -30,6 +30,8 @@ struct CopyPass {
     var expected: Int
     var alreadyDone = 0
     var journaling: Journaling = .byDocument
+    /// Pages to transform instead of reading `source` (see `CopyJob.replay`).
+    var replay: [SearchPage]? = nil
 }
 
 extension RunScope {
@@ -47,6 +49,7 @@ extension RunScope {
             sourceIndex: pass.source, targetIndex: pass.target, steps: pass.steps, recipe: recipe, run: run,
             batch: recipe.batch, slices: pass.slices, sliceCount: pass.sliceCount)
         job.query = pass.query
+        job.replay = pass.replay
         job.write = pass.write
         job.workers = options.workers
         job.writers = options.writers
