@@ -40,6 +40,10 @@ extension Operations {
                 "updated_at": .string(run.updatedAt), "fingerprint": .string(run.fingerprint), "plan": run.plan.json,
                 "slices": .int(Int64(totals.slices)), "slices_done": .int(Int64(totals.done)),
                 "events": .array(events), "dead_letters": .array(letters),
+                "passes": .array(try journal.passTotals(run.runID).map { p -> JSONValue in
+                    ["kind": .string(p.kind), "passes": .int(Int64(p.passes)), "read": .int(Int64(p.read)),
+                     "written": .int(Int64(p.written)), "dropped": .int(Int64(p.dropped)), "failed": .int(Int64(p.failed))]
+                }),
             ])
         }
         try save("journal.json", .array(runs))
