@@ -19,7 +19,7 @@ public struct RunInterrupter: Sendable {
     public func interrupt(signal: String) -> [String] {
         guard let block = `guard`.interrupt(signal: signal) else {
             return ["interrupted by \(signal); writes are not blocked; the journal holds the run's state",
-                    "next: `ferry run \(recipe)` continues where it stopped"]
+                    "next: `ferry run \(recipe) --yes` continues where it stopped"]
         }
         var lines = ["interrupted by \(signal) while writes to \(block.index) were blocked"]
         do {
@@ -28,16 +28,16 @@ public struct RunInterrupter: Sendable {
             let run = try journal.latestRun(recipe: recipe)
             if let target = run?.plan.targetIndex, try client.resolve(readAlias) == .alias(indices: [target]) {
                 return lines + ["the aliases already point to \(target): the run has switched; \(block.index) stays blocked as the rollback point",
-                                "next: `ferry run \(recipe)` records the completion"]
+                                "next: `ferry run \(recipe) --yes` records the completion"]
             }
             try WriteBlock.lift(
                 block.index, runID: block.runID, phase: run?.phase ?? .frozen, reason: "interrupted by \(signal)", cluster: cluster, journal: journal)
             try journal.setPhase(block.runID, .catchingUp, "interrupted by \(signal) under the freeze; the write block is lifted")
             lines.append("lifted the write block on \(block.index) (the cluster confirmed it); the application can write again")
-            lines.append("next: `ferry run \(recipe)` catches up, freezes again and switches; or `ferry rollback \(recipe)`")
+            lines.append("next: `ferry run \(recipe) --yes` catches up, freezes again and switches; or `ferry rollback \(recipe) --yes`")
         } catch {
             lines.append("COULD NOT LIFT THE WRITE BLOCK on \(block.index): \(error)")
-            lines.append("next: `ferry rollback \(recipe)` lifts it (or PUT \(block.index)/_settings {\"index.blocks.write\": null})")
+            lines.append("next: `ferry rollback \(recipe) --yes` lifts it (or PUT \(block.index)/_settings {\"index.blocks.write\": null})")
         }
         return lines
     }
