@@ -13,6 +13,15 @@ public struct PassTotals: Sendable, Hashable {
     public let written: Int
     public let dropped: Int
     public let failed: Int
+
+    /// "written 200" after the first copy alone, else by pass: "written 210: 200 in the copy,
+    /// 10 in frozen pass" (status and the run report say it alike).
+    public static func writtenText(copy: Int, later: [PassTotals]) -> String {
+        let wrote = later.filter { $0.written > 0 }
+        guard !wrote.isEmpty else { return "written \(copy)" }
+        return "written \(copy + wrote.reduce(0) { $0 + $1.written }): \(copy) in the copy, "
+            + wrote.map { "\($0.written) in \($0.kind)" }.joined(separator: ", ")
+    }
 }
 
 extension Journal {

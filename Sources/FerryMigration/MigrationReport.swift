@@ -29,6 +29,10 @@ public struct MigrationReport: Sendable {
     public var targetCount = 0
     /// Every copy pass this process ran, with the workers, writers, slices and reader it used.
     public var passes: [PassSummary] = []
+    /// The journal's totals of the passes after the first copy, by kind (resumed runs included).
+    public var laterPasses: [PassTotals] = []
+
+    var writtenText: String { PassTotals.writtenText(copy: totals.written, later: laterPasses) }
 
     public var docsPerSecond: Double {
         copySeconds > 0 ? Double(counts.read) / copySeconds : 0
@@ -41,7 +45,7 @@ public struct MigrationReport: Sendable {
             "recipe      \(recipe): \(path)",
             "source      \(sourceIndex)",
             "target      \(targetIndex) (\(targetCount) documents)",
-            "documents   read \(totals.read), written \(totals.written), dropped \(totals.dropped), dead letters \(deadLetters)",
+            "documents   read \(totals.read), \(writtenText), dropped \(totals.dropped), dead letters \(deadLetters)",
             String(format: "time        %.1f s in all, copy %.1f s at %.0f docs/s", seconds, copySeconds, docsPerSecond),
         ]
         if counts.read > 0 {

@@ -37,14 +37,8 @@ public struct StatusReport: Sendable {
     /// Documents dropped by the steps in every pass of the run.
     public var droppedInAll: Int { (totals?.dropped ?? 0) + passes.reduce(0) { $0 + $1.dropped } }
 
-    /// "written 20000" after the first copy alone, else by pass: "written 20036: 20000 in the
-    /// copy, 36 in catch-up".
-    public var writtenText: String {
-        let written = passes.filter { $0.written > 0 }
-        guard !written.isEmpty else { return "written \(writtenInAll)" }
-        return "written \(writtenInAll): \(totals?.written ?? 0) in the copy, "
-            + written.map { "\($0.written) in \($0.kind)" }.joined(separator: ", ")
-    }
+    /// "written 20000" after the first copy alone, else by pass (see `PassTotals.writtenText`).
+    public var writtenText: String { PassTotals.writtenText(copy: totals?.written ?? 0, later: passes) }
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [

@@ -41,6 +41,8 @@ struct StatusPassCountTests {
         #expect(later == 10, "\(status.passes)")
         #expect(status.writtenInAll == 210)
         #expect(status.writtenText.hasPrefix("written 210: 200 in the copy, "), "\(status.writtenText)")
+        // The run report's documents line says the same.
+        #expect(report.lines.contains { $0.hasPrefix("documents   read 200, \(status.writtenText), ") }, "\(report.lines)")
         let progress = try #require(status.json["progress"])
         #expect(progress["written"]?.intValue == 210)
         #expect(progress["by_pass"]?["copy"]?["written"]?.intValue == 200)
