@@ -68,7 +68,7 @@ struct FreezeGuardTests {
         #expect(outcome.status == sig.exit, "exit status after \(signalName): \(outcome.status); stderr: \(outcome.stderr)")
         #expect(try !isBlocked(s.client, s.source), "the block on \(s.source) is lifted")
         #expect(outcome.stderr.contains("lifted the write block on \(s.source)"), "says what happened: \(outcome.stderr)")
-        #expect(outcome.stderr.contains("next: `ferry run blog_posts`"), "names the next command: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("next: `ferry run blog_posts --yes`"), "names the next command: \(outcome.stderr)")
         let journal = try s.journal()
         let run = try #require(try journal.latestRun(recipe: s.recipe.name))
         #expect(try journal.frozenAt(run.runID) == nil, "the journal no longer records a block")
