@@ -178,7 +178,12 @@ final class LiveWriter: Sendable {
             // Write-new-first: the document may still be in the old index only.
             var found = false
             for index in try client.getAliases(name: readAlias).keys.sorted() {
-                if try client.deleteDocument(index: index, id: id) { found = true }
+                do {
+                    if try client.deleteDocument(index: index, id: id) { found = true }
+                } catch let error as ClusterError where error.hasType("index_not_found_exception") {
+                    // The drained old index was deleted between listing the alias and this
+                    // request: it holds nothing any more, as an application would conclude.
+                }
             }
             if found { state.withLock { $0.acknowledged.append(Write(kind: .delete, id: id, index: "*", body: nil)) } }
             return found
