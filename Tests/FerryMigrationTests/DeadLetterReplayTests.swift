@@ -11,23 +11,10 @@ import FerryMigration
 extension DeadLetterRetryTests {
     @Test("with the source index deleted, --retry replays the stored originals, says so, and writes them once fixed")
     func retryReplaysStoredOriginals() throws {
-        let scratch = try ScratchRecipes()
-        defer { scratch.remove() }
-        try scratch.wrapStep("v2_to_v3", """
-              if ctx.id == "post-3" or ctx.id == "post-9" then error("bad post " .. ctx.id) end
-              return real(doc, ctx)
-            """)
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let recipe = try scratch.load()
-        _ = try makeMigrator(recipe, clone).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 20)
-        let state = NSTemporaryDirectory() + "ferry-replay-\(UUID().uuidString)/state.db"
-        var ferry = FerryProcess(url: clone.url, state: state)
-        ferry.recipes = scratch.recipes
-        #expect(try ferry.run(["run", "blog_posts", "--yes", "--max-errors", "2"]).status == 0)
-        let plan = try #require(try Journal(path: state).latestRun(recipe: "blog_posts")?.plan)
+        let setup = try DeadLetteredRun(stateTag: "replay")
+        defer { setup.remove() }
+        let (scratch, clone, client, state, ferry) = (setup.scratch, setup.clone, setup.client, setup.state, setup.ferry)
+        let plan = try setup.plan()
         #expect(try client.deleteIndex(plan.sourceIndex))
 
         // Before: "cannot retry … its source index … is not in the cluster", exit 1.

@@ -152,24 +152,10 @@ struct OperatorTruthTests {
 struct DeadLetterRetryTests {
     @Test("after the switch and a step fix, --retry writes the dead letters into the target and journals it")
     func retryAfterFix() throws {
-        let scratch = try ScratchRecipes()
-        defer { scratch.remove() }
-        let failing = """
-              if ctx.id == "post-3" or ctx.id == "post-9" then error("bad post " .. ctx.id) end
-              return real(doc, ctx)
-            """
-        try scratch.wrapStep("v2_to_v3", failing)
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let recipe = try scratch.load()
-        _ = try makeMigrator(recipe, clone).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 20)
-        let state = NSTemporaryDirectory() + "ferry-retry-\(UUID().uuidString)/state.db"
-        var ferry = FerryProcess(url: clone.url, state: state)
-        ferry.recipes = scratch.recipes
-        #expect(try ferry.run(["run", "blog_posts", "--yes", "--max-errors", "2"]).status == 0)
-        let target = try #require(try Journal(path: state).latestRun(recipe: "blog_posts")?.plan.targetIndex)
+        let setup = try DeadLetteredRun(stateTag: "retry")
+        defer { setup.remove() }
+        let (scratch, client, state, ferry) = (setup.scratch, setup.client, setup.state, setup.ferry)
+        let target = try setup.plan().targetIndex
         #expect(try client.getDocument(index: target, id: "post-3") == nil)
 
         // Not fixed yet: both still fail, with exit 3 and their new failure.
