@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import FerryCluster
 import FerryCore
+import FerryRecipes
 
 /// The reader stage: slices of the source, by point in time where the cluster allows, else scroll.
 extension CopyPipeline {
@@ -62,9 +63,10 @@ extension CopyPipeline {
         _ slice: Int, pit: inout String, with client: ClusterClient, into pages: BoundedQueue<SlicePage>
     ) throws -> Bool {
         var after: JSONValue? = nil
+        var size = PageSize(job.batch)
         while true {
             var body: [String: JSONValue] = [
-                "size": .int(Int64(job.batch.size)), "pit": ["id": .string(pit), "keep_alive": "5m"],
+                "size": .int(Int64(size.documents)), "pit": ["id": .string(pit), "keep_alive": "5m"],
                 "sort": [["_shard_doc": "asc"]], "version": true, "track_total_hits": false,
                 "seq_no_primary_term": .bool(job.write.readsSequenceNumbers),
             ]
@@ -80,7 +82,8 @@ extension CopyPipeline {
             }
             after = try JSONValue.parse(Array(sort))
             guard pages.put(SlicePage(slice: slice, page: page)) else { return false }
-            if page.hits.count < job.batch.size { break }
+            if page.hits.count < size.documents { break }
+            size.fit(page)
         }
         ledger.sliceRead(slice)
         return true
@@ -105,5 +108,28 @@ extension CopyPipeline {
         }
         ledger.sliceRead(slice)
         return true
+    }
+}
+
+/// Documents per point-in-time page: the recipe's batch size, fewer while the documents are
+/// large, so that a page stays near one bulk request's byte limit (the queues hold a few of
+/// them) instead of growing with the documents. A scroll's page size is fixed when it opens,
+/// so scroll pages stay at the batch size.
+struct PageSize {
+    private let most: Int
+    private let bytes: Int
+    private(set) var documents: Int
+
+    init(_ batch: BatchSettings) {
+        most = max(1, batch.size)
+        bytes = max(1, batch.bytes)
+        documents = most
+    }
+
+    /// Sizes the next page by the bytes per document of this one.
+    mutating func fit(_ page: SearchPage) {
+        guard !page.hits.isEmpty else { return }
+        let perDocument = max(1, page.body.count / page.hits.count)
+        documents = max(1, min(most, bytes / perDocument))
     }
 }

@@ -21,8 +21,12 @@ public struct CopyJob: Sendable {
     public var workers: Int = 1
     /// Bulk writers, each with its own connection.
     public var writers: Int = 1
-    /// Pages and batches held between stages; bounds memory.
+    /// Pages and batches held between stages, at most; with `queueBytes`, bounds memory.
     public var queueDepth: Int = 4
+    /// Bytes of pages (and, apart, of bulk bodies) held between stages, at most: twice a bulk
+    /// request's limit, so a stage always has the next one ready. A page or batch larger than
+    /// this (one huge document) still passes, alone.
+    public var queueBytes: Int { 2 * batch.bytes }
     /// Past this many failed documents the run cannot switch, so the copy stops.
     public var maxFailures: Int = 0
     /// How documents are written (the migration mode's write policy).
@@ -92,8 +96,9 @@ public final class CopyPipeline: Sendable {
         progress: (CopyCounts) -> Void, sliceCompleted: (SliceResult) throws -> Void
     ) throws {
         ledger.setBaseline(expected: expected, alreadyDone: alreadyDone)
-        let pages = BoundedQueue<SlicePage>(capacity: job.queueDepth)
-        let batches = BoundedQueue<WriteBatch>(capacity: job.queueDepth, producers: job.workers)
+        let pages = BoundedQueue<SlicePage>(capacity: job.queueDepth, byteLimit: job.queueBytes, weight: { $0.page.body.count })
+        let batches = BoundedQueue<WriteBatch>(
+            capacity: job.queueDepth, byteLimit: job.queueBytes, producers: job.workers, weight: { $0.request.byteCount })
         let finished = DispatchGroup()
         let cancelAll: @Sendable () -> Void = {
             pages.cancel()

@@ -1,7 +1,8 @@
 import Testing
 @testable import FerryCore
 
-/// `JSONValue.writeString` copies runs of plain bytes whole; the escapes must not change.
+/// `JSONValue.writeString` copies runs of plain bytes whole; the escapes must not change. The
+/// scanner finds where an escaped string ends.
 @Suite("JSON string escapes")
 struct JSONStringEscapeTests {
     @Test("each escape at the start, middle and end, between runs of plain and non-ASCII text", arguments: [
@@ -15,5 +16,24 @@ struct JSONStringEscapeTests {
     ])
     func escapes(input: String, expected: String) {
         #expect(JSONValue.quoted(input) == expected)
+    }
+
+    @Test("the scanner finds a string's end past escaped quotes, escaped backslashes and many escapes", arguments: [
+        #""a\"b" , 1"#,
+        #""\\" , 1"#,
+        #""\\\"\\" , 1"#,
+        #""x\ny\nz\"q\"" , 1"#,
+        "\"" + String(repeating: #"line\n"#, count: 50_000) + "\" , 1",
+    ])
+    func scannerStringEnd(json: String) throws {
+        let bytes = Array(json.utf8)
+        let closingQuote = bytes.count - 5   // every case ends with `" , 1`
+        try bytes.withUnsafeBytes { raw in
+            var scanner = JSONScanner(raw)
+            let (range, escaped) = try scanner.stringContents()
+            #expect(range == 1..<closingQuote)
+            #expect(escaped)
+            #expect(scanner.position == closingQuote + 1)
+        }
     }
 }

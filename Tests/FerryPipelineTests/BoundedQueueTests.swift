@@ -1,4 +1,5 @@
-/// The bounded queue between pipeline stages: order, back-pressure, several producers, cancellation.
+/// The bounded queue between pipeline stages: order, back-pressure (items and bytes), several
+/// producers, cancellation, and nothing kept after it is taken.
 import Foundation
 import Synchronization
 import Testing
@@ -14,7 +15,7 @@ struct BoundedQueueTests {
         }.start()
     }
 
-    @Test("one producer, one consumer: every item arrives once, in order (also across the queue's compaction)")
+    @Test("one producer, one consumer: every item arrives once, in order (also around the ring)")
     func fifo() {
         let queue = BoundedQueue<Int>(capacity: 3)
         let done = DispatchSemaphore(value: 0)
@@ -84,5 +85,56 @@ struct BoundedQueueTests {
         #expect(accepted.withLock { $0 } == false, "a cancelled put is refused")
         #expect(full.take() == nil, "the queued item was dropped")
         #expect(full.put(9) == false, "a cancelled queue refuses new items")
+    }
+
+    final class Tracked: Sendable {
+        let id: Int
+        init(_ id: Int) { self.id = id }
+    }
+
+    @Test("a taken element is released by the queue: it lives only as long as its consumer holds it")
+    func releasesTakenItems() {
+        let queue = BoundedQueue<Tracked>(capacity: 4)
+        var watched: [Weak] = []
+        for round in 0..<50 {
+            var item: Tracked? = Tracked(round)
+            watched.append(Weak(item!))
+            queue.put(item!)
+            item = nil
+            #expect(queue.take()?.id == round)
+        }
+        #expect(watched.allSatisfy { $0.value == nil }, "\(watched.filter { $0.value != nil }.count) of 50 taken elements are still alive")
+    }
+
+    struct Weak {
+        weak var value: Tracked?
+        init(_ value: Tracked) { self.value = value }
+    }
+
+    @Test("a put waits while the queued bytes plus its own would pass the byte limit")
+    func byteLimit() {
+        let queue = BoundedQueue<[UInt8]>(capacity: 10, byteLimit: 100, weight: { $0.count })
+        queue.put(Array(repeating: 1, count: 60))
+        let second = DispatchSemaphore(value: 0)
+        onThread(second) { queue.put(Array(repeating: 2, count: 60)) }
+        #expect(second.wait(timeout: .now() + .milliseconds(200)) == .timedOut, "60 + 60 bytes pass the 100-byte limit: the put waits")
+        #expect(queue.take()?.first == 1)
+        #expect(second.wait(timeout: .now() + .seconds(10)) == .success, "taking the first lets the second in")
+        queue.close()
+        #expect(queue.take()?.first == 2)
+        #expect(queue.take() == nil)
+    }
+
+    @Test("an element larger than the byte limit still goes into an empty queue (one 20 MB document)")
+    func oversizedElementPassesAlone() {
+        let queue = BoundedQueue<[UInt8]>(capacity: 4, byteLimit: 100, weight: { $0.count })
+        #expect(queue.put(Array(repeating: 7, count: 1_000)))
+        let next = DispatchSemaphore(value: 0)
+        onThread(next) { queue.put([8]) }
+        #expect(next.wait(timeout: .now() + .milliseconds(200)) == .timedOut, "nothing joins it while it is queued")
+        #expect(queue.take()?.count == 1_000)
+        #expect(next.wait(timeout: .now() + .seconds(10)) == .success)
+        queue.close()
+        #expect(queue.take() == [8])
     }
 }

@@ -149,9 +149,15 @@ public struct JSONScanner {
         position += 1
         let start = position
         var escaped = false
+        // The next quote, searched again only once an escape steps past it (an escaped quote):
+        // a string of many escapes (a 20 MB text with a `\n` per line) stays one pass, not one
+        // pass per escape.
+        var quote = -1
         while position < end {
-            guard let hit = memchr(base + position, 0x22, end - position) else { break }
-            let quote = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            if quote < position {
+                guard let hit = memchr(base + position, 0x22, end - position) else { break }
+                quote = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            }
             guard let slash = memchr(base + position, 0x5C, quote - position) else {
                 position = quote + 1
                 return (start..<quote, escaped)
