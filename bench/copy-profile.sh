@@ -45,9 +45,9 @@ n = int(sys.argv[1])
 # (component, patterns of mangled or C names; the largest inclusive count among the lines
 # matching any pattern is taken, so wrappers and merged copies are not counted twice)
 COMPONENTS = [
-    ("copy phase: reader thread", [r"12CopyPipelineC10readSlices4into"]),
-    ("copy phase: transform thread", [r"12CopyPipelineC14transformPages4from4into"]),
-    ("copy phase: writer thread", [r"12CopyPipelineC5write"]),
+    ("copy phase: reader thread", [r"CopyPipelineC10readSlices4into", r"04CopyB0C10readSlices4into"]),
+    ("copy phase: transform thread", [r"CopyPipelineC14transformPages4from4into", r"04CopyB0C14transformPages4from4into"]),
+    ("copy phase: writer thread", [r"CopyPipelineC12writeBatches", r"04CopyB0C12writeBatches", r"CopyPipelineC5write", r"04CopyB0C5write"]),
     ("  Lua step + JSON bridge (identity)", [r"\bferry_lua_run_chain\b"]),
     ("  search page scan, every page", [r"17SearchPageScannerO4scan"]),
     ("  HTTP perform, every request (libcurl)", [r"14HTTPConnectionC7perform"]),
@@ -55,7 +55,8 @@ COMPONENTS = [
     ("  bulk body build", [r"18BulkRequestBuilderV5index4into", r"18BulkRequestBuilderV6create4into",
                            r"WriteV6append_3for3job2to"]),
     ("  bulk request (HTTP + response scan)", [r"0B6ClientC11bulkRequest4body"]),
-    ("catch-up and verification scans", [r"12DeltaScannerV4load"]),
+    ("catch-up and verification id scans", [r"12DeltaScannerV8scanOnce"]),
+    ("  ids and versions into SQLite", [r"12DeltaScannerV4load"]),
     ("whole process", [r"PROGRAM TOTALS"]),
 ]
 def load(path):

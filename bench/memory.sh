@@ -52,9 +52,11 @@ measure() {  # label binary n url → "peak_kib cpu_s"
     id=$(echo "$clone" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
     url=$(echo "$clone" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
     local out="$work/$label-$n"
-    /usr/bin/time -v -o "$out.time" "$bin" run blog_posts --yes --url "$url" --recipes recipes \
+    # --max-freeze: on a shared machine osmem can stall a request for 30 s; this measures memory.
+    /usr/bin/time -v -o "$out.time" "$bin" run blog_posts --yes --max-freeze 600 --url "$url" --recipes recipes \
         --state "$work/$label-$n.db" > "$out.out" 2> "$out.err" \
-        || { echo "memory.sh: $label run on $n documents failed:" >&2; tail -20 "$out.err" >&2; exit 1; }
+        || { curl -sf -XDELETE "$base/_osmem/clones/$id" > /dev/null || true
+             echo "memory.sh: $label run on $n documents failed:" >&2; tail -20 "$out.err" >&2; exit 1; }
     curl -sf -XDELETE "$base/_osmem/clones/$id" > /dev/null
     grep -q "written $n," "$out.out" \
         || { echo "memory.sh: $label run on $n documents did not write $n:" >&2; grep documents "$out.out" >&2; exit 1; }
@@ -74,9 +76,10 @@ if [ -n "${BASELINE_BIN:-}" ]; then labels=(before after); bins=("$BASELINE_BIN"
 results="$work/results"
 : > "$results"
 for n in "${counts[@]}"; do
-    base=$(base_cluster "$n")
+    base=$(base_cluster "$n") || exit 1
     for i in "${!labels[@]}"; do
-        echo "${labels[$i]} $n $(measure "${labels[$i]}" "${bins[$i]}" "$n" "$base")" >> "$results"
+        figures=$(measure "${labels[$i]}" "${bins[$i]}" "$n" "$base") || exit 1
+        echo "${labels[$i]} $n $figures" >> "$results"
     done
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -72,14 +72,20 @@ struct DeltaScanner {
         }
         let run: [SQLiteValue] = [.text(runID)]
         let kept: [SQLiteValue] = [.text(keptInTarget ?? "")]
-        delta.toCopy = try ids(db, """
-            SELECT s.id FROM delta_source s
+        // One pass over the source side finds both what to copy and what is lower in the
+        // source, one over the target side what to delete (each row looked up by key once).
+        for row in try db.prepare("""
+            SELECT s.id, t.id IS NOT NULL AND s.version < t.version FROM delta_source s
             LEFT JOIN delta_target t ON t.id = s.id
             LEFT JOIN skipped k ON k.run_id = ? AND k.doc_id = s.id
-            WHERE (t.id IS NULL OR s.version > t.version)
-              AND NOT (k.doc_id IS NOT NULL AND k.version IS s.version)
+            WHERE ((t.id IS NULL OR s.version > t.version)
+                   AND NOT (k.doc_id IS NOT NULL AND k.version IS s.version))
+               OR (t.id IS NOT NULL AND s.version < t.version)
             ORDER BY s.id
-            """, run)
+            """).rows(run) {
+            guard case .text(let id) = row[0] else { continue }
+            if case .integer(1) = row[1] { delta.lowerVersion.append(id) } else { delta.toCopy.append(id) }
+        }
         // Also a target copy of a document the run now drops or dead-letters at the source's
         // current version: it is no longer T(source).
         delta.toDelete = try ids(db, """
@@ -91,25 +97,17 @@ struct DeltaScanner {
                OR (k.doc_id IS NOT NULL AND k.version IS s.version)
             ORDER BY t.id
             """, run + kept)
-        delta.lowerVersion = try ids(db, """
-            SELECT s.id FROM delta_source s JOIN delta_target t ON t.id = s.id
-            WHERE s.version < t.version ORDER BY s.id
-            """, [])
         return delta
     }
 
     /// Loads (id, version) of every document of `index` into a temporary table.
     private func load(_ index: String, query: JSONValue? = nil, into table: String) throws -> Int {
-        let insert = try journal.db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES (?, ?)")
+        let insert = try RowInserter(journal.db, table: table)
         var count = 0
         var body: [String: JSONValue] = ["sort": ["_doc"], "_source": false, "version": true]
         if let query { body["query"] = query }
         try client.scrollAll(index: index, body: .object(body), size: 5000, keepAlive: .seconds(120)) { page in
-            try journal.db.transaction {
-                for hit in page.hits {
-                    try insert.run([.text(hit.id), hit.version.map { .integer($0) } ?? .null])
-                }
-            }
+            try journal.db.transaction { try insert.add(page.hits) }
             count += page.hits.count
         }
         return count
@@ -117,7 +115,7 @@ struct DeltaScanner {
 
     /// Loads (id, version) of the documents of `index` with these ids.
     private func loadByID(_ index: String, ids: [String], into table: String) throws -> Int {
-        let insert = try journal.db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES (?, ?)")
+        let insert = try RowInserter(journal.db, table: table)
         var count = 0
         for chunk in ids.chunked(5000) {
             let body: JSONValue = [
@@ -125,11 +123,7 @@ struct DeltaScanner {
                 "_source": false, "version": true,
             ]
             let page = try client.search(index: index, body: body)
-            try journal.db.transaction {
-                for hit in page.hits {
-                    try insert.run([.text(hit.id), hit.version.map { .integer($0) } ?? .null])
-                }
-            }
+            try journal.db.transaction { try insert.add(page.hits) }
             count += page.hits.count
         }
         return count
@@ -139,6 +133,39 @@ struct DeltaScanner {
         try db.prepare(sql).rows(values).compactMap {
             if case .text(let id) = $0[0] { return id }
             return nil
+        }
+    }
+}
+
+/// Inserts (id, version) rows into a scratch table `rowsPerStatement` at a time: one prepared
+/// statement run per hundred documents instead of one per document (binding, stepping and
+/// finishing a statement cost more than the row itself).
+private struct RowInserter {
+    static let rowsPerStatement = 100
+    let many: SQLiteStatement
+    let one: SQLiteStatement
+
+    init(_ db: SQLiteDatabase, table: String) throws {
+        let rows = Array(repeating: "(?, ?)", count: Self.rowsPerStatement).joined(separator: ", ")
+        many = try db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES \(rows)")
+        one = try db.prepare("INSERT OR REPLACE INTO temp.\(table) (id, version) VALUES (?, ?)")
+    }
+
+    func add(_ hits: [Hit]) throws {
+        var values: [SQLiteValue] = []
+        values.reserveCapacity(2 * Self.rowsPerStatement)
+        var start = 0
+        while hits.count - start >= Self.rowsPerStatement {
+            values.removeAll(keepingCapacity: true)
+            for hit in hits[start..<start + Self.rowsPerStatement] {
+                values.append(.text(hit.id))
+                values.append(hit.version.map { .integer($0) } ?? .null)
+            }
+            try many.run(values)
+            start += Self.rowsPerStatement
+        }
+        for hit in hits[start...] {
+            try one.run([.text(hit.id), hit.version.map { .integer($0) } ?? .null])
         }
     }
 }

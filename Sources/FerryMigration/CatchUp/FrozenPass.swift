@@ -37,8 +37,9 @@ extension CatchUp {
             try refreshBoth()
             applied = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true, only: query)
             try apply(applied, frozen: true, &stats)
-            try client.refresh(plan.targetIndex)
-            let check = try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true, only: query)
+            // Nothing applied: neither index changed under the block since that scan.
+            let check = applied.size == 0
+                ? applied : try { try client.refresh(plan.targetIndex); return try scanner.scan(source: plan.source.index, target: plan.targetIndex, exact: true, only: query) }()
             let rewritten = Set(applied.lowerVersion)
             let unexplained = check.toCopy.count + check.toDelete.count + check.lowerVersion.filter { !rewritten.contains($0) }.count
             guard unexplained == 0 else {
