@@ -137,6 +137,7 @@ public final class Migrator {
             targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
         plan.mode = MigrationMode(record: p)
         plan.rollbackOf = p.rollbackOf
+        plan.familyRun = p.familyRun
         plan.targetMappingHash = try recipe.mappingHash(for: p.targetVersion)
         return plan
     }
