@@ -2,6 +2,7 @@
 /// (old index → new index, state, documents, time, freeze) and the ETA for the rest. Built
 /// from the journal and the cluster by `Operations.familyStatus()`; rendered by `lines`.
 import Foundation
+import FerryCore
 
 /// One member of an index family, as the journal and the cluster say it stands.
 public struct FamilyMemberStatus: Sendable, Equatable {
@@ -19,6 +20,14 @@ public struct FamilyMemberStatus: Sendable, Equatable {
         case rolledBack
         /// Stopped on an error (e.g. its verification failed): not switched.
         case failed(String)
+
+        /// Started and not finished: in progress, or stopped on an error.
+        public var isOpen: Bool {
+            switch self {
+            case .current, .failed: return true
+            default: return false
+            }
+        }
     }
 
     public let member: String
@@ -127,5 +136,39 @@ public struct FamilyStatus: Sendable, Equatable {
         let rate = written > 0 && seconds > 0 ? Double(written) / seconds : nil
         let eta = left == 0 ? 0 : unknown ? nil : rate.map { Double(left) / $0 }
         return Estimate(documentsLeft: left, documentsPerSecond: rate, secondsLeft: eta)
+    }
+}
+
+extension FamilyStatus {
+    /// `ferry status --json` for a family.
+    public var json: JSONValue {
+        let members: [JSONValue] = members.map { m in
+            var state: [String: JSONValue] = ["state": .string(Self.stateText(m.state))]
+            if case .current(let phase, let written, let of) = m.state {
+                state["phase"] = .string(phase)
+                state["written"] = .int(Int64(written))
+                state["of"] = .int(Int64(of))
+            }
+            state["member"] = .string(m.member)
+            state["old_index"] = .string(m.oldIndex)
+            state["new_index"] = m.newIndex.map { .string($0) } ?? .null
+            state["documents"] = m.documents.map { .int(Int64($0)) } ?? .null
+            state["seconds"] = m.seconds.map { .double($0) } ?? .null
+            state["freeze_ms"] = m.freezeMilliseconds.map { .int(Int64($0)) } ?? .null
+            return .object(state)
+        }
+        let e = estimate
+        return [
+            "recipe": .string(recipe), "pattern": .string(pattern),
+            "template": ["name": .string(template.name), "exists": .bool(template.exists), "version": template.version.map { .string($0) } ?? .null,
+                         "journaled_before": template.journaledBefore.map { .string($0) } ?? .null],
+            "family_run": runID.map { .string($0) } ?? .null, "phase": runPhase.map { .string($0) } ?? .null,
+            "target_version": targetVersion.map { .string($0) } ?? .null, "lease_holder": leaseHolder.map { .string($0) } ?? .null,
+            "members": .array(members),
+            "documents_left": .int(Int64(e.documentsLeft)),
+            "docs_per_second": e.documentsPerSecond.map { .double($0) } ?? .null,
+            "eta_seconds": e.secondsLeft.map { .double($0) } ?? .null,
+            "next": .string(nextCommand),
+        ]
     }
 }

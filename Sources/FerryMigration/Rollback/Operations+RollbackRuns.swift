@@ -23,9 +23,10 @@ extension Operations {
     /// lifted (unless the aliases already moved back: then it cannot be given up, only
     /// finished), the old index is write-blocked again as the rollback point, and the run is
     /// ABANDONED. What it already copied back stays: a new rollback compares again.
-    func abandonRollback(_ run: RunRecord, cluster: ClusterConfig, say: @escaping (String) -> Void) throws {
+    func abandonRollback(_ run: RunRecord, cluster: ClusterConfig, member: FamilyMemberContext? = nil, say: @escaping (String) -> Void) throws {
         let (new, old) = (run.plan.sourceIndex, run.plan.targetIndex)
-        if try client.resolve(recipe.readAlias) == .alias(indices: [old]) {
+        let unit = try pair(forwardRun(of: run), old: old, cluster: cluster, member: member, say: say, progress: { _, _ in })
+        if try unit.switchedBack() {
             throw FerryError("rollback run \(run.runID) already switched the aliases back to \(old); it cannot be restarted",
                              hint: "`ferry rollback \(recipe.name)` finishes it")
         }

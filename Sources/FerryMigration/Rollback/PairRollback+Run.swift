@@ -14,12 +14,13 @@ extension PairRollback {
         let context = RunContext()
         let source = SourceState(
             index: new, version: forward.plan.targetVersion, evidence: .meta, isConcreteIndex: false,
-            writeAliasIndices: [new], createdByFerry: true)
+            writeAliasIndices: member.map { $0.holdsWriteAlias ? [new] : [] } ?? [new], createdByFerry: true)
         var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: forward.plan.sourceVersion, steps: steps,
             targetIndex: old, preservedIndex: nil)
         plan.mode = MigrationMode(record: forward.plan)
         plan.rollbackOf = forward.runID
+        plan.familyRun = member?.familyRunID
         plan.targetMappingHash = try recipe.mappingHash(for: plan.targetVersion)
         try Migrator.validate(plan, recipe: recipe, run: context)
         let record = RunRecord(
@@ -45,7 +46,7 @@ extension PairRollback {
         outcome.freezeMilliseconds = report.freezeMilliseconds
         outcome.seconds = report.seconds
         outcome.lines = [
-            "rolled back run \(forward.runID) with rollback run \(record.runID): \(recipe.readAlias) and \(recipe.writeAlias) → \(old); \(new) is kept, write-blocked",
+            "rolled back run \(forward.runID) with rollback run \(record.runID): \(aliasesBack); \(new) is kept, write-blocked",
             "  brought back \(outcome.broughtBack) document(s) through \(plan.pathDescription), deleted \(outcome.deleted); the reverse steps dropped \(outcome.dropped) and failed \(outcome.failed) (`ferry deadletters \(recipe.name)`)",
             "  writes to \(new) blocked for \(outcome.freezeMilliseconds.map { "\($0) ms" } ?? "?") at the end; \(String(format: "%.1f", outcome.seconds)) s in all",
         ]
