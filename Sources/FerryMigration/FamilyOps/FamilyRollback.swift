@@ -88,6 +88,7 @@ extension Operations {
                 let done = try rollBackMember(member, run: run, cluster: cluster, options: options, say: say, progress: progress)
                 say("\(member.member): \(done.line)")
                 outcome.members.append(done)
+                Failpoints.hit("family-rollback:member-done")
             } catch {
                 let back = outcome.members.filter { $0.outcome != nil }.map(\.member)
                 say("family rollback stopped at member \(member.member)"
