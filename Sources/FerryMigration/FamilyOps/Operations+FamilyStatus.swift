@@ -45,8 +45,10 @@ extension Operations {
         let freeze = m.freezeMilliseconds ?? unit?.freezeMilliseconds
         let exists = { (index: String) in try self.client.indexExists(index) }
         func row(_ state: FamilyMemberStatus.State, documents: Int?, seconds: Double? = seconds) -> FamilyMemberStatus {
-            FamilyMemberStatus(member: m.member, oldIndex: m.member, newIndex: m.targetIndex, state: state, documents: documents,
-                               seconds: seconds, freezeMilliseconds: freeze)
+            // A pending member's new index is only planned: no arrow to an index that does not exist.
+            let started = m.runID != nil && state != .pending
+            return FamilyMemberStatus(member: m.member, oldIndex: m.member, newIndex: started ? m.targetIndex : nil, state: state,
+                                      documents: documents, seconds: seconds, freezeMilliseconds: freeze)
         }
         if unit?.phase == .rolledBack { return row(.rolledBack, documents: m.documents) }
         switch m.state {
