@@ -53,7 +53,9 @@ public struct FamilyRollbackOutcome: Sendable {
         let kinds = [(RollbackOutcome.Kind.flipped, "flipped back"), (.reversed, "through the reverse steps"), (.discarded, "discarding writes"), (.abandoned, "abandoned before their switch")]
             .compactMap { kind, text in counted[kind].map { "\($0) \(text)" } }
         let discarded = done.filter { $0.kind == .discarded }.reduce(0) { $0 + ($1.writtenSinceSwitch ?? 0) + ($1.deletedSinceSwitch ?? 0) }
+        let before = members.filter { $0.outcome == nil && $0.line.hasPrefix("already rolled back") }.count
         return "family run \(familyRunID): \(done.count) member(s) rolled back" + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))")
+            + (before > 0 ? ", \(before) already back before" : "")
             + "; brought back \(sum(\.broughtBack)) document(s), deleted \(sum(\.deleted)), dropped \(sum(\.dropped)), failed \(sum(\.failed))"
             + (discarded > 0 ? "; left behind \(discarded) write(s) since the switch" : "")
     }
@@ -82,10 +84,14 @@ extension Operations {
             }
             members = [one]
         }
+        // One lease for the whole rollback: no `ferry run` continues the family between members.
+        let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(run.familyRunID)", cluster: cluster, ttl: .seconds(60))
+        defer { lease.release() }
         var outcome = FamilyRollbackOutcome(familyRunID: run.familyRunID)
         for member in members.sorted(by: { $0.position > $1.position }) {
             do {
-                let done = try rollBackMember(member, run: run, cluster: cluster, options: options, say: say, progress: progress)
+                try lease.check()
+                let done = try rollBackMember(member, run: run, lease: lease, cluster: cluster, options: options, say: say, progress: progress)
                 say("\(member.member): \(done.line)")
                 outcome.members.append(done)
                 Failpoints.hit("family-rollback:member-done")
@@ -98,7 +104,8 @@ extension Operations {
             }
         }
         if options.member == nil {
-            outcome.template = try restoreTemplate(run, cluster: cluster)
+            try lease.check()
+            outcome.template = try restoreTemplate(run)
         } else {
             outcome.template = try templateStaysLine(run)
         }
@@ -107,7 +114,7 @@ extension Operations {
 
     /// One member back, by where its unit run stands.
     private func rollBackMember(
-        _ m: FamilyMemberRecord, run: FamilyRunRecord, cluster: ClusterConfig, options: FamilyRollbackOptions,
+        _ m: FamilyMemberRecord, run: FamilyRunRecord, lease: Lease, cluster: ClusterConfig, options: FamilyRollbackOptions,
         say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
     ) throws -> FamilyRollbackOutcome.Member {
         guard let unitID = m.runID, let unit = try journal.run(id: unitID) else {
@@ -121,9 +128,10 @@ extension Operations {
         // An unfinished rollback run of this member (killed, or stopped): continue it.
         if let open = try journal.runs(recipe: recipe.name, limit: 1_000).first(where: { $0.plan.rollbackOf == unitID && !$0.phase.isFinal }) {
             if pairOptions.restart {
-                try abandonRollback(open, cluster: cluster, member: context, say: say)
+                try abandonRollback(open, cluster: cluster, member: context, heldLease: lease, say: say)
             } else {
-                let done = try resumeRollback(open, cluster: cluster, options: pairOptions, member: context, say: say, progress: progress)
+                let done = try resumeRollback(
+                    open, cluster: cluster, options: pairOptions, member: context, heldLease: lease, say: say, progress: progress)
                 return try finished(m, run: run, done)
             }
         }
@@ -134,8 +142,6 @@ extension Operations {
         case .abandoned:
             return .init(member: m.member, outcome: nil, line: "its run \(unitID) was abandoned before the switch; nothing to roll back")
         case let phase where phase < .switched:
-            let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(unitID)", cluster: cluster, ttl: .seconds(60))
-            defer { lease.release() }
             let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
             let deleted = try migrator.abandon(unit, reason: "family rollback before the member's switch")
             var abandoned = RollbackOutcome(kind: .abandoned)
@@ -143,7 +149,7 @@ extension Operations {
             return try finished(m, run: run, abandoned)
         default:
             let old = try unit.plan.strategyForRollback.rollbackIndex(of: unit)
-            let unitPair = try pair(unit, old: old, cluster: cluster, member: context, say: say, progress: progress)
+            let unitPair = try pair(unit, old: old, cluster: cluster, member: context, heldLease: lease, say: say, progress: progress)
             if try unitPair.switchedBack() {
                 // Killed between the flip and its journal line: the cluster says it is back.
                 try journal.setPhase(unitID, .rolledBack, "aliases found switched back to \(old)")

@@ -7,26 +7,23 @@ import FerryCore
 import FerryJournal
 
 extension Operations {
-    /// Puts back (or deletes) the template and marks the family run ROLLED_BACK. Idempotent:
-    /// after a kill, the same command does it again.
-    func restoreTemplate(_ run: FamilyRunRecord, cluster: ClusterConfig) throws -> String {
-        let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(run.familyRunID)", cluster: cluster, ttl: .seconds(60))
-        defer { lease.release() }
-        let name = run.template
-        let path = Self.templatePath(name, kind: run.templateKind)
+    /// Puts back (or deletes) the template and marks the family run ROLLED_BACK, under the
+    /// family rollback's lease. Idempotent: after a kill, the same command does it again.
+    func restoreTemplate(_ run: FamilyRunRecord) throws -> String {
+        let (name, info) = (run.template, try client.info())
         let line: String
         if !run.oldTemplateRecorded {
             line = "template \(name) left as it is: family run \(run.familyRunID) stopped before replacing it"
         } else if let body = run.oldTemplate {
-            try client.request(.PUT, path, body: body.serializedBytes())
-            guard let now = try wholeTemplate(name, kind: run.templateKind) else {
-                throw FerryError("template \(name): PUT \(path) was acknowledged but the cluster has no such template when asked again")
+            try client.putTemplateBody(name, body: body, on: info)
+            guard let now = try client.templateBody(name, on: info) else {
+                throw FerryError("template \(name): the PUT was acknowledged but the cluster has no such template when asked again")
             }
             line = "template \(name) restored to the one the family run replaced (\(Self.templateVersion(now).map { "version \($0)" } ?? "no _meta.ferry version"), as the cluster reports it now)"
         } else {
-            try client.request(.DELETE, path) { (200..<300).contains($0) || $0 == 404 }
-            guard try wholeTemplate(name, kind: run.templateKind) == nil else {
-                throw FerryError("template \(name): DELETE \(path) was acknowledged but the cluster still has it")
+            try client.deleteIndexTemplate(name, on: info, ignoreMissing: true)
+            guard try client.templateBody(name, on: info) == nil else {
+                throw FerryError("template \(name): the DELETE was acknowledged but the cluster still has it")
             }
             line = "template \(name) deleted: there was none before family run \(run.familyRunID) (the cluster has none now)"
         }
@@ -36,7 +33,7 @@ extension Operations {
 
     /// With `--member`: the template stays, and why.
     func templateStaysLine(_ run: FamilyRunRecord) throws -> String {
-        let current = try wholeTemplate(run.template, kind: run.templateKind)
+        let current = try client.templateBody(run.template, on: client.info())
         let version = current.flatMap(Self.templateVersion).map { "at \($0)" } ?? (current == nil ? "absent" : "as it is")
         var migrated: [String] = []
         for m in try journal.members(of: run.familyRunID) where m.state == .done {
@@ -48,18 +45,6 @@ extension Operations {
             return "template \(run.template) stays \(version) although no member is migrated now: `ferry rollback \(recipe.name)` (without --member) restores it"
         }
         return "template \(run.template) stays \(version): \(migrated.count) other member(s) are still migrated (\(migrated.joined(separator: ", "))); `ferry rollback \(recipe.name)` without --member rolls them back and restores it"
-    }
-
-    /// The template whole, as a PUT of it would take it back; nil when there is none.
-    func wholeTemplate(_ name: String, kind: String) throws -> JSONValue? {
-        let response = try client.request(.GET, Self.templatePath(name, kind: kind), accept: { (200..<300).contains($0) || $0 == 404 })
-        guard response.status != 404 else { return nil }
-        let json = try response.json()
-        return kind == "legacy" ? json[name] : json["index_templates"]?[0]?["index_template"]
-    }
-
-    static func templatePath(_ name: String, kind: String) -> RequestPath {
-        RequestPath([kind == "legacy" ? "_template" : "_index_template", name])
     }
 
     /// `_meta.ferry.version` of a template body, composable (top-level `_meta` or the

@@ -10,10 +10,10 @@ extension Operations {
     public func familyStatus() throws -> FamilyStatus {
         guard let family = recipe.family else { throw FerryError("recipe \(recipe.name) is not an index family (no `family` in recipe.lua)") }
         let run = try journal.latestFamilyRun(recipe: recipe.name)
-        let kind = try run?.templateKind ?? (client.info().hasComposableTemplates ? "composable" : "legacy")
-        let current = try wholeTemplate(family.template, kind: kind)
+        let current = try client.templateBody(family.template, on: client.info())
         let before: String? = run.flatMap { run in
-            guard run.oldTemplateRecorded else { return nil }
+            // Once rolled back, the journaled template is what the cluster has again.
+            guard run.oldTemplateRecorded, run.phase != .rolledBack else { return nil }
             guard let old = run.oldTemplate else { return "none" }
             return Self.templateVersion(old).map { "version \($0)" } ?? "not made by ferry"
         }

@@ -59,6 +59,8 @@ struct PairRollback {
     /// Set when the pair is a member of an index family (see `FamilyRollback`): only this
     /// member moves inside the family aliases.
     var member: FamilyMemberContext? = nil
+    /// The family rollback's lease, held across its members: used instead of taking one.
+    var heldLease: Lease? = nil
 
     func rollBack(_ options: RollbackOptions) throws -> RollbackOutcome {
         let began = Date()
@@ -66,8 +68,8 @@ struct PairRollback {
             throw FerryError("cannot roll back run \(forward.runID): the previous index \(old) is gone (cleaned up?)",
                              hint: "a new migration to the older version is the way back now")
         }
-        let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(forward.runID)", cluster: cluster, ttl: .seconds(60))
-        var leaseHeld = true
+        let lease = try heldLease ?? Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(forward.runID)", cluster: cluster, ttl: .seconds(60))
+        var leaseHeld = heldLease == nil  // ours to release
         defer { if leaseHeld { lease.release() } }
         let block = RollbackFreeze.writeBlock(client, cluster, journal, say: say)
 
@@ -119,7 +121,7 @@ struct PairRollback {
                 frozen = false
             }
             let (record, plan) = try beginRun(steps: steps)
-            lease.release()
+            if leaseHeld { lease.release() }
             leaseHeld = false
             var result = try execute(record, plan, options: options)
             result.writtenSinceSwitch = outcome.writtenSinceSwitch
@@ -153,8 +155,14 @@ struct PairRollback {
     private func flip() throws {
         try client.unblockWrites(old)
         let actions = AliasActions(recipe: recipe)
-        try client.updateAliases(member.map { actions.swapMember(from: new, to: old, withWriteAlias: $0.holdsWriteAlias) }
-            ?? actions.switchBack(from: new, to: old))
+        if let member {
+            let swap = actions.swapMember(
+                new, to: old, movesWrites: member.holdsWriteAlias,
+                memberAliases: try client.aliasesOfIndex(new), targetAliases: try client.aliasesOfIndex(old))
+            if !swap.isEmpty { try client.updateAliases(swap) }
+        } else {
+            try client.updateAliases(actions.switchBack(from: new, to: old))
+        }
         try journal.setPhase(forward.runID, .rolledBack, "aliases switched back to \(old)")
     }
 
@@ -162,9 +170,7 @@ struct PairRollback {
     /// alias names only it, or, for a family member, names it and no longer the new index.
     func switchedBack() throws -> Bool {
         let now = try client.resolve(recipe.readAlias)
-        guard member != nil else { return now == .alias(indices: [old]) }
-        guard case .alias(let indices) = now else { return false }
-        return indices.contains(old) && !indices.contains(new)
+        return member == nil ? now == .alias(indices: [old]) : now.hasSwitched(from: new, to: old)
     }
 
     /// Where the aliases went back, for the report.
