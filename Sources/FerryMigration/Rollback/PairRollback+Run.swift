@@ -36,8 +36,12 @@ extension PairRollback {
         let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
         migrator.say = say
         migrator.progress = progress
-        let report = try heldLease.map { try migrator.drive(record, plan, lease: $0, options: options.run) }
-            ?? migrator.execute(.resume(record, plan), options: options.run)
+        let report: MigrationReport
+        if let heldLease {
+            report = try migrator.drive(record, plan, lease: heldLease, options: options.run)
+        } else {
+            report = try migrator.execute(.resume(record, plan), options: options.run)
+        }
         var outcome = RollbackOutcome(kind: .reversed)
         outcome.rollbackRunID = record.runID
         outcome.broughtBack = report.passes.reduce(0) { $0 + $1.written }
