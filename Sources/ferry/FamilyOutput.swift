@@ -17,7 +17,7 @@ func familyPlanLines(_ plan: FamilyPlan, selection: MemberSelection, style: Text
         lines.append("template \(template.name) (\(template.kind)): already at \(plan.targetVersion)")
     } else {
         lines.append("template \(template.name) (\(template.kind)): " + (template.current == nil ? "none yet; it is created" : "replaced (the old one is journaled for rollback)") + ":")
-        let changes = JSONDiff.changes(from: template.current ?? .object([:]), to: template.target)
+        let changes = JSONDiff.changes(from: TemplateChange.comparable(template.current), to: TemplateChange.comparable(template.target))
         lines += DiffRenderer(style: style).lines(changes, indent: "    ")
     }
     if template.misfits.isEmpty {
