@@ -53,10 +53,7 @@ extension RunCommand {
         }
         let runner = try FamilyRunner(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
         let options = runOptions
-        SignalGuard.install(runner.migrator.interrupter)
-        let display = ProgressDisplay()
-        runner.migrator.say = { display.finishLine(); printOut($0) }
-        runner.migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+        let display = attachOutput(runner.migrator)
         let start = try runner.prepare(options)
         switch start {
         case .upToDate(let plan):

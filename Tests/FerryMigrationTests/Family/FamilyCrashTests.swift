@@ -38,4 +38,32 @@ struct FamilyCrashTests {
         #expect(try f.aliasIndices("events") == targets.sorted())
         #expect(try f.aliasIndices("events-write") == [targets.last!])
     }
+
+    @Test("Ctrl-C while the second member's writes are blocked lifts that block, exits 130, and the same command finishes the family exactly")
+    func interruptUnderAMemberFreeze() throws {
+        let f = try EventsFamily.install(months: 3, perMonth: 90)
+        let ferry = FerryProcess(url: f.clone.url, state: f.journal.path)
+        let member = f.members[1]
+        // phase:FROZEN#2: the second member's unit, its writes blocked.
+        let running = try ferry.start(Self.command, environment: ["FERRY_FAILPOINT": "phase:FROZEN#2", "FERRY_FAILPOINT_ACTION": "pause"])
+        #expect(running.waitForStderr("paused at failpoint phase:FROZEN"), "ferry never reached the freeze: \(running.stderr)")
+        #expect(try blocked(f.client, member), "writes to \(member) are blocked before the signal")
+        running.send(SIGINT)
+        let outcome = running.wait(killAfter: .seconds(60))
+        #expect(outcome.status == 130, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("lifted the write block on \(member)"), "\(outcome.stderr)")
+        #expect(try !blocked(f.client, member), "the block on \(member) is lifted")
+        #expect(try f.rows.map(\.state) == [.done, .running, .pending], "interrupted, not failed")
+        #expect(try f.aliasIndices("events").contains(member))
+
+        let resumed = try ferry.run(Self.command)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try f.rows.map(\.state) == [.done, .done, .done])
+        for member in f.members { try f.expectExactMember(member) }
+    }
+
+    private func blocked(_ client: ClusterClient, _ index: String) throws -> Bool {
+        let value = try client.getSettings(index)["index"]?["blocks"]?["write"]
+        return value == .bool(true) || value == "true"
+    }
 }
