@@ -15,7 +15,7 @@ import FerryTestSupport
 struct FamilyRollbackTests {
     @Test("rollback restores every alias (read on the old members, write on the old newest) and the template")
     func wholeFamily() throws {
-        let f = try EventsFamily.make()
+        let f = try EventsFamily.install(perMonth: 20)
         let templateBefore = try f.template()
         try f.migrate()
         #expect(try f.template() != templateBefore, "the run put the 2.0 template")
@@ -35,7 +35,8 @@ struct FamilyRollbackTests {
         #expect(rolled.stdout.contains("template events restored to the one the family run replaced (version 1.0"))
         #expect(rolled.stdout.contains("\(f.members.count) member(s) rolled back (\(f.members.count) flipped back)"))
         // The old newest member takes the application's writes again.
-        try f.client.indexDocument(index: "events-write", id: "after-rollback", body: EventsFamily.v1(month: 3, n: 999), refresh: true)
+        let v1: JSONValue = ["type": "login", "user_id": "u-0001", "ts": "2024-03-28T10:00:00Z", "message": "after the rollback", "amount": .null]
+        try f.client.indexDocument(index: "events-write", id: "after-rollback", body: v1, refresh: true)
         #expect(try f.client.fetchDocument(index: f.members.last!, id: "after-rollback") != nil)
 
         let status = try f.ferry.run(["status", "events"])
@@ -46,7 +47,7 @@ struct FamilyRollbackTests {
 
     @Test("with no template before the family run, rollback deletes the one the run put")
     func templateAbsentBefore() throws {
-        let f = try EventsFamily.make(months: 2, perMonth: 10, templateBefore: false)
+        let f = try EventsFamily.installWithoutTemplate(months: 2, perMonth: 10)
         #expect(try f.template() == nil)
         try f.migrate()
         #expect(try f.template() != nil)
@@ -59,7 +60,7 @@ struct FamilyRollbackTests {
 
     @Test("after writes to the current month through the write alias, rollback brings them back through the reverse step: none lost")
     func writesSinceTheSwitch() throws {
-        let f = try EventsFamily.make()
+        let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let newest = f.members.last!
         let atSwitch = try sourceBytes(f.client, newest)
@@ -80,7 +81,7 @@ struct FamilyRollbackTests {
 
     @Test("--member rolls back that member only; the template stays until the rest are back")
     func oneMember() throws {
-        let f = try EventsFamily.make()
+        let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let migrated = try f.readMembers()
         let middle = f.members[1]
@@ -103,7 +104,7 @@ struct FamilyRollbackTests {
 
     @Test("SIGKILL after the first member and inside the current month's reverse run: the same command finishes exactly")
     func killedAndFinished() throws {
-        let f = try EventsFamily.make()
+        let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let newest = f.members.last!
         let atSwitch = try sourceBytes(f.client, newest)
@@ -135,7 +136,7 @@ struct FamilyRollbackTests {
     @Test("cleanup deletes the replaced members past retention, never one an alias points to, and says what the cluster deleted")
     func cleanup() throws {
         // Members made without ferry's template carry no _meta.ferry: the journal names them.
-        let f = try EventsFamily.make(months: 2, perMonth: 10, templateBefore: false)
+        let f = try EventsFamily.installWithoutTemplate(months: 2, perMonth: 10)
         try f.migrate()
         let listed = try f.ferry.run(["cleanup", "events", "--older-than", "0s", "--dry-run"])
         #expect(listed.status == 0, "\(listed.stderr)")
@@ -153,71 +154,44 @@ struct FamilyRollbackTests {
     }
 }
 
-/// The events family on a fresh osmem clone: members `events-2024-01` … made at 1.0 (from the
-/// recipe's 1.0 template, or without one), the read alias on each, the write alias on the newest.
-struct EventsFamily {
-    let clone: OsmemClone
-    let client: ClusterClient
-    let recipe: Recipe
-    let ferry: FerryProcess
-    let statePath: String
-    let members: [String]
+/// What the rollback, status and cleanup tests add to the family fixture: the real binary on
+/// the fixture's journal, a family whose members no ferry template made, the aliases and the
+/// template as the cluster has them, and application writes after the switch.
+extension EventsFamily {
+    /// `ferry` on this clone and this journal.
+    var ferry: FerryProcess { FerryProcess(url: clone.url, state: journal.path) }
+    var statePath: String { journal.path }
 
-    static func make(months: Int = 3, perMonth: Int = 20, templateBefore: Bool = true) throws -> EventsFamily {
+    /// The application's own family: members made with the 1.0 mapping and the read alias,
+    /// without an index template (so no `_meta.ferry` and nothing for rollback to restore).
+    static func installWithoutTemplate(months: Int, perMonth: Int) throws -> EventsFamily {
         let clone = try OsmemServer.shared().clone()
         let client = try clone.client()
         let recipe = try realRecipe("events")
-        let state = NSTemporaryDirectory() + "ferry-family-\(UUID().uuidString)/state.db"
-        if templateBefore {
-            try client.request(.PUT, RequestPath(["_index_template", "events"]), body: recipe.templateBody(for: "1.0").serializedBytes())
-        }
         var members: [String] = []
         for month in 1...months {
-            let name = "events-2024-0\(month)"
-            if templateBefore {
-                try client.createIndex(name)  // the template gives it the 1.0 mapping and the read alias
-            } else {
-                var body = try recipe.indexBody(for: "1.0").objectValue ?? [:]
-                body["aliases"] = ["events": [:]]
-                try client.createIndex(name, body: .object(body))
-            }
-            var bulk = ""
-            for n in 1...perMonth {
-                bulk += JSONValue.object(["index": ["_index": .string(name), "_id": .string(id(month: month, n: n))]]).serialized() + "\n"
-                bulk += v1(month: month, n: n).serialized() + "\n"
-            }
-            _ = try client.bulk(body: Array(bulk.utf8), refresh: true)
+            let name = String(format: "events-2024-%02d", month)
+            var body = try recipe.indexBody(for: "1.0").objectValue ?? [:]
+            body["aliases"] = ["events": [:]]
+            try client.createIndex(name, body: .object(body))
+            try load(client, into: name, month: month, count: perMonth)
             members.append(name)
         }
         try client.updateAliases([.add(index: members.last!, alias: "events-write", isWriteIndex: true)])
-        return EventsFamily(clone: clone, client: client, recipe: recipe, ferry: FerryProcess(url: clone.url, state: state),
-                            statePath: state, members: members)
+        return EventsFamily(clone: clone, client: client, recipe: recipe, journal: try temporaryJournal(), members: members)
     }
 
-    static func id(month: Int, n: Int) -> String { String(format: "events-2024-%02d-%06d", month, n) }
-
-    /// A 1.0 event, as the application wrote them before the migration.
-    static func v1(month: Int, n: Int) -> JSONValue {
-        let purchase = n % 3 == 0
-        return [
-            "type": .string(purchase ? "purchase" : ["login", "logout", "view"][n % 3]), "user_id": .string(String(format: "u-%04d", n % 220 + 1)),
-            "ts": .string(String(format: "2024-%02d-%02dT10:00:00Z", month, n % 28 + 1)), "message": .string("event \(n) of month \(month) ☕"),
-            "amount": purchase ? .double(Double(n) + 0.5) : .null,
-        ]
-    }
-
-    /// `ferry run events` to the end (the 2.0 template does not take 1.0 documents: the
-    /// application is assumed to write 2.0 from now on, as `writeToCurrentMonth` does).
+    /// `ferry run events` (in-process, as the family tests run it) to the end.
     func migrate() throws {
-        let run = try ferry.run(["run", "events", "--yes", "--app-writes-target-version"])
-        #expect(run.status == 0, "\(run.stderr)")
-        try #require(run.status == 0)
+        let report = try run()
+        try #require(report.completed)
     }
 
     /// Writes through the write alias after the switch, in the 2.0 shape: `updated` existing
     /// events of the newest month rewritten, `created` new ones, `deleted` removed.
     func writeToCurrentMonth(updated: Int, created: Int, deleted: Int) throws -> [(String, JSONValue?)] {
         let month = members.count
+        let id = { (n: Int) in String(format: "events-2024-%02d-%06d", month, n) }
         var writes: [(String, JSONValue?)] = []
         func v2(_ n: Int) -> JSONValue {
             [
@@ -226,28 +200,21 @@ struct EventsFamily {
                 "labels": ["vip"], "schema_version": "2.0",
             ]
         }
-        for n in 1...updated { writes.append((Self.id(month: month, n: n), v2(n))) }
-        for n in 1...created { writes.append((Self.id(month: month, n: 900 + n), v2(900 + n))) }
+        for n in 1...updated { writes.append((id(n), v2(n))) }
+        for n in 1...created { writes.append((id(900 + n), v2(900 + n))) }
         for (id, body) in writes { try client.indexDocument(index: "events-write", id: id, body: body!) }
         for n in 0..<deleted {
-            let id = Self.id(month: month, n: updated + 1 + n)
-            try client.deleteDocument(index: "events-write", id: id)
-            writes.append((id, nil))
+            try client.deleteDocument(index: "events-write", id: id(updated + 1 + n))
+            writes.append((id(updated + 1 + n), nil))
         }
         return writes
     }
 
     /// The indices the read alias spans, sorted.
-    func readMembers() throws -> [String] {
-        guard case .alias(let indices) = try client.resolve("events") else { return [] }
-        return indices.sorted()
-    }
+    func readMembers() throws -> [String] { try aliasIndices("events") }
 
     /// The `events` template, whole, as the cluster holds it.
-    func template() throws -> JSONValue? {
-        let response = try client.request(.GET, RequestPath(["_index_template", "events"]), accept: { (200..<300).contains($0) || $0 == 404 })
-        return response.status == 404 ? nil : try response.json()["index_templates"]?[0]?["index_template"]
-    }
+    func template() throws -> JSONValue? { try client.templateBody("events", on: client.info()) }
 
     static func version(_ template: JSONValue?) -> String? {
         template?["_meta"]?["ferry"]?["version"]?.stringValue ?? template?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"]?.stringValue

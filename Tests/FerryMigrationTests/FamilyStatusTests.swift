@@ -12,7 +12,7 @@ import FerryTestSupport
 struct FamilyStatusTests {
     @Test("during the run: done, current with its progress, pending, the runner and the ETA; after a kill: where to continue; after: all done")
     func duringAndAfter() throws {
-        let f = try EventsFamily.make(months: 3, perMonth: 20)
+        let f = try EventsFamily.install(months: 3, perMonth: 20)
         let running = try f.ferry.start(
             ["run", "events", "--yes", "--app-writes-target-version"],
             environment: ["FERRY_FAILPOINT": "phase:CATCHING_UP#2", "FERRY_FAILPOINT_ACTION": "pause"])
