@@ -133,6 +133,29 @@ struct FamilyRollbackTests {
         #expect(problems.isEmpty, "\(problems.prefix(10))")
     }
 
+    @Test("an unfinished family run: the switched member back, the one in progress abandoned (its new index deleted), the pending one untouched, the template restored")
+    func unfinishedRun() throws {
+        let f = try EventsFamily.install(perMonth: 20)
+        let templateBefore = try f.template()
+        let killed = try f.ferry.run(["run", "events", "--yes", "--app-writes-target-version"], environment: ["FERRY_FAILPOINT": "phase:CATCHING_UP#2"])
+        #expect(killed.killed, "\(killed.stderr)")
+        let inProgress = try f.row(f.members[1])
+        let half = try #require(inProgress.targetIndex)
+        #expect(try f.client.indexExists(half))
+
+        let rolled = try f.ferry.run(["rollback", "events", "--yes"])
+        #expect(rolled.status == 0, "\(rolled.stderr)")
+        #expect(rolled.stdout.contains("\(f.members[2]): not started; nothing to roll back"), "\(rolled.stdout)")
+        #expect(rolled.stdout.contains("\(f.members[1]): abandoned run \(inProgress.runID ?? "?") before its switch; deleted \(half)"), "\(rolled.stdout)")
+        #expect(rolled.stdout.contains("\(f.members[0]): rolled back run"), "\(rolled.stdout)")
+        #expect(rolled.stdout.contains("2 member(s) rolled back (1 flipped back, 1 abandoned before their switch)"), "\(rolled.stdout)")
+        #expect(try !f.client.indexExists(half))
+        #expect(try f.readMembers() == f.members)
+        #expect(try f.client.resolve("events-write") == .alias(indices: [f.members[2]]))
+        #expect(try f.template() == templateBefore)
+        #expect(try f.familyRun.phase == .rolledBack)
+    }
+
     @Test("cleanup deletes the replaced members past retention, never one an alias points to, and says what the cluster deleted")
     func cleanup() throws {
         // Members made without ferry's template carry no _meta.ferry: the journal names them.

@@ -135,26 +135,36 @@ extension Operations {
                 return try finished(m, run: run, done)
             }
         }
+        let (member, new) = (unit.plan.sourceIndex, unit.plan.targetIndex)
+        let read = try client.resolve(recipe.readAlias)
         switch unit.phase {
         case .rolledBack:
             try markRolledBack(m, run: run, note: "rolled back")
-            return .init(member: m.member, outcome: nil, line: "already rolled back (run \(unitID)); \(recipe.readAlias) → \(unit.plan.sourceIndex)")
+            guard case .alias(let indices) = read, indices.contains(member) else {
+                return .init(member: m.member, outcome: nil, line: "already rolled back (run \(unitID)), but \(recipe.readAlias) does not name \(member) now (changed by hand?)")
+            }
+            return .init(member: m.member, outcome: nil, line: "already rolled back (run \(unitID)); \(recipe.readAlias) names \(member)")
         case .abandoned:
             return .init(member: m.member, outcome: nil, line: "its run \(unitID) was abandoned before the switch; nothing to roll back")
-        case let phase where phase < .switched:
+        case let phase where phase < .switched && !read.hasSwitched(from: member, to: new):
+            // Never switched. The aliases an index template gave the new index at its creation
+            // (a kill before the run took them off) would keep it from being deleted.
+            if try client.indexExists(new) { try RunScope.removeAliases(of: new, client: client, say: say) }
             let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
+            migrator.say = say
             let deleted = try migrator.abandon(unit, reason: "family rollback before the member's switch")
             var abandoned = RollbackOutcome(kind: .abandoned)
             abandoned.lines = ["abandoned run \(unitID) before its switch; " + (try afterAbandonLine(unit, deleted: deleted))]
             return try finished(m, run: run, abandoned)
         default:
+            // Switched (journaled, or killed between its `_aliases` call and the journal line).
             let old = try unit.plan.strategyForRollback.rollbackIndex(of: unit)
             let unitPair = try pair(unit, old: old, cluster: cluster, member: context, heldLease: lease, say: say, progress: progress)
             if try unitPair.switchedBack() {
                 // Killed between the flip and its journal line: the cluster says it is back.
                 try journal.setPhase(unitID, .rolledBack, "aliases found switched back to \(old)")
                 try markRolledBack(m, run: run, note: "rolled back")
-                return .init(member: m.member, outcome: nil, line: "found switched back to \(old)")
+                return .init(member: m.member, outcome: nil, line: "found switched back to \(old) (\(recipe.readAlias) names it, not \(new))")
             }
             return try finished(m, run: run, try unitPair.rollBack(pairOptions))
         }

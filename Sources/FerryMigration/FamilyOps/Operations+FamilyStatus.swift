@@ -27,7 +27,7 @@ extension Operations {
                 FamilyMemberStatus(member: $0, oldIndex: $0, newIndex: nil, state: .pending, documents: try client.count($0))
             }
             return FamilyStatus(recipe: name, pattern: family.pattern, template: template, leaseHolder: holder, members: members,
-                                nextCommand: "ferry plan \(name)  then  ferry run \(name) --yes")
+                                nextCommand: "ferry plan \(name)  (the template change and the members; then `ferry run \(name) --yes`)")
         }
         let members = try journal.members(of: run.familyRunID).map(memberStatus)
         return FamilyStatus(
@@ -87,7 +87,7 @@ extension Operations {
         case .completed:
             return "ferry cleanup \(name) --older-than 7d --yes  (deletes the replaced members once 7 days have passed)  or  ferry rollback \(name) --yes"
         case .rolledBack:
-            return "ferry run \(name) --yes  (a new family run)"
+            return "ferry plan \(name)  (the template is back at its old version; `ferry run \(name) --yes` starts a new family run)"
         }
     }
 }
