@@ -156,6 +156,24 @@ struct FamilyRollbackTests {
         #expect(try f.familyRun.phase == .rolledBack)
     }
 
+    @Test("a member killed between its _aliases call and the journal line counts as switched: rollback moves it back")
+    func killedRightAfterTheSwitch() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 10)
+        let killed = try f.ferry.run(["run", "events", "--yes", "--app-writes-target-version"], environment: ["FERRY_FAILPOINT": "after-switch"])
+        #expect(killed.killed, "\(killed.stderr)")
+        let first = try f.row(f.members[0])
+        let new = try #require(first.targetIndex)
+        #expect(try f.journal.run(id: try #require(first.runID))?.phase ?? .completed < .switched, "killed before SWITCHED was journaled")
+        #expect(try f.readMembers() == [f.members[1], new].sorted(), "but the cluster has switched it")
+
+        let rolled = try f.ferry.run(["rollback", "events", "--yes"])
+        #expect(rolled.status == 0, "\(rolled.stderr)")
+        #expect(rolled.stdout.contains("\(f.members[0]): rolled back run"), "\(rolled.stdout)")
+        #expect(try f.readMembers() == f.members)
+        #expect(try f.client.indexExists(new), "a switched member's new index is kept")
+        #expect(try EventsFamily.version(f.template()) == "1.0")
+    }
+
     @Test("cleanup deletes the replaced members past retention, never one an alias points to, and says what the cluster deleted")
     func cleanup() throws {
         // Members made without ferry's template carry no _meta.ferry: the journal names them.
