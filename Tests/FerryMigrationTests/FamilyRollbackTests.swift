@@ -63,18 +63,13 @@ struct FamilyRollbackTests {
         let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let newest = f.members.last!
-        let atSwitch = try sourceBytes(f.client, newest)
-        let writes = try f.writeToCurrentMonth(updated: 6, created: 4, deleted: 3)
-        var oracle = RollbackOracle(atSwitch: atSwitch)
-        for (id, body) in writes { oracle.wroteToNew(id, body) }
+        let expected = try f.writeToCurrentMonth(updated: 6, created: 4, deleted: 3)
 
         let rolled = try f.ferry.run(["rollback", "events", "--yes"])
         #expect(rolled.status == 0, "\(rolled.stderr)")
         #expect(rolled.stdout.contains("brought back 10 document(s)"), "\(rolled.stdout)")
         #expect(rolled.stdout.contains("(2 flipped back, 1 through the reverse steps)"), "\(rolled.stdout)")
-        let reverse = try StepChain(recipe: f.recipe, steps: try f.recipe.graph.path(from: "2.0", to: "1.0"), runStartedAt: "2026-01-01T00:00:00Z")
-        let problems = try oracle.check(actual: try sourceBytes(f.client, newest), atSwitch: atSwitch, reverse: reverse, index: newest)
-        #expect(problems.isEmpty, "\(problems.prefix(10))")
+        try f.expectNoneLost(expected)
         #expect(try f.readMembers() == f.members)
         #expect(try f.client.resolve("events-write") == .alias(indices: [newest]))
     }
@@ -107,9 +102,7 @@ struct FamilyRollbackTests {
         let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let newest = f.members.last!
-        let atSwitch = try sourceBytes(f.client, newest)
-        var oracle = RollbackOracle(atSwitch: atSwitch)
-        for (id, body) in try f.writeToCurrentMonth(updated: 4, created: 2, deleted: 2) { oracle.wroteToNew(id, body) }
+        let expected = try f.writeToCurrentMonth(updated: 4, created: 2, deleted: 2)
 
         // Inside the newest member's rollback run (its catch-up), then after it was journaled.
         let first = try f.ferry.run(["rollback", "events", "--yes"], environment: ["FERRY_FAILPOINT": "phase:CATCHING_UP"])
@@ -128,9 +121,7 @@ struct FamilyRollbackTests {
         #expect(try f.readMembers() == f.members)
         #expect(try f.client.resolve("events-write") == .alias(indices: [newest]))
         #expect(try EventsFamily.version(f.template()) == "1.0")
-        let reverse = try StepChain(recipe: f.recipe, steps: try f.recipe.graph.path(from: "2.0", to: "1.0"), runStartedAt: "2026-01-01T00:00:00Z")
-        let problems = try oracle.check(actual: try sourceBytes(f.client, newest), atSwitch: atSwitch, reverse: reverse, index: newest)
-        #expect(problems.isEmpty, "\(problems.prefix(10))")
+        try f.expectNoneLost(expected)
     }
 
     @Test("an unfinished family run: the switched member back, the one in progress abandoned (its new index deleted), the pending one untouched, the template restored")
@@ -228,9 +219,34 @@ extension EventsFamily {
         try #require(report.completed)
     }
 
-    /// Writes through the write alias after the switch, in the 2.0 shape: `updated` existing
-    /// events of the newest month rewritten, `created` new ones, `deleted` removed.
-    func writeToCurrentMonth(updated: Int, created: Int, deleted: Int) throws -> [(String, JSONValue?)] {
+    /// What the newest member must hold after a rollback: its documents at the switch, and
+    /// the application's writes since (see `RollbackOracle`).
+    struct Expected {
+        let member: String
+        let atSwitch: [String: [UInt8]]
+        var oracle: RollbackOracle
+    }
+
+    /// The newest member as the switch left it, then writes through the write alias in the
+    /// 2.0 shape: `updated` existing events of the month rewritten, `created` new ones,
+    /// `deleted` removed.
+    func writeToCurrentMonth(updated: Int, created: Int, deleted: Int) throws -> Expected {
+        let atSwitch = try sourceBytes(client, members.last!)
+        var expected = Expected(member: members.last!, atSwitch: atSwitch, oracle: RollbackOracle(atSwitch: atSwitch))
+        for (id, body) in try write(updated: updated, created: created, deleted: deleted) { expected.oracle.wroteToNew(id, body) }
+        return expected
+    }
+
+    /// The newest member holds T⁻¹ of every document written since the switch, nothing of the
+    /// deleted ones, and the untouched ones byte for byte.
+    func expectNoneLost(_ expected: Expected, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let reverse = try StepChain(recipe: recipe, steps: try recipe.graph.path(from: "2.0", to: "1.0"), runStartedAt: "2026-01-01T00:00:00Z")
+        let actual = try sourceBytes(client, expected.member)
+        let problems = try expected.oracle.check(actual: actual, atSwitch: expected.atSwitch, reverse: reverse, index: expected.member)
+        #expect(problems.isEmpty, "\(problems.prefix(10))", sourceLocation: sourceLocation)
+    }
+
+    private func write(updated: Int, created: Int, deleted: Int) throws -> [(String, JSONValue?)] {
         let month = members.count
         let id = { (n: Int) in String(format: "events-2024-%02d-%06d", month, n) }
         var writes: [(String, JSONValue?)] = []
