@@ -107,6 +107,9 @@ struct FamilyRollbackTests {
         // Inside the newest member's rollback run (its catch-up), then after it was journaled.
         let first = try f.ferry.run(["rollback", "events", "--yes"], environment: ["FERRY_FAILPOINT": "phase:CATCHING_UP"])
         #expect(first.killed, "\(first.stderr)")
+        let stopped = try f.ferry.run(["status", "events"])
+        #expect(FamilyStatusTests.rows(stopped.stdout)[newest]?.contains("rolling back: catching up") == true, "\(stopped.stdout)")
+        #expect(stopped.stdout.contains("next: ferry rollback events --yes  (continues the rollback of \(newest), then the rest)"), "\(stopped.stdout)")
         let second = try f.ferry.run(["rollback", "events", "--yes"], environment: ["FERRY_FAILPOINT": "family-rollback:member-done"])
         #expect(second.killed, "\(second.stderr)")
         #expect(second.stdout.contains("continuing rollback run"), "\(second.stdout)")
