@@ -66,4 +66,29 @@ struct FamilyCrashTests {
         let value = try client.getSettings(index)["index"]?["blocks"]?["write"]
         return value == .bool(true) || value == "true"
     }
+
+    @Test("late writes to an old month by name while its unit runs (an update, a delete, a new event) are in its new index, exactly")
+    func lateWritesToAnOldMonth() throws {
+        let f = try EventsFamily.install(months: 3, perMonth: 60)
+        let ferry = FerryProcess(url: f.clone.url, state: f.journal.path)
+        let january = f.members[0]
+        // Stopped right after January's copy, before its catch-up.
+        let running = try ferry.start(Self.command, environment: ["FERRY_FAILPOINT": "phase:COPIED#1", "FERRY_FAILPOINT_ACTION": "pause"])
+        #expect(running.waitForStderr("paused at failpoint phase:COPIED"), "\(running.stderr)")
+        let late: JSONValue = ["type": "refund", "user_id": "u-0003", "ts": "2024-01-31T23:59:00Z", "message": "late coffee refund", "amount": 4.5]
+        try f.client.indexDocument(index: january, id: "\(january)-000002", body: late)
+        try f.client.indexDocument(index: january, id: "late-1", body: late)
+        #expect(try f.client.deleteDocument(index: january, id: "\(january)-000003"))
+        try f.client.refresh(january)
+        running.send(SIGINT)
+        #expect(running.wait(killAfter: .seconds(60)).status == 130)
+
+        let resumed = try ferry.run(Self.command)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try f.expectExactMember(january)
+        let target = try #require(try f.row(january).targetIndex)
+        let docs = try documentsByID(f.client, index: target)
+        #expect(docs["late-1"]?["type"] == "refund" && docs["\(january)-000002"]?["type"] == "refund")
+        #expect(docs["\(january)-000003"] == nil && docs.count == 60)
+    }
 }

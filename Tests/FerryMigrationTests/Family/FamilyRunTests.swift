@@ -109,4 +109,29 @@ struct FamilyRunTests {
         #expect(try f.journal.latestFamilyRun(recipe: "events") == nil)
         #expect(try f.client.templateBody("events", on: try f.client.info())?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "1.0")
     }
+
+    @Test("members are ordered by the period in their names, or by creation date when the names do not share one shape")
+    func ordering() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 5)
+        let plan = try f.runner().plan(from: nil, to: nil)
+        #expect(plan.members.map(\.member.name) == f.members)
+
+        // A member whose name has another shape, created after the others: last, by creation date.
+        try f.client.createIndex("events-0-imported")
+        let mixed = try f.runner().plan(from: nil, to: nil)
+        #expect(mixed.members.map(\.member.name) == f.members + ["events-0-imported"], "by creation date, not by name")
+    }
+
+    @Test("with no template before the run, the journal records that there was none, and the run creates it")
+    func noTemplateBefore() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 10)
+        try f.client.deleteIndexTemplate("events", on: try f.client.info())
+        let plan = try f.runner().plan(from: nil, to: nil)
+        #expect(plan.template.current == nil && !plan.template.isAtTarget)
+        try f.run()
+        let family = try f.familyRun
+        #expect(family.oldTemplateRecorded && family.oldTemplate == nil)
+        #expect(try f.client.templateBody("events", on: try f.client.info())?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "2.0")
+        #expect(try f.rows.map(\.state) == [.done, .done])
+    }
 }
