@@ -168,6 +168,37 @@ struct FamilyRollbackTests {
         #expect(try EventsFamily.version(f.template()) == "1.0")
     }
 
+    @Test("without reverse steps, writes to the current month: refused with nothing changed, then --discard-writes-since-switch lists the ids in a file per member")
+    func noReverseSteps() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("events/recipe.lua", replacing: #"{ from = "2.0", to = "1.0", script = "steps/v2_to_v1.lua" },"#, with: "")
+        let f = try EventsFamily.install(months: 2, perMonth: 10, recipe: try scratch.load("events"))
+        var ferry = f.ferry
+        ferry.recipes = scratch.recipes
+        try f.migrate()
+        let migrated = try f.readMembers()
+        let expected = try f.writeToCurrentMonth(updated: 2, created: 1, deleted: 1)
+
+        let refused = try ferry.run(["rollback", "events", "--yes"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("4 document(s) changed in \(migrated[1]) since the switch (3 written or updated, 1 deleted)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--discard-writes-since-switch"))
+        #expect(refused.stdout.contains("family rollback stopped at member \(f.members[1]); the template is unchanged"), "\(refused.stdout)")
+        #expect(try f.readMembers() == migrated, "nothing changed")
+        #expect(try EventsFamily.version(f.template()) == "2.0")
+
+        let file = NSTemporaryDirectory() + "ferry-discarded-\(UUID().uuidString).ndjson"
+        let discarded = try ferry.run(["rollback", "events", "--yes", "--discard-writes-since-switch", "--discarded-ids", file])
+        #expect(discarded.status == 0, "\(discarded.stderr)")
+        let perMember = String(file.dropLast(".ndjson".count)) + "-\(f.members[1]).ndjson"
+        let ids = try String(contentsOfFile: perMember, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(Array($0.utf8))["id"]?.stringValue }
+        #expect(Set(ids.compactMap { $0 }) == Set(expected.oracle.entries.filter { if case .untouched = $0.value { false } else { true } }.keys))
+        #expect(!FileManager.default.fileExists(atPath: String(file.dropLast(".ndjson".count)) + "-\(f.members[0]).ndjson"), "nothing left behind there")
+        #expect(discarded.stdout.contains("left behind 4 write(s) since the switch"), "\(discarded.stdout)")
+        #expect(try f.readMembers() == f.members)
+        #expect(try EventsFamily.version(f.template()) == "1.0")
+    }
+
     @Test("cleanup deletes the replaced members past retention, never one an alias points to, and says what the cluster deleted")
     func cleanup() throws {
         // Members made without ferry's template carry no _meta.ferry: the journal names them.
