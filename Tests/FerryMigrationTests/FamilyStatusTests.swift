@@ -68,7 +68,8 @@ struct FamilyStatusTests {
         #expect(status.status == 0, "\(status.stderr)")
         let rows = Self.rows(status.stdout)
         #expect(rows["events-2024-01"]?.contains(" done ") == true, "\(status.stdout)")
-        #expect(rows["events-2024-02"]?.contains("FAILED: verification") == true, "\(status.stdout)")
+        #expect(rows["events-2024-02"]?.contains("FAILED: verification before the switch found differences") == true, "\(status.stdout)")
+        #expect(rows["events-2024-02"]?.split(separator: " ").contains("30") == true, "its documents: \(status.stdout)")
         #expect(rows["events-2024-03"]?.contains(" pending ") == true, "\(status.stdout)")
         #expect(status.stdout.contains("next: ferry run events --yes  (continues the family run at events-2024-02)  or  ferry rollback events --yes"), "\(status.stdout)")
     }

@@ -71,7 +71,7 @@ extension Operations {
         case .rolledBack:
             return row(.rolledBack, documents: m.documents)
         case .failed:
-            return row(.failed(m.note ?? "stopped (see `ferry status` events)"), documents: nil)
+            return row(.failed(m.note ?? "stopped (see `ferry status` events)"), documents: try exists(m.member) ? client.count(m.member) : nil)
         case .running:
             guard let unit else { return row(.current(phase: "starting", written: 0, of: 0), documents: nil) }
             let total = try exists(m.member) ? client.count(m.member) : 0
