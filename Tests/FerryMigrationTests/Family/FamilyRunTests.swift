@@ -134,4 +134,30 @@ struct FamilyRunTests {
         #expect(try f.client.templateBody("events", on: try f.client.info())?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "2.0")
         #expect(try f.rows.map(\.state) == [.done, .done])
     }
+
+    @Test("a member the application creates from the new template during the run (right after the first member's switch) is skipped and left alone")
+    func memberCreatedDuringTheRun() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 30)
+        let doc: JSONValue = ["type": "login", "user_id": "u-0001", "@timestamp": "2024-03-01T00:00:00Z", "message": "new month", "schema_version": "2.0"]
+        var created = false
+        var failure: (any Error)? = nil
+        let runner = try f.runner()
+        runner.migrator.say = { line in
+            guard !created, line.hasPrefix("switched \(f.members[0])") else { return }
+            created = true
+            do {
+                try f.client.createIndex("events-2024-03")
+                try f.client.indexDocument(index: "events-2024-03", id: "march-1", body: doc, refresh: true)
+            } catch { failure = error }
+        }
+        var o = options(slices: 2)
+        o.appWritesTargetVersion = true
+        let report = try runner.execute(try runner.prepare(o), options: o)
+        #expect(created && failure == nil, "created during the run: \(String(describing: failure))")
+        #expect(report.completed)
+        #expect(try f.rows.map { "\($0.member) \($0.state.rawValue)" } == ["events-2024-01 done", "events-2024-02 done", "events-2024-03 skipped"])
+        #expect(try indices(f.client, prefix: "events-2024-03") == ["events-2024-03"], "no new index for it")
+        #expect(try documentsByID(f.client, index: "events-2024-03") == ["march-1": doc])
+        #expect(try f.client.aliasesOfIndex("events-2024-03") == ["events"])
+    }
 }
