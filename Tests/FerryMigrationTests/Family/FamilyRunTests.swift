@@ -160,4 +160,34 @@ struct FamilyRunTests {
         #expect(try documentsByID(f.client, index: "events-2024-03") == ["march-1": doc])
         #expect(try f.client.aliasesOfIndex("events-2024-03") == ["events"])
     }
+
+    @Test("a rollover during the write member's unit (a new month takes events-write) is respected: the member's switch moves only the read alias")
+    func rolloverDuringTheWriteMember() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 30)
+        let writer = f.members[1]
+        var rolledOver = false
+        var failure: (any Error)? = nil
+        let runner = try f.runner()
+        runner.migrator.say = { line in
+            guard !rolledOver, line.hasPrefix("copying \(writer) →") else { return }
+            rolledOver = true
+            do {
+                try f.client.createIndex("events-2024-03")
+                try f.client.updateAliases([
+                    .remove(index: writer, alias: "events-write"), .add(index: "events-2024-03", alias: "events-write", isWriteIndex: true),
+                ])
+            } catch { failure = error }
+        }
+        var o = options(slices: 2)
+        o.appWritesTargetVersion = true
+        let report = try runner.execute(try runner.prepare(o), options: o)
+        #expect(rolledOver && failure == nil, "\(String(describing: failure))")
+        #expect(report.completed)
+        let newWriter = try #require(try f.row(writer).targetIndex)
+        #expect(try f.row(writer).holdsWriteAlias, "it held the write alias when its unit started")
+        #expect(try f.aliasIndices("events-write") == ["events-2024-03"], "the rollover's write alias stays where the application put it")
+        #expect(try f.client.aliasesOfIndex(newWriter) == ["events"])
+        #expect(try f.row("events-2024-03").state == .skipped)
+        try f.expectExactMember(writer)
+    }
 }
