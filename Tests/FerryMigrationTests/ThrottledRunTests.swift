@@ -65,4 +65,20 @@ struct ThrottledRunTests {
         #expect(report.lines.contains { $0.contains("on HTTP 429, down to") })
         try expectExactResult(installed.client, recipe: installed.recipe, journal: installed.journal, sourceIndex: installed.source)
     }
+
+    @Test("ferry run --max-docs-per-second: below 1 is bad usage (64) with nothing touched; a valid one reaches the run report")
+    func commandLine() throws {
+        let installed = try installBlogPosts(count: 50)
+        defer { installed.clone.close() }
+        let ferry = FerryProcess(url: installed.clone.url, state: installed.journal.path)
+        let refused = try ferry.run(["run", "blog_posts", "--yes", "--max-docs-per-second", "0"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--max-docs-per-second must be 1 or more"))
+        #expect(try installed.journal.latestRun(recipe: installed.recipe.name) == nil, "nothing journaled")
+
+        let run = try ferry.run(["run", "blog_posts", "--yes", "--max-docs-per-second", "500"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("throttle    at most 500 docs/s (--max-docs-per-second)"), "\(run.stdout)")
+        try expectExactResult(installed.client, recipe: installed.recipe, journal: installed.journal, sourceIndex: installed.source)
+    }
 }
