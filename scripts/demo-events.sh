@@ -125,8 +125,14 @@ python3 scripts/check-events.py "$FERRY_URL" --bulk "$work/events.bulk" --log "$
     --ferry "$ferry" --recipes recipes --version 2.0
 
 echo "== one migrated document (events-2024-01-000001 through the read alias)"
-python3 -c 'import json, sys, urllib.request; hit = json.load(urllib.request.urlopen(sys.argv[1]))["hits"]["hits"][0]; print(hit["_index"], json.dumps(hit["_source"], ensure_ascii=False))' \
-    "$FERRY_URL/events/_search?q=_id:events-2024-01-000001"
+python3 - "$FERRY_URL" <<'EOF'
+import json, sys, urllib.request
+query = {"query": {"ids": {"values": ["events-2024-01-000001"]}}}
+req = urllib.request.Request(f"{sys.argv[1]}/events/_search", data=json.dumps(query).encode(), method="POST",
+                             headers={"Content-Type": "application/json"})
+hit = json.load(urllib.request.urlopen(req))["hits"]["hits"][0]
+print("  ", hit["_index"], json.dumps(hit["_source"], ensure_ascii=False))
+EOF
 
 echo "== figures"
 python3 - "$work/run1.out" "$work/run2.out" "$t0" "$t1" "$t2" "$throttle" <<'EOF'
