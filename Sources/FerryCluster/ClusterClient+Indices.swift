@@ -98,4 +98,18 @@ extension ClusterClient {
             reason: "[\(name)] resolves to \(object.count) indices (\(object.keys.sorted().joined(separator: ", "))); "
                 + "name one concrete index")
     }
+
+    /// Every index matching `pattern` (a wildcard expression) with its `index.creation_date`
+    /// (epoch ms; 0 when the cluster does not say); empty when none matches.
+    public func indexCreationDates(_ pattern: String) throws -> [String: Int64] {
+        let path = RequestPath([pattern, "_settings", "index.creation_date"])
+        let (status, json) = try json(.GET, path, accept: { (200..<300).contains($0) || $0 == 404 })
+        guard status != 404 else { return [:] }
+        var dates: [String: Int64] = [:]
+        for (index, body) in json.objectValue ?? [:] {
+            let value = body["settings"]?["index"]?["creation_date"]
+            dates[index] = value?.stringValue.flatMap { Int64($0) } ?? value?.intValue ?? 0
+        }
+        return dates
+    }
 }
