@@ -68,6 +68,13 @@ public struct MigrationReport: Sendable {
         return out
     }
 
+    /// For a one-line summary (a family member's): the limit and the 429 back-offs, if throttled.
+    public var throttleSuffix: String {
+        guard let t = throttle else { return "" }
+        return String(format: ", throttled to %.0f docs/s", t.limit)
+            + (t.backOffs > 0 ? String(format: " (slowed %d time(s) on HTTP 429, to %.0f)", t.backOffs, t.lowestRate) : "")
+    }
+
     static func throttleLine(_ t: ThrottleFigures) -> String {
         let waited = Double(t.waited.components.seconds) + Double(t.waited.components.attoseconds) / 1e18
         var line = String(format: "throttle    at most %.0f docs/s (--max-docs-per-second): writers waited %.1f s for their turn over %d bulk request(s)", t.limit, waited, t.requests)
