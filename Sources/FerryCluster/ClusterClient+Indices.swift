@@ -40,6 +40,15 @@ extension ClusterClient {
         return try single(name, in: try json(.GET, path).json, path: path)["mappings"] ?? [:]
     }
 
+    /// The `mappings` object of every index matching `pattern`, by index, in one request
+    /// (a family's members); empty when none matches.
+    public func getMappings(matching pattern: String) throws -> [String: JSONValue] {
+        let path = RequestPath([pattern, "_mapping"])
+        let (status, json) = try json(.GET, path, accept: { (200..<300).contains($0) || $0 == 404 })
+        guard status != 404 else { return [:] }
+        return (json.objectValue ?? [:]).mapValues { $0["mappings"] ?? [:] }
+    }
+
     /// The `settings` object of one concrete index (`GET /<name>/_settings`), e.g.
     /// `{"index":{"number_of_replicas":"1",...}}`.
     public func getSettings(_ name: String) throws -> JSONValue {

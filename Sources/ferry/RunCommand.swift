@@ -92,7 +92,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("members"), help: ArgumentHelp("Family recipes: migrate only members whose name matches this pattern (* is any run of characters).", valueName: "pattern"))
     var membersPattern: String?
 
-    @Option(name: .customLong("max-members"), help: "Family recipes: migrate at most this many members in this run (skipped members do not count); run again for the rest.")
+    @Option(name: .customLong("max-members"), help: ArgumentHelp("Family recipes: migrate at most this many members in this run (skipped members do not count); run again for the rest.", valueName: "n"))
     var maxMembers: Int?
 
     @Flag(name: .customLong("app-writes-target-version"), help: "Family recipes: put the new template although documents of the members' current version do not fit its mapping, because the application already writes the target version.")

@@ -52,10 +52,12 @@ struct FamilyDiscovery {
         }
         let writers = try writeIndices()
         let planner = MigrationPlanner(client: client, recipe: recipe)
+        // One request for every member's mapping: a daily family has hundreds.
+        let mappings = try client.getMappings(matching: family.pattern)
         let members = try inAlias.map { index in
             FamilyMember(
                 source: try planner.sourceState(
-                    index: index, mapping: try client.getMapping(index), isConcrete: false,
+                    index: index, mapping: try mappings[index] ?? client.getMapping(index), isConcrete: false,
                     writeIndices: writers.contains(index) ? [index] : [], requestedFrom: requestedFrom),
                 creationDate: created[index])
         }

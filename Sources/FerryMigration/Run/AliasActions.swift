@@ -58,10 +58,13 @@ struct AliasActions {
 
     /// One family member's switch, from where the aliases are (so a resumed switch finishes
     /// what is left): the read alias leaves `member` for `target`, and the write alias moves
-    /// with it when `movesWrites` (the member held it). Empty when it is done already.
+    /// with it when `movesWrites` (the member held it when its unit started) and the member
+    /// still holds it (after a rollover meanwhile it stays where the application put it).
+    /// Empty when it is done already.
     func swapMember(_ member: String, to target: String, movesWrites: Bool, memberAliases: [String], targetAliases: [String]) -> [AliasAction] {
         var actions: [AliasAction] = []
-        let moving = movesWrites && separateWriteAlias ? [readAlias, writeAlias] : [readAlias]
+        let writeMoves = movesWrites && separateWriteAlias && memberAliases.contains(writeAlias)
+        let moving = writeMoves ? [readAlias, writeAlias] : [readAlias]
         for alias in moving where memberAliases.contains(alias) { actions.append(.remove(index: member, alias: alias)) }
         for alias in moving where !targetAliases.contains(alias) {
             let writes = movesWrites && (alias == writeAlias)

@@ -134,4 +134,60 @@ struct FamilyRunTests {
         #expect(try f.client.templateBody("events", on: try f.client.info())?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "2.0")
         #expect(try f.rows.map(\.state) == [.done, .done])
     }
+
+    @Test("a member the application creates from the new template during the run (right after the first member's switch) is skipped and left alone")
+    func memberCreatedDuringTheRun() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 30)
+        let doc: JSONValue = ["type": "login", "user_id": "u-0001", "@timestamp": "2024-03-01T00:00:00Z", "message": "new month", "schema_version": "2.0"]
+        var created = false
+        var failure: (any Error)? = nil
+        let runner = try f.runner()
+        runner.migrator.say = { line in
+            guard !created, line.hasPrefix("switched \(f.members[0])") else { return }
+            created = true
+            do {
+                try f.client.createIndex("events-2024-03")
+                try f.client.indexDocument(index: "events-2024-03", id: "march-1", body: doc, refresh: true)
+            } catch { failure = error }
+        }
+        var o = options(slices: 2)
+        o.appWritesTargetVersion = true
+        let report = try runner.execute(try runner.prepare(o), options: o)
+        #expect(created && failure == nil, "created during the run: \(String(describing: failure))")
+        #expect(report.completed)
+        #expect(try f.rows.map { "\($0.member) \($0.state.rawValue)" } == ["events-2024-01 done", "events-2024-02 done", "events-2024-03 skipped"])
+        #expect(try indices(f.client, prefix: "events-2024-03") == ["events-2024-03"], "no new index for it")
+        #expect(try documentsByID(f.client, index: "events-2024-03") == ["march-1": doc])
+        #expect(try f.client.aliasesOfIndex("events-2024-03") == ["events"])
+    }
+
+    @Test("a rollover during the write member's unit (a new month takes events-write) is respected: the member's switch moves only the read alias")
+    func rolloverDuringTheWriteMember() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 30)
+        let writer = f.members[1]
+        var rolledOver = false
+        var failure: (any Error)? = nil
+        let runner = try f.runner()
+        runner.migrator.say = { line in
+            guard !rolledOver, line.hasPrefix("copying \(writer) →") else { return }
+            rolledOver = true
+            do {
+                try f.client.createIndex("events-2024-03")
+                try f.client.updateAliases([
+                    .remove(index: writer, alias: "events-write"), .add(index: "events-2024-03", alias: "events-write", isWriteIndex: true),
+                ])
+            } catch { failure = error }
+        }
+        var o = options(slices: 2)
+        o.appWritesTargetVersion = true
+        let report = try runner.execute(try runner.prepare(o), options: o)
+        #expect(rolledOver && failure == nil, "\(String(describing: failure))")
+        #expect(report.completed)
+        let newWriter = try #require(try f.row(writer).targetIndex)
+        #expect(try f.row(writer).holdsWriteAlias, "it held the write alias when its unit started")
+        #expect(try f.aliasIndices("events-write") == ["events-2024-03"], "the rollover's write alias stays where the application put it")
+        #expect(try f.client.aliasesOfIndex(newWriter) == ["events"])
+        #expect(try f.row("events-2024-03").state == .skipped)
+        try f.expectExactMember(writer)
+    }
 }
