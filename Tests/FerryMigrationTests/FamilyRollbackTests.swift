@@ -63,18 +63,15 @@ struct FamilyRollbackTests {
         let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let newest = f.members.last!
-        let atSwitch = try sourceBytes(f.client, newest)
-        let writes = try f.writeToCurrentMonth(updated: 6, created: 4, deleted: 3)
-        var oracle = RollbackOracle(atSwitch: atSwitch)
-        for (id, body) in writes { oracle.wroteToNew(id, body) }
+        let expected = try f.writeToCurrentMonth(updated: 6, created: 4, deleted: 3)
 
         let rolled = try f.ferry.run(["rollback", "events", "--yes"])
         #expect(rolled.status == 0, "\(rolled.stderr)")
         #expect(rolled.stdout.contains("brought back 10 document(s)"), "\(rolled.stdout)")
         #expect(rolled.stdout.contains("(2 flipped back, 1 through the reverse steps)"), "\(rolled.stdout)")
-        let reverse = try StepChain(recipe: f.recipe, steps: try f.recipe.graph.path(from: "2.0", to: "1.0"), runStartedAt: "2026-01-01T00:00:00Z")
-        let problems = try oracle.check(actual: try sourceBytes(f.client, newest), atSwitch: atSwitch, reverse: reverse, index: newest)
-        #expect(problems.isEmpty, "\(problems.prefix(10))")
+        #expect(rolled.stdout.contains("events and events-write → \(newest) instead of \(newest)-2.0-"), "\(rolled.stdout)")
+        #expect(rolled.stdout.contains("events → \(f.members[0]) instead of \(f.members[0])-2.0-"), "\(rolled.stdout)")
+        try f.expectNoneLost(expected)
         #expect(try f.readMembers() == f.members)
         #expect(try f.client.resolve("events-write") == .alias(indices: [newest]))
     }
@@ -107,13 +104,14 @@ struct FamilyRollbackTests {
         let f = try EventsFamily.install(perMonth: 20)
         try f.migrate()
         let newest = f.members.last!
-        let atSwitch = try sourceBytes(f.client, newest)
-        var oracle = RollbackOracle(atSwitch: atSwitch)
-        for (id, body) in try f.writeToCurrentMonth(updated: 4, created: 2, deleted: 2) { oracle.wroteToNew(id, body) }
+        let expected = try f.writeToCurrentMonth(updated: 4, created: 2, deleted: 2)
 
         // Inside the newest member's rollback run (its catch-up), then after it was journaled.
         let first = try f.ferry.run(["rollback", "events", "--yes"], environment: ["FERRY_FAILPOINT": "phase:CATCHING_UP"])
         #expect(first.killed, "\(first.stderr)")
+        let stopped = try f.ferry.run(["status", "events"])
+        #expect(FamilyStatusTests.rows(stopped.stdout)[newest]?.contains("rolling back: catching up") == true, "\(stopped.stdout)")
+        #expect(stopped.stdout.contains("next: ferry rollback events --yes  (continues the rollback of \(newest), then the rest)"), "\(stopped.stdout)")
         let second = try f.ferry.run(["rollback", "events", "--yes"], environment: ["FERRY_FAILPOINT": "family-rollback:member-done"])
         #expect(second.killed, "\(second.stderr)")
         #expect(second.stdout.contains("continuing rollback run"), "\(second.stdout)")
@@ -128,9 +126,7 @@ struct FamilyRollbackTests {
         #expect(try f.readMembers() == f.members)
         #expect(try f.client.resolve("events-write") == .alias(indices: [newest]))
         #expect(try EventsFamily.version(f.template()) == "1.0")
-        let reverse = try StepChain(recipe: f.recipe, steps: try f.recipe.graph.path(from: "2.0", to: "1.0"), runStartedAt: "2026-01-01T00:00:00Z")
-        let problems = try oracle.check(actual: try sourceBytes(f.client, newest), atSwitch: atSwitch, reverse: reverse, index: newest)
-        #expect(problems.isEmpty, "\(problems.prefix(10))")
+        try f.expectNoneLost(expected)
     }
 
     @Test("an unfinished family run: the switched member back, the one in progress abandoned (its new index deleted), the pending one untouched, the template restored")
@@ -154,6 +150,55 @@ struct FamilyRollbackTests {
         #expect(try f.client.resolve("events-write") == .alias(indices: [f.members[2]]))
         #expect(try f.template() == templateBefore)
         #expect(try f.familyRun.phase == .rolledBack)
+    }
+
+    @Test("a member killed between its _aliases call and the journal line counts as switched: rollback moves it back")
+    func killedRightAfterTheSwitch() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 10)
+        let killed = try f.ferry.run(["run", "events", "--yes", "--app-writes-target-version"], environment: ["FERRY_FAILPOINT": "after-switch"])
+        #expect(killed.killed, "\(killed.stderr)")
+        let first = try f.row(f.members[0])
+        let new = try #require(first.targetIndex)
+        #expect(try f.journal.run(id: try #require(first.runID))?.phase ?? .completed < .switched, "killed before SWITCHED was journaled")
+        #expect(try f.readMembers() == [f.members[1], new].sorted(), "but the cluster has switched it")
+
+        let rolled = try f.ferry.run(["rollback", "events", "--yes"])
+        #expect(rolled.status == 0, "\(rolled.stderr)")
+        #expect(rolled.stdout.contains("\(f.members[0]): rolled back run"), "\(rolled.stdout)")
+        #expect(try f.readMembers() == f.members)
+        #expect(try f.client.indexExists(new), "a switched member's new index is kept")
+        #expect(try EventsFamily.version(f.template()) == "1.0")
+    }
+
+    @Test("without reverse steps, writes to the current month: refused with nothing changed, then --discard-writes-since-switch lists the ids in a file per member")
+    func noReverseSteps() throws {
+        let scratch = try ScratchRecipes()
+        try scratch.edit("events/recipe.lua", replacing: #"{ from = "2.0", to = "1.0", script = "steps/v2_to_v1.lua" },"#, with: "")
+        let f = try EventsFamily.install(months: 2, perMonth: 10, recipe: try scratch.load("events"))
+        var ferry = f.ferry
+        ferry.recipes = scratch.recipes
+        try f.migrate()
+        let migrated = try f.readMembers()
+        let expected = try f.writeToCurrentMonth(updated: 2, created: 1, deleted: 1)
+
+        let refused = try ferry.run(["rollback", "events", "--yes"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("4 document(s) changed in \(migrated[1]) since the switch (3 written or updated, 1 deleted)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--discard-writes-since-switch"))
+        #expect(refused.stdout.contains("family rollback stopped at member \(f.members[1]); the template is unchanged"), "\(refused.stdout)")
+        #expect(try f.readMembers() == migrated, "nothing changed")
+        #expect(try EventsFamily.version(f.template()) == "2.0")
+
+        let file = NSTemporaryDirectory() + "ferry-discarded-\(UUID().uuidString).ndjson"
+        let discarded = try ferry.run(["rollback", "events", "--yes", "--discard-writes-since-switch", "--discarded-ids", file])
+        #expect(discarded.status == 0, "\(discarded.stderr)")
+        let perMember = String(file.dropLast(".ndjson".count)) + "-\(f.members[1]).ndjson"
+        let ids = try String(contentsOfFile: perMember, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(Array($0.utf8))["id"]?.stringValue }
+        #expect(Set(ids.compactMap { $0 }) == Set(expected.oracle.entries.filter { if case .untouched = $0.value { false } else { true } }.keys))
+        #expect(!FileManager.default.fileExists(atPath: String(file.dropLast(".ndjson".count)) + "-\(f.members[0]).ndjson"), "nothing left behind there")
+        #expect(discarded.stdout.contains("left behind 4 write(s) since the switch"), "\(discarded.stdout)")
+        #expect(try f.readMembers() == f.members)
+        #expect(try EventsFamily.version(f.template()) == "1.0")
     }
 
     @Test("cleanup deletes the replaced members past retention, never one an alias points to, and says what the cluster deleted")
@@ -210,9 +255,34 @@ extension EventsFamily {
         try #require(report.completed)
     }
 
-    /// Writes through the write alias after the switch, in the 2.0 shape: `updated` existing
-    /// events of the newest month rewritten, `created` new ones, `deleted` removed.
-    func writeToCurrentMonth(updated: Int, created: Int, deleted: Int) throws -> [(String, JSONValue?)] {
+    /// What the newest member must hold after a rollback: its documents at the switch, and
+    /// the application's writes since (see `RollbackOracle`).
+    struct Expected {
+        let member: String
+        let atSwitch: [String: [UInt8]]
+        var oracle: RollbackOracle
+    }
+
+    /// The newest member as the switch left it, then writes through the write alias in the
+    /// 2.0 shape: `updated` existing events of the month rewritten, `created` new ones,
+    /// `deleted` removed.
+    func writeToCurrentMonth(updated: Int, created: Int, deleted: Int) throws -> Expected {
+        let atSwitch = try sourceBytes(client, members.last!)
+        var expected = Expected(member: members.last!, atSwitch: atSwitch, oracle: RollbackOracle(atSwitch: atSwitch))
+        for (id, body) in try write(updated: updated, created: created, deleted: deleted) { expected.oracle.wroteToNew(id, body) }
+        return expected
+    }
+
+    /// The newest member holds T⁻¹ of every document written since the switch, nothing of the
+    /// deleted ones, and the untouched ones byte for byte.
+    func expectNoneLost(_ expected: Expected, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let reverse = try StepChain(recipe: recipe, steps: try recipe.graph.path(from: "2.0", to: "1.0"), runStartedAt: "2026-01-01T00:00:00Z")
+        let actual = try sourceBytes(client, expected.member)
+        let problems = try expected.oracle.check(actual: actual, atSwitch: expected.atSwitch, reverse: reverse, index: expected.member)
+        #expect(problems.isEmpty, "\(problems.prefix(10))", sourceLocation: sourceLocation)
+    }
+
+    private func write(updated: Int, created: Int, deleted: Int) throws -> [(String, JSONValue?)] {
         let month = members.count
         let id = { (n: Int) in String(format: "events-2024-%02d-%06d", month, n) }
         var writes: [(String, JSONValue?)] = []

@@ -87,6 +87,15 @@ struct FamilyStatusRenderTests {
         #expect(status.lines.joined(separator: "\n") == expected)
     }
 
+    @Test("a member whose rollback run is not finished: its phase, counted apart, not in the ETA")
+    func rollingBack() {
+        var status = Self.midRun
+        status.members = [Self.member(1, .done, docs: 10, seconds: 1), Self.member(2, .rollingBack(phase: "CATCHING_UP"), docs: 10, seconds: 1)]
+        #expect(status.lines.contains { $0.hasPrefix("  events-2024-02") && $0.contains("rolling back: catching up") })
+        #expect(status.lines.contains { $0.hasSuffix("2 members: 1 done, 1 rolling back; nothing left to copy") })
+        #expect(status.estimate.documentsLeft == 0)
+    }
+
     @Test("durations and counts read the same from seconds to days")
     func formats() {
         #expect(FamilyStatus.duration(0.44) == "0.4 s")

@@ -54,6 +54,26 @@ struct FamilyStatusTests {
         }
     }
 
+    @Test("a member that failed verification: status says which, with the reason, and that the same command continues at it")
+    func failedMember() throws {
+        // The second month alone names users the table knows: a canary on user_country differs there.
+        let scratch = try ScratchRecipes()
+        let canary = #"{ name = "events with a country", query = { exists = { field = "user_country" } } },"#
+        try scratch.edit("events/recipe.lua", replacing: "canaries = {", with: "canaries = {\n" + canary)
+        let f = try EventsFamily.install(months: 3, perMonth: 30, recipe: try scratch.load("events"), usersKnownOnlyIn: 2)
+        #expect(throws: FerryError.self) { try f.run() }
+        var ferry = f.ferry
+        ferry.recipes = scratch.recipes
+        let status = try ferry.run(["status", "events"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let rows = Self.rows(status.stdout)
+        #expect(rows["events-2024-01"]?.contains(" done ") == true, "\(status.stdout)")
+        #expect(rows["events-2024-02"]?.contains("FAILED: verification before the switch found differences") == true, "\(status.stdout)")
+        #expect(rows["events-2024-02"]?.split(separator: " ").contains("30") == true, "its documents: \(status.stdout)")
+        #expect(rows["events-2024-03"]?.contains(" pending ") == true, "\(status.stdout)")
+        #expect(status.stdout.contains("next: ferry run events --yes  (continues the family run at events-2024-02)  or  ferry rollback events --yes"), "\(status.stdout)")
+    }
+
     /// The member table's rows by member name (lines starting with two spaces and `events-`).
     static func rows(_ text: String) -> [String: String] {
         var out: [String: String] = [:]

@@ -61,13 +61,14 @@ extension FamilyStatus {
         case .pending: return "pending"
         case .skipped(let why): return "skipped: \(why)"
         case .rolledBack: return "rolled back"
+        case .rollingBack(let phase): return "rolling back: \(phase.lowercased().replacingOccurrences(of: "_", with: " "))"
         case .failed(let why): return "FAILED: \(why)"
         }
     }
 
     private var totalsText: String {
         let counts = Dictionary(grouping: members, by: { Self.kind($0.state) }).mapValues(\.count)
-        let summary = ["done", "current", "pending", "skipped", "rolled back", "failed"]
+        let summary = ["done", "current", "pending", "skipped", "rolling back", "rolled back", "failed"]
             .compactMap { k in counts[k].map { "\($0) \(k)" } }.joined(separator: ", ")
         let e = estimate
         let eta: String
@@ -90,6 +91,7 @@ extension FamilyStatus {
         case .pending: return "pending"
         case .skipped: return "skipped"
         case .rolledBack: return "rolled back"
+        case .rollingBack: return "rolling back"
         case .failed: return "failed"
         }
     }

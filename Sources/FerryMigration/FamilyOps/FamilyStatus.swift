@@ -18,13 +18,15 @@ public struct FamilyMemberStatus: Sendable, Equatable {
         case skipped(String)
         /// Switched, then switched back by `ferry rollback`.
         case rolledBack
+        /// Its rollback run (the writes since its switch going back) is not finished: the phase.
+        case rollingBack(phase: String)
         /// Stopped on an error (e.g. its verification failed): not switched.
         case failed(String)
 
         /// Started and not finished: in progress, or stopped on an error.
         public var isOpen: Bool {
             switch self {
-            case .current, .failed: return true
+            case .current, .failed, .rollingBack: return true
             default: return false
             }
         }
@@ -129,7 +131,7 @@ public struct FamilyStatus: Sendable, Equatable {
                 left += max(0, of - w)
             case .pending:
                 if let d = m.documents { left += d } else { unknown = true }
-            case .skipped, .rolledBack, .failed:
+            case .skipped, .rolledBack, .rollingBack, .failed:
                 break
             }
         }

@@ -21,15 +21,24 @@ extension Operations {
             name: family.template, version: current.flatMap(Self.templateVersion), exists: current != nil, journaledBefore: before)
         let holder = try Lease.liveHolder(of: recipe.readAlias, client: client)?.name
         let name = recipe.name
-        guard let run else {
-            // No family run yet: the members as the cluster has them, all pending.
-            let members = try clusterMembers(family.pattern).map {
-                FamilyMemberStatus(member: $0, oldIndex: $0, newIndex: nil, state: .pending, documents: try client.count($0))
+        // The members as the cluster has them, all pending: before a family run, and while
+        // one is at its template step (it journals the members after).
+        let pending = {
+            try self.clusterMembers(family.pattern).map {
+                FamilyMemberStatus(member: $0, oldIndex: $0, newIndex: nil, state: .pending, documents: try self.client.count($0))
             }
-            return FamilyStatus(recipe: name, pattern: family.pattern, template: template, leaseHolder: holder, members: members,
+        }
+        guard let run else {
+            return FamilyStatus(recipe: name, pattern: family.pattern, template: template, leaseHolder: holder, members: try pending(),
                                 nextCommand: "ferry plan \(name)  (the template change and the members; then `ferry run \(name) --yes`)")
         }
-        let members = try journal.members(of: run.familyRunID).map(memberStatus)
+        // Rollback runs not finished yet, by the member unit run they undo.
+        var rollingBack: [String: RunRecord] = [:]
+        for r in try journal.runs(recipe: name, limit: 1_000) where !r.phase.isFinal {
+            if let of = r.plan.rollbackOf { rollingBack[of] = r }
+        }
+        let rows = try journal.members(of: run.familyRunID)
+        let members = rows.isEmpty && run.phase == .template ? try pending() : try rows.map { try memberStatus($0, rollingBack: rollingBack) }
         return FamilyStatus(
             recipe: name, pattern: family.pattern, template: template, runID: run.familyRunID, runPhase: run.phase.rawValue,
             targetVersion: run.targetVersion, leaseHolder: holder, members: members,
@@ -37,7 +46,7 @@ extension Operations {
     }
 
     /// One member: its journaled state, with the unit run's phase and progress while it runs.
-    private func memberStatus(_ m: FamilyMemberRecord) throws -> FamilyMemberStatus {
+    private func memberStatus(_ m: FamilyMemberRecord, rollingBack: [String: RunRecord]) throws -> FamilyMemberStatus {
         let unit = try m.runID.flatMap { try journal.run(id: $0) }
         let started = m.startedAt.flatMap { ISODate.date(from: $0) }
         let ended = m.finishedAt.flatMap { ISODate.date(from: $0) }
@@ -51,6 +60,7 @@ extension Operations {
                                       documents: documents, seconds: seconds, freezeMilliseconds: freeze)
         }
         if unit?.phase == .rolledBack { return row(.rolledBack, documents: m.documents) }
+        if let id = m.runID, let back = rollingBack[id] { return row(.rollingBack(phase: back.phase.rawValue), documents: m.documents) }
         switch m.state {
         case .pending:
             return row(.pending, documents: try exists(m.member) ? client.count(m.member) : nil, seconds: nil)
@@ -61,7 +71,7 @@ extension Operations {
         case .rolledBack:
             return row(.rolledBack, documents: m.documents)
         case .failed:
-            return row(.failed(m.note ?? "stopped (see `ferry status` events)"), documents: nil)
+            return row(.failed(m.note ?? "stopped (see `ferry status` events)"), documents: try exists(m.member) ? client.count(m.member) : nil)
         case .running:
             guard let unit else { return row(.current(phase: "starting", written: 0, of: 0), documents: nil) }
             let total = try exists(m.member) ? client.count(m.member) : 0
@@ -79,11 +89,17 @@ extension Operations {
 
     static func familyNext(_ run: FamilyRunRecord, members: [FamilyMemberStatus], holder: String?, recipe name: String) -> String {
         if let holder { return "wait: \(holder) is running it (`ferry status \(name)` again shows the progress)" }
+        if let back = members.first(where: { if case .rollingBack = $0.state { return true } else { return false } }) {
+            return "ferry rollback \(name) --yes  (continues the rollback of \(back.member), then the rest)"
+        }
+        let someBack = members.contains { $0.state == .rolledBack }
         switch run.phase {
         case .template, .members:
             // Where it stopped: the member in progress or failed, else the next pending one.
             let next = members.first { $0.state.isOpen } ?? members.first { $0.state == .pending }
             return "ferry run \(name) --yes  (continues the family run" + (next.map { " at \($0.member)" } ?? "") + ")  or  ferry rollback \(name) --yes"
+        case .completed where someBack:
+            return "ferry rollback \(name) --yes  (rolls back the other members and restores the template)  or  ferry cleanup \(name) --older-than 7d --yes"
         case .completed:
             return "ferry cleanup \(name) --older-than 7d --yes  (deletes the replaced members once 7 days have passed)  or  ferry rollback \(name) --yes"
         case .rolledBack:

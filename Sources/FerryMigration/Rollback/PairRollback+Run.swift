@@ -51,7 +51,7 @@ extension PairRollback {
         outcome.freezeMilliseconds = report.freezeMilliseconds
         outcome.seconds = report.seconds
         outcome.lines = [
-            "rolled back run \(forward.runID) with rollback run \(record.runID): \(aliasesBack); \(new) is kept, write-blocked",
+            "rolled back run \(forward.runID) with rollback run \(record.runID): \(try aliasesBack()); \(new) is kept, write-blocked",
             "  brought back \(outcome.broughtBack) document(s) through \(plan.pathDescription), deleted \(outcome.deleted); the reverse steps dropped \(outcome.dropped) and failed \(outcome.failed) (`ferry deadletters \(recipe.name)`)",
             "  writes to \(new) blocked for \(outcome.freezeMilliseconds.map { "\($0) ms" } ?? "?") at the end; \(String(format: "%.1f", outcome.seconds)) s in all",
         ]

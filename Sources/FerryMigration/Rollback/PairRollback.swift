@@ -89,7 +89,7 @@ struct PairRollback {
             if delta.size == 0 {
                 try flip()
                 outcome.kind = .flipped
-                outcome.lines = ["rolled back run \(forward.runID): nothing changed in \(new) since the switch; \(aliasesBack) (one _aliases call); \(new) is kept, write-blocked"]
+                outcome.lines = ["rolled back run \(forward.runID): nothing changed in \(new) since the switch; \(try aliasesBack()) (one _aliases call); \(new) is kept, write-blocked"]
                 outcome.seconds = Date().timeIntervalSince(began)
                 return outcome
             }
@@ -110,7 +110,7 @@ struct PairRollback {
                 outcome.deletedSinceSwitch = delta.toDelete.count
                 outcome.discardedFile = file
                 outcome.lines = [
-                    "rolled back run \(forward.runID) discarding the writes since the switch: \(aliasesBack)",
+                    "rolled back run \(forward.runID) discarding the writes since the switch: \(try aliasesBack())",
                     "left behind in \(new) (write-blocked): \(outcome.writtenSinceSwitch!) document(s) written or updated, \(outcome.deletedSinceSwitch!) deleted there but back in \(old); ids in \(file)",
                 ]
                 outcome.seconds = Date().timeIntervalSince(began)
@@ -173,11 +173,12 @@ struct PairRollback {
         return member == nil ? now == .alias(indices: [old]) : now.hasSwitched(from: new, to: old)
     }
 
-    /// Where the aliases went back, for the report.
-    var aliasesBack: String {
-        guard let member else { return "\(recipe.readAlias) and \(recipe.writeAlias) → \(old)" }
-        let write = member.holdsWriteAlias && recipe.writeAlias != recipe.readAlias ? " (and \(recipe.writeAlias), which it held)" : ""
-        return "\(recipe.readAlias)\(write) → \(old) instead of \(new)"
+    /// Where the aliases went back, for the report: for a family member, whether the write
+    /// alias came along is asked of the cluster (it stays on a newer month that took it since).
+    func aliasesBack() throws -> String {
+        guard member != nil else { return "\(recipe.readAlias) and \(recipe.writeAlias) → \(old)" }
+        let write = recipe.writeAlias != recipe.readAlias && (try client.aliasesOfIndex(old).contains(recipe.writeAlias))
+        return "\(recipe.readAlias)\(write ? " and \(recipe.writeAlias)" : "") → \(old) instead of \(new)"
     }
 
     private func refusal(_ delta: Delta, cause: any Error) -> FerryError {
