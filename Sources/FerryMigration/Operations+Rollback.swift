@@ -40,18 +40,19 @@ extension Operations {
         return try pair(run, old: old, cluster: cluster, say: say, progress: progress).rollBack(options)
     }
 
-    private func pair(
-        _ forward: RunRecord, old: String, cluster: ClusterConfig, say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
+    func pair(
+        _ forward: RunRecord, old: String, cluster: ClusterConfig, member: FamilyMemberContext? = nil, heldLease: Lease? = nil,
+        say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
     ) throws -> PairRollback {
         PairRollback(
             forward: forward, old: old, new: forward.plan.targetIndex, recipe: recipe, cluster: cluster, journal: journal,
-            client: client, say: say, progress: progress)
+            client: client, say: say, progress: progress, member: member, heldLease: heldLease)
     }
 
     /// The same command again after an interruption: the rollback run continues at its phase.
-    private func resumeRollback(
-        _ record: RunRecord, cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void,
-        progress: @escaping (String, CopyCounts) -> Void
+    func resumeRollback(
+        _ record: RunRecord, cluster: ClusterConfig, options: RollbackOptions, member: FamilyMemberContext? = nil,
+        heldLease: Lease? = nil, say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
     ) throws -> RollbackOutcome {
         guard record.fingerprint == (try recipe.fingerprint()) else {
             throw FerryError(
@@ -62,7 +63,7 @@ extension Operations {
         let forwardID = forward.runID
         let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
         let plan = try migrator.plan(from: record)
-        let unit = try pair(forward, old: record.plan.targetIndex, cluster: cluster, say: say, progress: progress)
+        let unit = try pair(forward, old: record.plan.targetIndex, cluster: cluster, member: member, heldLease: heldLease, say: say, progress: progress)
         say("continuing rollback run \(record.runID) of run \(forwardID) at \(record.phase.rawValue)")
         return try unit.execute(record, plan, options: options)
     }

@@ -17,7 +17,7 @@ func familyPlanLines(_ plan: FamilyPlan, selection: MemberSelection, style: Text
         lines.append("template \(template.name) (\(template.kind)): already at \(plan.targetVersion)")
     } else {
         lines.append("template \(template.name) (\(template.kind)): " + (template.current == nil ? "none yet; it is created" : "replaced (the old one is journaled for rollback)") + ":")
-        let changes = JSONDiff.changes(from: template.current ?? .object([:]), to: template.target)
+        let changes = JSONDiff.changes(from: TemplateChange.comparable(template.current), to: TemplateChange.comparable(template.target))
         lines += DiffRenderer(style: style).lines(changes, indent: "    ")
     }
     if template.misfits.isEmpty {
@@ -53,10 +53,7 @@ extension RunCommand {
         }
         let runner = try FamilyRunner(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
         let options = runOptions
-        SignalGuard.install(runner.migrator.interrupter)
-        let display = ProgressDisplay()
-        runner.migrator.say = { display.finishLine(); printOut($0) }
-        runner.migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+        let display = attachOutput(runner.migrator)
         let start = try runner.prepare(options)
         switch start {
         case .upToDate(let plan):

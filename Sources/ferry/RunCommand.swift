@@ -119,10 +119,7 @@ struct RunCommand: ParsableCommand {
             }
             let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
             let options = runOptions
-            SignalGuard.install(migrator.interrupter)
-            let display = ProgressDisplay()
-            migrator.say = { display.finishLine(); printOut($0) }
-            migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+            let display = attachOutput(migrator)
 
             let start = try migrator.prepare(options)
             switch start {
@@ -148,6 +145,15 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RunCommand {
+    /// Ctrl-C/SIGTERM handling, phase lines and the progress line, for `migrator`'s runs.
+    func attachOutput(_ migrator: Migrator) -> ProgressDisplay {
+        SignalGuard.install(migrator.interrupter)
+        let display = ProgressDisplay()
+        migrator.say = { display.finishLine(); printOut($0) }
+        migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+        return display
+    }
+
     var runOptions: RunOptions {
         var options = RunOptions()
         options.from = from

@@ -28,6 +28,30 @@ public struct TemplateChange: Sendable {
         return now["version"] == wanted["version"] && now["mapping_hash"] == wanted["mapping_hash"]
     }
 
+    /// `body` as the plan compares it: settings flattened to `index.*` keys with text values
+    /// (the cluster answers `{"index": {"number_of_shards": "1"}}` for `number_of_shards: 1`)
+    /// and an empty `composed_of` left out, so the diff shows real changes only.
+    public static func comparable(_ body: JSONValue?) -> JSONValue {
+        guard case .object(var object)? = body else { return .object([:]) }
+        if object["composed_of"] == .array([]) { object["composed_of"] = nil }
+        func flatten(_ value: JSONValue, _ prefix: String, into out: inout [String: JSONValue]) {
+            guard case .object(let members) = value else {
+                out[prefix.hasPrefix("index.") ? prefix : "index." + prefix] = value.stringValue.map { .string($0) } ?? .string(value.serialized())
+                return
+            }
+            for (key, inner) in members { flatten(inner, prefix.isEmpty ? key : "\(prefix).\(key)", into: &out) }
+        }
+        for path in [["template"], []] {
+            let holder = path.isEmpty ? JSONValue.object(object) : object[path[0]] ?? .null
+            guard case .object(var parent) = holder, let settings = parent["settings"] else { continue }
+            var flat: [String: JSONValue] = [:]
+            flatten(settings, "", into: &flat)
+            parent["settings"] = .object(flat)
+            if path.isEmpty { object = parent } else { object[path[0]] = .object(parent) }
+        }
+        return .object(object)
+    }
+
     /// Reads the template and works out the change for `targetVersion`; `sourceVersions` are
     /// the versions of the members still to migrate.
     static func read(
