@@ -177,7 +177,7 @@ struct PairRollback {
     /// alias came along is asked of the cluster (it stays on a newer month that took it since).
     func aliasesBack() throws -> String {
         guard member != nil else { return "\(recipe.readAlias) and \(recipe.writeAlias) → \(old)" }
-        let write = recipe.writeAlias != recipe.readAlias && (try client.aliasesOfIndex(old).contains(recipe.writeAlias))
+        let write = try recipe.writeAlias != recipe.readAlias && client.aliasesOfIndex(old).contains(recipe.writeAlias)
         return "\(recipe.readAlias)\(write ? " and \(recipe.writeAlias)" : "") → \(old) instead of \(new)"
     }
 
