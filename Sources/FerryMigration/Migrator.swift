@@ -30,6 +30,9 @@ public struct RunOptions: Sendable {
     /// Blue-green: before switching, recompute T(source) for this many random documents and
     /// compare them with the target (under the freeze; 0 turns it off, nil checks all).
     public var verifySample: Int? = 100
+    /// `--max-docs-per-second`: the pace of every copy pass but the frozen one (nil: as fast as
+    /// the cluster takes them). See `DocumentThrottle`.
+    public var maxDocsPerSecond: Double? = nil
     /// A family recipe: which members this run takes (`--members`, `--max-members`).
     public var members = MemberSelection()
     /// A family recipe: put the target version's template although documents of the members'

@@ -32,6 +32,12 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Version to migrate to (default: the recipe's latest).")
     var to: String?
 
+    @Option(name: .customLong("members"), help: ArgumentHelp("Family recipes: mark which members a run with this --members pattern takes.", valueName: "pattern"))
+    var membersPattern: String?
+
+    @Option(name: .customLong("max-members"), help: ArgumentHelp("Family recipes: mark which members a run with this --max-members takes.", valueName: "n"))
+    var maxMembers: Int?
+
     func run() throws {
         global.bootstrapLogging()
         try reporting {
@@ -39,7 +45,7 @@ struct PlanCommand: ParsableCommand {
             if recipe.family != nil {
                 let runner = try FamilyRunner(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
                 let plan = try runner.plan(from: from, to: to)
-                return familyPlanLines(plan, selection: MemberSelection(), style: TextStyle.forTerminal(STDOUT_FILENO, noColor: false)).forEach(printOut)
+                return familyPlanLines(plan, selection: MemberSelection(pattern: membersPattern, maxMembers: maxMembers), style: TextStyle.forTerminal(STDOUT_FILENO, noColor: false)).forEach(printOut)
             }
             let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
             try migrator.preview(from: from, to: to).lines.forEach(printOut)

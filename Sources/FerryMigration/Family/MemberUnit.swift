@@ -105,7 +105,7 @@ public struct FamilyReport: Sendable {
     public var lines: [String] {
         var out = migrated.map { m in
             let freeze = m.report.freezeMilliseconds.map { ", freeze \($0) ms" } ?? ""
-            return "\(m.member.member) → \(m.member.targetIndex ?? "?"): \(m.report.targetCount) documents in \(String(format: "%.1f", m.seconds)) s (copy \(String(format: "%.1f", m.report.copySeconds)) s)\(freeze)"
+            return "\(m.member.member) → \(m.member.targetIndex ?? "?"): \(m.report.targetCount) documents in \(String(format: "%.1f", m.seconds)) s (copy \(String(format: "%.1f", m.report.copySeconds)) s)\(freeze)\(m.report.throttleSuffix)"
         }
         let skipped = members.filter { $0.state == .skipped }
         if !skipped.isEmpty { out.append("skipped: " + skipped.map { "\($0.member) (\($0.note ?? ""))" }.joined(separator: ", ")) }

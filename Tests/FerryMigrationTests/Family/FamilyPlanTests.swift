@@ -29,6 +29,13 @@ struct FamilyPlanTests {
         #expect(out.contains("  3. events-2024-03 (1.0, holds events-write) → events-2024-03-2.0-\(hash)"), "\(out)")
         #expect(out.contains("  4. events-2024-04 (2.0): skip, already at 2.0 (_meta.ferry)"), "\(out)")
 
+        let byPattern = try ferry.run(["plan", "events", "--members", "*-02"]).stdout
+        #expect(byPattern.contains("  1. events-2024-01 (1.0) → events-2024-01-2.0-\(hash) via 1.0 → 2.0 [not in this run: --members]"), "\(byPattern)")
+        #expect(byPattern.contains("  2. events-2024-02 (1.0) → events-2024-02-2.0-\(hash) via 1.0 → 2.0\n"), "\(byPattern)")
+        let byCount = try ferry.run(["plan", "events", "--max-members", "1"]).stdout
+        #expect(byCount.contains("  1. events-2024-01 (1.0) → events-2024-01-2.0-\(hash) via 1.0 → 2.0\n"), "\(byCount)")
+        #expect(byCount.contains("  2. events-2024-02 (1.0) → events-2024-02-2.0-\(hash) via 1.0 → 2.0 [not in this run: --max-members]"), "\(byCount)")
+
         let refused = try ferry.run(["run", "events", "--yes"])
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("--app-writes-target-version"), "\(refused.stderr)")
