@@ -17,6 +17,11 @@ extension Operations {
         cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void = { _ in },
         progress: @escaping (String, CopyCounts) -> Void = { _, _ in }
     ) throws -> RollbackOutcome {
+        // A family's runs are per member: its latest run is one member's, not the family's.
+        guard recipe.family == nil else {
+            throw FerryError("recipe \(recipe.name) is an index family: its rollback is member by member, then the template",
+                             hint: "`ferry rollback \(recipe.name)` (Operations.rollbackFamily)")
+        }
         if options.restart, let open = try journal.latestRun(recipe: recipe.name), open.plan.rollbackOf != nil, !open.phase.isFinal {
             try abandonRollback(open, cluster: cluster, say: say)
         }
