@@ -38,13 +38,6 @@ public struct FamilyRollbackOutcome: Sendable {
     public var members: [Member] = []
     public var template: String = ""
 
-    public var lines: [String] {
-        var out = members.map { "\($0.member): \($0.line)" }
-        out.append(template)
-        out.append(totals)
-        return out
-    }
-
     /// Documents brought back, deleted, dropped, failed and left behind, over every member.
     public var totals: String {
         let done = members.compactMap(\.outcome)
