@@ -11,6 +11,14 @@ extension Operations {
     /// family rollback's lease. Idempotent: after a kill, the same command does it again.
     func restoreTemplate(_ run: FamilyRunRecord) throws -> String {
         let (name, info) = (run.template, try client.info())
+        // What is replaced, as the cluster has it: the run's own template, or one changed since.
+        var replaced = ""
+        if let current = try client.templateBody(name, on: info) {
+            let version = Self.templateVersion(current)
+            if version != run.targetVersion {
+                replaced = " (it was \(version.map { "version \($0)" } ?? "a template without _meta.ferry"), not the \(run.targetVersion) one the family run put: changed since?)"
+            }
+        }
         let line: String
         if !run.oldTemplateRecorded {
             line = "template \(name) left as it is: family run \(run.familyRunID) stopped before replacing it"
@@ -19,13 +27,13 @@ extension Operations {
             guard let now = try client.templateBody(name, on: info) else {
                 throw FerryError("template \(name): the PUT was acknowledged but the cluster has no such template when asked again")
             }
-            line = "template \(name) restored to the one the family run replaced (\(Self.templateVersion(now).map { "version \($0)" } ?? "no _meta.ferry version"), as the cluster reports it now)"
+            line = "template \(name) restored to the one the family run replaced (\(Self.templateVersion(now).map { "version \($0)" } ?? "no _meta.ferry version"), as the cluster reports it now)\(replaced)"
         } else {
             try client.deleteIndexTemplate(name, on: info, ignoreMissing: true)
             guard try client.templateBody(name, on: info) == nil else {
                 throw FerryError("template \(name): the DELETE was acknowledged but the cluster still has it")
             }
-            line = "template \(name) deleted: there was none before family run \(run.familyRunID) (the cluster has none now)"
+            line = "template \(name) deleted: there was none before family run \(run.familyRunID) (the cluster has none now)\(replaced)"
         }
         try journal.setFamilyPhase(run.familyRunID, .rolledBack, line)
         return line
