@@ -114,7 +114,10 @@ cat "$work/run2.out"
 [ "$run_rc" -eq 0 ] || { echo "ferry run events exited $run_rc" >&2; exit "$run_rc"; }
 
 sleep 1   # a few writes to the migrated current month
-kill -TERM "$writer_pid"; wait "$writer_pid" || true; writer_pid=""
+kill -TERM "$writer_pid" 2>/dev/null || true
+writer_rc=0; wait "$writer_pid" || writer_rc=$?
+writer_pid=""
+[ "$writer_rc" -eq 0 ] || { echo "the application writer failed (exit $writer_rc; its error is above)" >&2; exit 1; }
 echo "== the application: $(cat "$work/writer.out")"
 
 echo "== ferry status events"

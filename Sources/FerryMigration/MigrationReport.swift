@@ -76,7 +76,7 @@ public struct MigrationReport: Sendable {
     }
 
     static func throttleLine(_ t: ThrottleFigures) -> String {
-        let waited = Double(t.waited.components.seconds) + Double(t.waited.components.attoseconds) / 1e18
+        let waited = t.waited / .seconds(1)
         var line = String(format: "throttle    at most %.0f docs/s (--max-docs-per-second): writers waited %.1f s for their turn over %d bulk request(s)", t.limit, waited, t.requests)
         line += t.backOffs == 0
             ? "; no HTTP 429"

@@ -16,7 +16,7 @@ public struct MonotonicThrottleClock: ThrottleClock {
     public init() {}
     public var now: Duration { ContinuousClock.now - origin }
     public func sleep(for duration: Duration) {
-        Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        Thread.sleep(forTimeInterval: duration / .seconds(1))
     }
 }
 

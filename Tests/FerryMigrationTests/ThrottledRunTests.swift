@@ -81,4 +81,21 @@ struct ThrottledRunTests {
         #expect(run.stdout.contains("throttle    at most 500 docs/s (--max-docs-per-second)"), "\(run.stdout)")
         try expectExactResult(installed.client, recipe: installed.recipe, journal: installed.journal, sourceIndex: installed.source)
     }
+
+    @Test("a family run with --max-docs-per-second paces every member's unit and every member comes out exact")
+    func familyMembers() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 150)
+        defer { f.clone.close() }
+        let report = try f.run { $0.maxDocsPerSecond = 500 }
+        #expect(report.completed)
+        #expect(report.migrated.count == 2)
+        for member in report.migrated {
+            let throttle = try #require(member.report.throttle, "\(member.member.member) was throttled")
+            #expect(throttle.limit == 500 && throttle.requests >= 150 / 100)
+            // The schedule's guarantee: the last of 150 documents in requests of 100 starts after 100 / 500 s.
+            #expect(member.report.copySeconds >= 0.2, "\(member.member.member): \(member.report.copySeconds) s")
+            try f.expectExactMember(member.member.member)
+        }
+        #expect(report.lines.allSatisfy { !$0.contains(" → ") || $0.contains("throttled to 500 docs/s") }, "\(report.lines)")
+    }
 }
