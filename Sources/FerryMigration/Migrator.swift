@@ -30,6 +30,12 @@ public struct RunOptions: Sendable {
     /// Blue-green: before switching, recompute T(source) for this many random documents and
     /// compare them with the target (under the freeze; 0 turns it off, nil checks all).
     public var verifySample: Int? = 100
+    /// Copy through ferry even when every edge of the path is mapping-only (the cluster's
+    /// `_reindex` would copy otherwise).
+    public var clientCopy = false
+    /// How long one `_reindex` request (a slice the cluster copies) may take before the run
+    /// stops; the cluster may still be copying then, and the same command resumes.
+    public var reindexTimeout: Duration = .seconds(3600)
 
     public init() {}
 }

@@ -45,6 +45,8 @@ final class RunFigures {
     var catchUp = CatchUpStats()
     var freezeMilliseconds: Int? = nil
     var passes: [PassSummary] = []
+    /// Who made the first copy and why, when the path is mapping-only (`CopyChoice.line`).
+    var copyNote: String? = nil
 }
 
 /// What one copy pass used and did, for the report: `--workers`, `--writers` and `--slices`
