@@ -111,30 +111,39 @@ extension ClusterClient {
     /// a refused request (missing index, bad body, cluster unwell) throws `ClusterError`.
     public func reindex(_ request: ReindexRequest) throws -> ReindexResult {
         let path = RequestPath(["_reindex"], query: [("wait_for_completion", "true"), ("refresh", "false")])
-        return ReindexResult(json: try json(.POST, path, body: request.body).json)
+        // With document failures the answer is still the reindex response, under the
+        // failures' status (400 for a document the mapping refuses): a result, not an error.
+        return try withResponse(.POST, path, body: request.body.serializedBytes(), accept: { _ in true }) { status, bytes in
+            if (200..<300).contains(status) { return ReindexResult(json: try parse(bytes, method: .POST, path: path, status: status)) }
+            if let json = try? JSONValue.parse(bytes), json["failures"]?.arrayValue != nil, json["total"] != nil {
+                return ReindexResult(json: json)
+            }
+            throw ClusterError.fromResponse(method: .POST, path: path.path, endpoint: config.url, status: status, body: bytes, attempts: 1)
+        }
     }
 
     /// Asks the cluster to reindex nothing (`match_none`) from `source` into `target` the way a
     /// run would, first sliced, then not: what it answers says what it supports. Writes no
-    /// document (and so creates no index).
-    public func probeReindex(source: String, target: String, dest: JSONValue) -> ReindexSupport {
+    /// document (and so creates no index). A cluster that cannot be reached or is overloaded
+    /// (429, 5xx) throws: that says nothing about `_reindex`.
+    public func probeReindex(source: String, target: String, dest: JSONValue) throws -> ReindexSupport {
         var request = ReindexRequest(source: source, target: target, slice: (0, 2), dest: dest, batchSize: 1)
         request.query = ["match_none": [:]]
-        let sliced = attempt(request)
-        guard let slicedError = sliced else { return .sliced }
+        guard let slicedError = try attempt(request) else { return .sliced }
         request.slice = nil
-        if let error = attempt(request) { return .unavailable(why: error) }
+        if let error = try attempt(request) { return .unavailable(why: error) }
         return .unsliced(why: slicedError)
     }
 
     /// nil if the cluster ran `request` as asked; what it answered otherwise.
-    private func attempt(_ request: ReindexRequest) -> String? {
+    private func attempt(_ request: ReindexRequest) throws -> String? {
         do {
             let result = try reindex(request)
             if let failure = result.failures.first { return "POST /_reindex: \(failure)" }
             return nil
-        } catch {
-            return String(describing: error)
+        } catch let error as ClusterError {
+            if error.kind == .transport || error.kind == .circuitOpen || error.status.map({ $0 == 429 || $0 >= 500 }) == true { throw error }
+            return error.description
         }
     }
 }

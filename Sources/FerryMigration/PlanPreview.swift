@@ -47,16 +47,16 @@ extension Migrator {
             sameVersion: plan.source.version == plan.targetVersion, recipe: recipe)
         // Asked at most once, and only if some mode's first copy could be the cluster's.
         var probed: ReindexSupport?
-        let probe = { [client] () -> ReindexSupport in
+        let probe = { [client] () throws -> ReindexSupport in
             if let probed { return probed }
-            probed = client.probeReindex(source: plan.source.index, target: plan.targetIndex, dest: ["version_type": "external"])
+            probed = try client.probeReindex(source: plan.source.index, target: plan.targetIndex, dest: ["version_type": "external"])
             return probed!
         }
-        let modes = analysis.verdicts.map { verdict in
+        let modes = try analysis.verdicts.map { verdict in
             var inMode = plan
             inMode.mode = verdict.mode
             var actions = verdict.allowed ? inMode.actions : []
-            if verdict.allowed, let line = CopyChoice.decide(
+            if verdict.allowed, let line = try CopyChoice.decide(
                 steps: plan.steps, write: inMode.strategy.copyWrite, selection: nil, clientCopy: false, mode: verdict.mode, probe: probe
             ).line {
                 actions.append("first copy: \(line)")

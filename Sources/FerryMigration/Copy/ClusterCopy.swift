@@ -76,7 +76,7 @@ extension RunScope {
     private func summary(_ pass: CopyPass, _ counts: CopyCounts, sliced: Bool) -> PassSummary {
         PassSummary(
             label: pass.label, workers: 0, writers: min(options.writers, pass.slices.count),
-            slices: sliced ? pass.slices.count : 1, reader: "the cluster's _reindex", write: pass.write.summary,
+            slices: sliced ? pass.slices.count : 1, reader: "cluster (_reindex)", write: pass.write.summary,
             read: counts.read, written: counts.written + counts.versionConflicts, failed: 0)
     }
 }

@@ -23,8 +23,8 @@ struct CopyChoice: Sendable {
     /// writes have a `_reindex` form, the copy takes every document, and `--client-copy` is off.
     static func decide(
         steps: [StepSpec], write: any WritePolicy, selection: JSONValue?, clientCopy: Bool, mode: MigrationMode,
-        probe: () -> ReindexSupport
-    ) -> CopyChoice {
+        probe: () throws -> ReindexSupport
+    ) rethrows -> CopyChoice {
         guard StepChain.isMappingOnly(steps) else { return CopyChoice(copier: .ferry, line: nil) }
         let ferry = "ferry copies the documents, although no step changes them"
         if clientCopy { return CopyChoice(copier: .ferry, line: "\(ferry) (--client-copy)") }
@@ -35,7 +35,7 @@ struct CopyChoice: Sendable {
             return CopyChoice(copier: .ferry, line: "\(ferry): \(mode.rawValue)'s first copy selects documents by query")
         }
         let how = "`_reindex` with \(dest.serialized(sortedKeys: true)), so catch-up settles by version"
-        switch probe() {
+        switch try probe() {
         case .sliced:
             return CopyChoice(copier: .cluster(sliced: true), line: "the cluster copies (mapping-only path): \(how), one request per slice; the documents never leave the cluster")
         case .unsliced(let why):
@@ -48,9 +48,9 @@ struct CopyChoice: Sendable {
 
 extension RunScope {
     /// The choice for this run's first copy, probing the cluster when it could copy by itself.
-    func firstCopyChoice(write: any WritePolicy, query: JSONValue?) -> CopyChoice {
-        CopyChoice.decide(steps: plan.steps, write: write, selection: query, clientCopy: options.clientCopy, mode: plan.mode) {
-            client.probeReindex(source: plan.source.index, target: plan.targetIndex, dest: write.reindexDest ?? [:])
+    func firstCopyChoice(write: any WritePolicy, query: JSONValue?) throws -> CopyChoice {
+        try CopyChoice.decide(steps: plan.steps, write: write, selection: query, clientCopy: options.clientCopy, mode: plan.mode) {
+            try client.probeReindex(source: plan.source.index, target: plan.targetIndex, dest: write.reindexDest ?? [:])
         }
     }
 }

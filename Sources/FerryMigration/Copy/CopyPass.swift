@@ -122,7 +122,7 @@ extension RunScope {
         var pending = try journal.pendingSlices(runID)
         let expected = try client.count(plan.source.index, query: query)
         var counts = CopyCounts()
-        let choice = firstCopyChoice(write: write, query: query)
+        let choice = try firstCopyChoice(write: write, query: query)
         figures.copyNote = choice.line
         say("copying \(plan.source.index) → \(plan.targetIndex) through \(plan.pathDescription)"
             + (pending.count < record.sliceCount ? " (\(record.sliceCount - pending.count) of \(record.sliceCount) slices already done)" : ""))
