@@ -56,7 +56,7 @@ extension Migrator {
             var inMode = plan
             inMode.mode = verdict.mode
             var actions = verdict.allowed ? inMode.actions : []
-            if verdict.allowed, let line = try CopyChoice.decide(
+            if verdict.allowed, !plan.isUpToDate, let line = try CopyChoice.decide(
                 steps: plan.steps, write: inMode.strategy.copyWrite, selection: nil, clientCopy: false, mode: verdict.mode, probe: probe
             ).line {
                 actions.append("first copy: \(line)")

@@ -26,6 +26,43 @@ struct ClusterCopyTests {
         return scratch
     }
 
+    /// A fresh osmem clone behind a capturing proxy, the recipe installed at 1.0 with
+    /// `documents` posts, and a journal: ferry (in process or as a binary) goes through the proxy.
+    struct Setup {
+        let scratch: ScratchRecipes
+        let recipe: Recipe
+        let clone: OsmemClone
+        let proxy: FaultProxy
+        let client: ClusterClient
+        let state: String
+        let source: String
+
+        init(documents: Int, scratch given: ScratchRecipes? = nil) throws {
+            scratch = try given ?? ClusterCopyTests.mappingOnlyRecipes()
+            recipe = try scratch.load()
+            clone = try OsmemServer.shared().clone()
+            proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
+            client = try clone.client()
+            state = NSTemporaryDirectory() + "ferry-cluster-copy-\(UUID().uuidString)/state.db"
+            source = try Migrator(recipe: recipe, cluster: try clone.config(), journal: try Journal(path: state)).initialize(version: "1.0")
+            try seedBlogPosts(client, into: recipe.writeAlias, count: documents)
+            try client.refresh(source)
+        }
+
+        func journal() throws -> Journal { try Journal(path: state) }
+        func migrator() throws -> Migrator { try Migrator(recipe: recipe, cluster: ClusterConfig(url: proxy.url), journal: try journal()) }
+        var ferry: FerryProcess {
+            var ferry = FerryProcess(url: proxy.url, state: state)
+            ferry.recipes = scratch.recipes
+            return ferry
+        }
+
+        func close() {
+            proxy.stop()
+            clone.close()
+        }
+    }
+
     static let notFound = FaultAction.respond(
         status: 400, body: #"{"error":"no handler found for uri [/_reindex] and method [POST]","status":400}"#)
 
@@ -40,25 +77,18 @@ struct ClusterCopyTests {
 
     @Test("under live writes the first copy is the cluster's _reindex (no _bulk), and the result is exact")
     func liveWrites() throws {
-        let scratch = try Self.mappingOnlyRecipes()
-        let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        let migrator = try Migrator(recipe: recipe, cluster: ClusterConfig(url: proxy.url), journal: journal)
-        let source = try migrator.initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 2_000)
-        try client.refresh(source)
+        let s = try Setup(documents: 2_000)
+        defer { s.close() }
+        let (recipe, client, proxy, source) = (s.recipe, s.client, s.proxy, s.source)
+        let journal = try s.journal()
+        let migrator = try s.migrator()
         var model: [String: JSONValue] = [:]
         try client.scrollAll(index: source, body: ["sort": ["_doc"]], size: 1000, keepAlive: .seconds(60)) { page in
             for hit in page.hits { model[hit.id] = try JSONValue.parse(Array(page.source(of: hit) ?? [])) }
         }
 
         // The application writes straight to the cluster; only ferry goes through the proxy.
-        let writer = LiveWriter(alias: recipe.writeAlias, readAlias: recipe.readAlias, sourceIndex: source, config: try clone.config())
+        let writer = LiveWriter(alias: recipe.writeAlias, readAlias: recipe.readAlias, sourceIndex: source, config: try s.clone.config())
         writer.start(existing: 2_000, seed: 7, interval: .milliseconds(1))
         writer.waitForWrites(50)
         var opts = options(to: "1.1", slices: 4)
@@ -105,18 +135,12 @@ struct ClusterCopyTests {
 
     @Test("a cluster without _reindex: ferry copies instead, and plan and the report say why")
     func fallback() throws {
-        let scratch = try Self.mappingOnlyRecipes()
-        let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
+        let s = try Setup(documents: 300)
+        defer { s.close() }
+        let (recipe, client, proxy, source) = (s.recipe, s.client, s.proxy, s.source)
         _ = proxy.addRule(FaultRule(Self.notFound, method: "POST", path: .exact("/_reindex")))
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        let migrator = try Migrator(recipe: recipe, cluster: ClusterConfig(url: proxy.url), journal: journal)
-        let source = try migrator.initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 300)
+        let journal = try s.journal()
+        let migrator = try s.migrator()
 
         let plan = try migrator.preview(from: nil, to: "1.1").lines.joined(separator: "\n")
         #expect(plan.contains("first copy: ferry copies the documents, although no step changes them: the cluster has no usable `_reindex`"), "\(plan)")
@@ -129,111 +153,5 @@ struct ClusterCopyTests {
         let target = try #require(try journal.latestRun(recipe: recipe.name)).plan.targetIndex
         #expect(Self.bulks(into: target, proxy.captured[...]) > 0, "ferry's bulk requests made the copy")
         try expectExactResult(client, recipe: recipe, journal: journal, sourceIndex: source)
-    }
-
-    @Test("kill -9 while the cluster copies a slice, then the same command finishes exactly")
-    func killDuringClusterCopy() throws {
-        let scratch = try Self.mappingOnlyRecipes()
-        let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
-        let client = try clone.client()
-        let state = NSTemporaryDirectory() + "ferry-cluster-copy-\(UUID().uuidString)/state.db"
-        let source = try Migrator(recipe: recipe, cluster: try clone.config(), journal: try Journal(path: state)).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 1_200)
-        var ferry = FerryProcess(url: proxy.url, state: state)
-        ferry.recipes = scratch.recipes
-        let command = ["run", "blog_posts", "--to", "1.1", "--yes", "--slices", "4"]
-
-        // Every _reindex (the probe too) is forwarded, the cluster copies, and its answer is
-        // held: ferry is waiting on the first slice's copy when it is killed.
-        let stall = proxy.addRule(FaultRule(.stall(.seconds(5)), method: "POST", path: .exact("/_reindex")))
-        let running = try ferry.start(command)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while Self.sliceCopies(proxy).isEmpty && running.process.isRunning && ContinuousClock.now < deadline {
-            usleep(20_000)
-        }
-        #expect(Self.sliceCopies(proxy).count == 1, "ferry sent the first slice's _reindex")
-        running.send(SIGKILL)
-        let killed = running.wait()
-        #expect(killed.killed, "status \(killed.status): \(killed.stderr)")
-        proxy.removeRule(stall)
-
-        let status = try Operations(recipe: recipe, cluster: try clone.config(), journal: try Journal(path: state)).status()
-        #expect(status.state == .midReindex, "\(status.explanation)")
-        let resumed = try ferry.run(command)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stdout.contains("the cluster copies"), "\(resumed.stdout)")
-        try expectExactResult(client, recipe: recipe, journal: try Journal(path: state), sourceIndex: source)
-    }
-
-    @Test("a document the new mapping refuses stops the cluster's slice; ferry copies that slice, the document is a dead letter, exit 3 naming it")
-    func refusedDocument() throws {
-        let scratch = try Self.mappingOnlyRecipes()
-        // 1.1 also accepts only ISO dates: an epoch-millis date that 1.0 took is refused.
-        try scratch.write("blog_posts/mappings/1.1.json", try scratch.read("blog_posts/mappings/1.1.json").replacingOccurrences(
-            of: "\"created_date\": { \"type\": \"date\" }",
-            with: "\"created_date\": { \"type\": \"date\", \"format\": \"strict_date_optional_time\" }"))
-        let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
-        let client = try clone.client()
-        let journal = try temporaryJournal()
-        let migrator = try Migrator(recipe: recipe, cluster: ClusterConfig(url: proxy.url), journal: journal)
-        let source = try migrator.initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 400)
-        _ = try client.indexDocument(
-            index: source, id: "epoch-date", body: ["title": "t", "content": "c", "author": "a", "created_date": 1_700_000_000_000], refresh: true)
-        var lines: [String] = []
-        migrator.say = { lines.append($0) }
-
-        #expect {
-            try migrator.runToEnd(options(to: "1.1", slices: 2))
-        } throws: { error in
-            let text = String(describing: error)
-            let named = text.contains("epoch-date") && text.contains("HTTP 400") && text.contains("mapper_parsing_exception")
-            #expect(named, "\(text)")
-            return ExitStatus.code(for: error) == ExitStatus.documentsFailed
-        }
-        #expect(Self.sliceCopies(proxy).count == 2, "the cluster was asked for both slices")
-        let stopped = try #require(lines.first { $0.contains("the cluster's _reindex stopped on document epoch-date") }, "\(lines)")
-        #expect(stopped.contains("HTTP 400 mapper_parsing_exception"), "\(stopped)")
-        let run = try #require(try journal.latestRun(recipe: recipe.name))
-        #expect(try journal.deadLetterCount(run.runID) == 1)
-        #expect(try client.resolve(recipe.readAlias) == .alias(indices: [source]), "the aliases were not switched")
-    }
-
-    @Test("a slice's _reindex past --reindex-timeout stops the run with exit 4 naming the request; the same command then finishes exactly")
-    func reindexTimeout() throws {
-        let scratch = try Self.mappingOnlyRecipes()
-        let recipe = try scratch.load()
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
-        let client = try clone.client()
-        let state = NSTemporaryDirectory() + "ferry-cluster-copy-\(UUID().uuidString)/state.db"
-        let source = try Migrator(recipe: recipe, cluster: try clone.config(), journal: try Journal(path: state)).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 300)
-        var ferry = FerryProcess(url: proxy.url, state: state)
-        ferry.recipes = scratch.recipes
-        let command = ["run", "blog_posts", "--to", "1.1", "--yes", "--slices", "2"]
-
-        // The probe waits the answer out (the usual request timeout); a slice may take 1 s.
-        let stall = proxy.addRule(FaultRule(.stall(.seconds(3)), method: "POST", path: .exact("/_reindex")))
-        let stopped = try ferry.run(command + ["--reindex-timeout", "1"])
-        proxy.removeRule(stall)
-        #expect(stopped.status == ExitStatus.clusterUnavailable, "\(stopped.stderr)")
-        #expect(stopped.stderr.contains("POST /_reindex"), "\(stopped.stderr)")
-        #expect(stopped.stderr.contains("the cluster's _reindex of \(source) → "), "\(stopped.stderr)")
-        #expect(try client.resolve(recipe.readAlias) == .alias(indices: [source]))
-
-        let resumed = try ferry.run(command)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        try expectExactResult(client, recipe: recipe, journal: try Journal(path: state), sourceIndex: source)
     }
 }
