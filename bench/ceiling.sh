@@ -4,8 +4,9 @@
 # timed) bulk-loaded with curl into an index made like ferry's target (3.0 mapping, no
 # refresh, no replicas, source versions with external_gte, 500 per request as the recipe's
 # batch), with 1 and with 2 concurrent curl streams. Each load gets a fresh osmem that holds
-# the same 1.0 source index. Prints wall times, the client's CPU and osmem's CPU for each,
-# and ferry's copy phase and whole run against the best of the two streams.
+# the same 1.0 source index. Prints wall times, the client's CPU and osmem's CPU for each
+# (osmem's during ferry's copy phase too, sampled every 0.2 s), and ferry's copy phase and
+# whole run against the best of the two streams.
 #   bench/ceiling.sh [N] [ROUNDS]          (N default 20000, ROUNDS default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,21 +70,34 @@ ceiling() {  # streams: one load, prints "wall client_cpu osmem_cpu"
     echo "$wall $(echo "$user + $system" | bc) $(echo "$after - $before" | bc)"
 }
 
-run_ferry() {  # prints "copy_wall run_wall ferry_copy_cpu ferry_cpu osmem_cpu"
+run_ferry() {  # prints "copy_wall run_wall ferry_copy_cpu ferry_cpu osmem_copy_cpu osmem_cpu"
     fresh_cluster
-    local before after
-    before=$(cpu_seconds "$OSMEM_PID")
-    "$ferry" run blog_posts --yes --url "$OSMEM_URL" --state "$work/run.db" > "$work/run.out" 2> /dev/null \
+    # osmem's CPU sampled every 0.2 s, and each line of ferry's output stamped as it comes,
+    # so osmem's CPU during the copy phase can be read off (from "copying" to copy's end).
+    ( while kill -0 "$OSMEM_PID" 2> /dev/null; do echo "$(date +%s.%N) $(cpu_seconds "$OSMEM_PID")"; sleep 0.2; done ) > "$work/osmem.cpu" &
+    local sampler=$!
+    stdbuf -oL "$ferry" run blog_posts --yes --url "$OSMEM_URL" --state "$work/run.db" 2> /dev/null \
+        | while IFS= read -r line; do echo "$(date +%s.%N) $line"; done > "$work/run.out" \
         || { echo "ferry run failed:"; tail -5 "$work/run.out"; exit 1; }
-    after=$(cpu_seconds "$OSMEM_PID")
+    sleep 0.3
+    kill "$sampler"
+    wait "$sampler" 2> /dev/null || true
     stop_osmem
     rm -f "$work/run.db"
-    python3 - "$work/run.out" "$before" "$after" <<'PY'
+    python3 - "$work/run.out" "$work/osmem.cpu" <<'PY'
 import re, sys
-text = open(sys.argv[1]).read()
+lines = [l.rstrip("\n").split(" ", 1) for l in open(sys.argv[1])]
+text = "\n".join(l[1] for l in lines if len(l) > 1)
 run, copy = map(float, re.search(r"time\s+([\d.]+) s in all, copy ([\d.]+) s", text).groups())
 copy_cpu, all_cpu = map(float, re.search(r"cpu\s+([\d.]+) s copying .*?, ([\d.]+) s in all", text).groups())
-print(copy, run, copy_cpu, all_cpu, round(float(sys.argv[3]) - float(sys.argv[2]), 2))
+samples = [tuple(map(float, l.split())) for l in open(sys.argv[2]) if len(l.split()) == 2]
+def at(t):  # osmem's CPU seconds at time t, between the samples around it
+    before = [s for s in samples if s[0] <= t] or samples[:1]
+    after = [s for s in samples if s[0] >= t] or samples[-1:]
+    (t0, c0), (t1, c1) = before[-1], after[0]
+    return c0 if t1 == t0 else c0 + (c1 - c0) * (t - t0) / (t1 - t0)
+start = next(float(l[0]) for l in lines if len(l) > 1 and l[1].startswith("copying "))
+print(copy, run, copy_cpu, all_cpu, round(at(start + copy) - at(start), 2), round(samples[-1][1] - samples[0][1], 2))
 PY
 }
 
@@ -92,15 +106,15 @@ printf '%-22s %8s %10s %10s\n' "" wall "client cpu" "osmem cpu"
 for round in $(seq 1 "$rounds"); do
     read -r w1 c1 o1 <<< "$(ceiling 1)"
     read -r w2 c2 o2 <<< "$(ceiling 2)"
-    read -r fcopy frun fccpu fcpu fo <<< "$(run_ferry)"
-    printf '%-22s %7.2fs %9.2fs %9.2fs\n' "ceiling, 1 stream" "$w1" "$c1" "$o1" "ceiling, 2 streams" "$w2" "$c2" "$o2"
-    printf '%-22s %7.2fs %9.2fs %9s\n' "ferry run, copy phase" "$fcopy" "$fccpu" "-"
-    printf '%-22s %7.2fs %9.2fs %9.2fs\n' "ferry run, whole" "$frun" "$fcpu" "$fo"
+    read -r fcopy frun fccpu fcpu focopy fo <<< "$(run_ferry)"
+    printf '%-22s %7.2fs %9.2fs %9.2fs\n' "ceiling, 1 stream" "$w1" "$c1" "$o1" "ceiling, 2 streams" "$w2" "$c2" "$o2" \
+        "ferry run, copy phase" "$fcopy" "$fccpu" "$focopy" "ferry run, whole" "$frun" "$fcpu" "$fo"
     python3 -c "
 import sys
-w1, w2, fcopy, frun = map(float, sys.argv[1:])
-best = min(w1, w2)
+w1, w2, o1, o2, fcopy, frun, fccpu, focopy = map(float, sys.argv[1:])
+best, ob = (w1, o1) if w1 <= w2 else (w2, o2)
 print(f'round $round: ceiling (best of 1 and 2 streams) {best:.2f} s; ferry copy phase {fcopy / best:.2f}x, whole run {frun / best:.2f}x the ceiling')
-" "$w1" "$w2" "$fcopy" "$frun"
+print(f'  CPU in the copy phase: ferry {fccpu:.2f} s + osmem {focopy:.2f} s = {fccpu + focopy:.2f} s against the ceiling osmem {ob:.2f} s ({(fccpu + focopy) / ob:.2f}x)')
+" "$w1" "$w2" "$o1" "$o2" "$fcopy" "$frun" "$fccpu" "$focopy"
 done
 echo "load after: $(load_average)"
