@@ -43,12 +43,14 @@ struct CopyChoiceTests {
         #expect(choice.line?.contains("parse_exception: slice") == true, "\(choice.line ?? "")")
     }
 
-    @Test("no usable _reindex, --client-copy, a mode whose writes _reindex cannot make, a selection: ferry copies and says why")
+    @Test("no usable _reindex, --client-copy, --max-docs-per-second, a mode whose writes _reindex cannot make, a selection: ferry copies and says why")
     func ferryCopies() {
         let unavailable = decide(probe: .unavailable(why: "POST /_reindex → HTTP 404"))
         #expect(unavailable.0.copier == .ferry && unavailable.0.line?.contains("no usable `_reindex` (POST /_reindex → HTTP 404)") == true)
         let flag = decide(clientCopy: true)
         #expect(flag.0.copier == .ferry && !flag.probed && flag.0.line?.contains("--client-copy") == true)
+        let paced = CopyChoice.decide(steps: Self.mappingOnly, write: VersionedIndexWrite(), selection: nil, clientCopy: false, mode: .blueGreen, throttled: true) { .sliced }
+        #expect(paced.copier == .ferry && paced.line?.contains("--max-docs-per-second") == true)
         let create = decide(write: CreateThenDeleteSourceWrite(), mode: .writeNewFirst)
         #expect(create.0.copier == .ferry && !create.probed && create.0.line?.contains("write-new-first") == true)
         let selected = decide(selection: ["ids": ["values": ["a"]]])

@@ -20,14 +20,16 @@ struct CopyChoice: Sendable {
     let line: String?
 
     /// `probe` is asked only when the cluster could copy: the path is mapping-only, the mode's
-    /// writes have a `_reindex` form, the copy takes every document, and `--client-copy` is off.
+    /// writes have a `_reindex` form, the copy takes every document, and neither `--client-copy`
+    /// nor `--max-docs-per-second` is given.
     static func decide(
         steps: [StepSpec], write: any WritePolicy, selection: JSONValue?, clientCopy: Bool, mode: MigrationMode,
-        probe: () throws -> ReindexSupport
+        throttled: Bool = false, probe: () throws -> ReindexSupport
     ) rethrows -> CopyChoice {
         guard StepChain.isMappingOnly(steps) else { return CopyChoice(copier: .ferry, line: nil) }
         let ferry = "ferry copies the documents, although no step changes them"
         if clientCopy { return CopyChoice(copier: .ferry, line: "\(ferry) (--client-copy)") }
+        if throttled { return CopyChoice(copier: .ferry, line: "\(ferry): --max-docs-per-second paces ferry's own copy") }
         guard let dest = write.reindexDest else {
             return CopyChoice(copier: .ferry, line: "\(ferry): \(mode.rawValue)'s first copy writes with \(write.summary), which `_reindex` cannot")
         }
@@ -49,7 +51,8 @@ struct CopyChoice: Sendable {
 extension RunScope {
     /// The choice for this run's first copy, probing the cluster when it could copy by itself.
     func firstCopyChoice(write: any WritePolicy, query: JSONValue?) throws -> CopyChoice {
-        try CopyChoice.decide(steps: plan.steps, write: write, selection: query, clientCopy: options.clientCopy, mode: plan.mode) {
+        try CopyChoice.decide(steps: plan.steps, write: write, selection: query, clientCopy: options.clientCopy, mode: plan.mode,
+                              throttled: options.maxDocsPerSecond != nil) {
             try client.probeReindex(source: plan.source.index, target: plan.targetIndex, dest: write.reindexDest ?? [:])
         }
     }

@@ -59,6 +59,10 @@ extension RunScope {
         job.writers = options.writers
         job.pointInTime = clusterInfo
         job.stuckDocuments = try journal.stuckDocuments(runID)
+        if let throttle = runThrottle() {
+            job.throttle = throttle
+            job.batch.size = min(job.batch.size, throttle.smoothBatchSize)
+        }
         switch pass.journaling {
         case .slices: job.maxFailures = max(0, options.maxErrors - (try journal.totals(runID).failed))
         case .byDocument: job.maxFailures = max(0, options.maxErrors - (try journal.deadLetterCount(runID)))
@@ -101,6 +105,14 @@ extension RunScope {
         summarize(pass, pipeline)
         try journalPass(pass, pipeline.counts)
         return pipeline.counts
+    }
+
+    /// The run's throttle, for a pass outside the freeze: under the freeze, every second blocks
+    /// the application's writes, and the frozen pass is bounded by `--freeze-threshold` anyway.
+    private func runThrottle() -> DocumentThrottle? {
+        guard let limit = options.maxDocsPerSecond, freezeGuard.deadline == nil else { return nil }
+        if figures.throttle == nil { figures.throttle = DocumentThrottle(limit: limit) }
+        return figures.throttle
     }
 
     /// A later pass's counts, by kind (the first copy's are in its slices): status adds them up.
