@@ -33,6 +33,8 @@ public struct MigrationReport: Sendable {
     public var laterPasses: [PassTotals] = []
     /// What `--max-docs-per-second` did, when it was given.
     public var throttle: ThrottleFigures? = nil
+    /// Who made the first copy and why, for a mapping-only path.
+    public var copyNote: String? = nil
 
     var writtenText: String { PassTotals.writtenText(copy: totals.written, later: laterPasses) }
 
@@ -54,6 +56,7 @@ public struct MigrationReport: Sendable {
             out.append(String(format: "cpu         %.2f s copying (%.1f µs per document), %.2f s in all",
                               copyCPUSeconds, copyCPUSeconds / Double(counts.read) * 1e6, cpuSeconds))
         }
+        if let copyNote { out.append("copy        \(copyNote)") }
         if counts.alreadyDone > 0 { out.append("resumed     \(counts.alreadyDone) documents were copied before the resume") }
         if catchUp.passes > 0 {
             out.append("catch-up    \(catchUp.passes) pass(es): \(catchUp.copied) documents copied again, \(catchUp.deleted) deletes reconciled; \(catchUp.frozenDelta) changes under the freeze")

@@ -38,6 +38,12 @@ public struct RunOptions: Sendable {
     /// A family recipe: put the target version's template although documents of the members'
     /// versions do not fit its mapping (the application already writes the target version).
     public var appWritesTargetVersion = false
+    /// Copy through ferry even when every edge of the path is mapping-only (the cluster's
+    /// `_reindex` would copy otherwise).
+    public var clientCopy = false
+    /// How long one `_reindex` request (a slice the cluster copies) may take before the run
+    /// stops; the cluster may still be copying then, and the same command resumes.
+    public var reindexTimeout: Duration = .seconds(3600)
 
     public init() {}
 }

@@ -83,6 +83,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Slices the copy is cut into; an interrupted run redoes unfinished slices only.")
     var slices: Int = 8
 
+    @Flag(name: .customLong("client-copy"), help: "Copy through ferry even when no step changes the documents (a mapping-only path); by default the cluster's own _reindex copies then, and `ferry plan` says which copy will run.")
+    var clientCopy = false
+
+    @Option(name: .customLong("reindex-timeout"), help: ArgumentHelp(
+        "When the cluster copies (mapping-only path): how long one slice's _reindex may take, in seconds. Past it the run stops (exit 4) while the cluster may still be copying; the same command resumes.",
+        valueName: "seconds"))
+    var reindexTimeout: Double = 3600
+
     @Option(help: ArgumentHelp("blue-green (default), write-new-first or in-place; `ferry plan` says which the change allows.", valueName: "mode"))
     var mode: String = MigrationMode.blueGreen.rawValue
 
@@ -101,6 +109,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let maxMembers, maxMembers < 1 { throw ValidationError("--max-members must be 1 or more") }
         guard (1...1024).contains(slices) else { throw ValidationError("--slices must be between 1 and 1024") }
+        guard reindexTimeout > 0 else { throw ValidationError("--reindex-timeout must be more than 0 seconds") }
         guard verifySample == "all" || Int(verifySample).map({ $0 >= 0 }) == true else {
             throw ValidationError("--verify-sample must be a number of documents or 'all'")
         }
@@ -161,6 +170,8 @@ extension RunCommand {
         options.restart = restart
         copy.apply(to: &options)
         options.slices = slices
+        options.clientCopy = clientCopy
+        options.reindexTimeout = .milliseconds(Int64(reindexTimeout * 1000))
         options.mode = MigrationMode(rawValue: mode)!
         options.verifySample = verifySample == "all" ? nil : Int(verifySample)
         options.members = MemberSelection(pattern: membersPattern, maxMembers: maxMembers)

@@ -32,6 +32,9 @@ struct CopyPass {
     var journaling: Journaling = .byDocument
     /// Pages to transform instead of reading `source` (see `CopyJob.replay`).
     var replay: [SearchPage]? = nil
+    /// Who writes: ferry's pipeline, or the cluster's `_reindex` for a mapping-only first copy
+    /// (Copy/CopyChoice.swift).
+    var copier: Copier = .ferry
 }
 
 extension RunScope {
@@ -45,6 +48,7 @@ extension RunScope {
     /// the failures so far journaled.
     @discardableResult
     func copy(_ pass: CopyPass) throws -> CopyCounts {
+        if case .cluster(let sliced) = pass.copier { return try copyInCluster(pass, sliced: sliced) }
         var job = CopyJob(
             sourceIndex: pass.source, targetIndex: pass.target, steps: pass.steps, recipe: recipe, run: run,
             batch: recipe.batch, slices: pass.slices, sliceCount: pass.sliceCount)
@@ -130,8 +134,11 @@ extension RunScope {
         var pending = try journal.pendingSlices(runID)
         let expected = try client.count(plan.source.index, query: query)
         var counts = CopyCounts()
+        let choice = try firstCopyChoice(write: write, query: query)
+        figures.copyNote = choice.line
         say("copying \(plan.source.index) → \(plan.targetIndex) through \(plan.pathDescription)"
             + (pending.count < record.sliceCount ? " (\(record.sliceCount - pending.count) of \(record.sliceCount) slices already done)" : ""))
+        if let line = choice.line { say(line) }
         var round = 0
         while !pending.isEmpty {
             round += 1
@@ -140,6 +147,7 @@ extension RunScope {
             pass.sliceCount = record.sliceCount
             pass.alreadyDone = try journal.totals(runID).read
             pass.journaling = .slices
+            pass.copier = choice.copier
             counts = try copy(pass)
             let remaining = try journal.pendingSlices(runID)
             guard remaining.count < pending.count else {
