@@ -25,8 +25,9 @@ public struct RunInterrupter: Sendable {
         do {
             let client = try WriteBlock.liftingClient(cluster)
             let journal = try Journal(path: journalPath)
-            let run = try journal.latestRun(recipe: recipe)
-            if let target = run?.plan.targetIndex, try client.resolve(readAlias) == .alias(indices: [target]) {
+            let run = try journal.run(id: block.runID)
+            if let plan = run?.plan, try client.resolve(readAlias).hasSwitched(from: plan.sourceIndex, to: plan.targetIndex) {
+                let target = plan.targetIndex
                 return lines + ["the aliases already point to \(target): the run has switched; \(block.index) stays blocked as the rollback point",
                                 "next: `ferry run \(recipe) --yes` records the completion"]
             }
