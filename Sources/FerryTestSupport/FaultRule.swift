@@ -131,23 +131,27 @@ public struct FaultRule: Sendable {
     public var path: PathMatch
     /// Only requests whose body is larger than this many bytes (for 413 rules).
     public var bodyLargerThan: Int?
+    /// Only requests whose body contains these bytes (e.g. a `_reindex` asking for a slice).
+    public var bodyContaining: String?
     public var trigger: FaultTrigger
     public var action: FaultAction
 
     public init(
-        _ action: FaultAction, method: String? = nil, path: PathMatch = .any, bodyLargerThan: Int? = nil,
+        _ action: FaultAction, method: String? = nil, path: PathMatch = .any, bodyLargerThan: Int? = nil, bodyContaining: String? = nil,
         trigger: FaultTrigger = .always
     ) {
         self.action = action
         self.method = method?.uppercased()
         self.path = path
         self.bodyLargerThan = bodyLargerThan
+        self.bodyContaining = bodyContaining
         self.trigger = trigger
     }
 
     func matches(_ request: HTTPRequestMessage) -> Bool {
         if let method, method != request.method { return false }
         if let limit = bodyLargerThan, request.body.count <= limit { return false }
+        if let text = bodyContaining, !String(decoding: request.body, as: UTF8.self).contains(text) { return false }
         return path.matches(request.path)
     }
 }

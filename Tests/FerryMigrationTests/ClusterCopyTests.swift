@@ -154,4 +154,21 @@ struct ClusterCopyTests {
         #expect(Self.bulks(into: target, proxy.captured[...]) > 0, "ferry's bulk requests made the copy")
         try expectExactResult(client, recipe: recipe, journal: journal, sourceIndex: source)
     }
+
+    @Test("a cluster that refuses sliced _reindex copies in one request for all slices, and the result is exact")
+    func unsliced() throws {
+        let s = try Setup(documents: 500)
+        defer { s.close() }
+        let refusal = FaultAction.respond(status: 400, body: FaultAction.errorBody(400, "parse_exception", "[reindex] unknown field [slice]"))
+        _ = s.proxy.addRule(FaultRule(refusal, method: "POST", path: .exact("/_reindex"), bodyContaining: #""slice""#))
+        let report = try s.migrator().runToEnd(options(to: "1.1", slices: 4))
+        #expect(report.copyNote?.contains("in one request for all slices") == true, "\(report.copyNote ?? "no copy line")")
+        #expect(report.copyNote?.contains("parse_exception") == true, "the line quotes the refusal: \(report.copyNote ?? "")")
+        let copies = Self.sliceCopies(s.proxy).filter { !String(decoding: $0.body, as: UTF8.self).contains(#""slice""#) }
+        #expect(copies.count == 1, "one _reindex without a slice: \(copies.map(\.description))")
+        #expect(report.passes.first?.reader == "cluster (_reindex)")
+        let run = try #require(try s.journal().latestRun(recipe: s.recipe.name))
+        #expect(try s.journal().pendingSlices(run.runID).isEmpty, "all 4 journal slices recorded done")
+        try expectExactResult(s.client, recipe: s.recipe, journal: try s.journal(), sourceIndex: s.source)
+    }
 }
