@@ -76,6 +76,21 @@ struct FamilyRunTests {
         #expect(try f.aliasIndices("events-write") == [f.members[2]])
     }
 
+    @Test("--members that takes none of the members left is refused, naming the pattern and those members, before the template or the journal is touched")
+    func membersMatchingNothing() throws {
+        let f = try EventsFamily.install(months: 2)
+        let typo = try #require(throws: FerryError.self) { try f.run { $0.members.pattern = "events-2042-*" } }
+        #expect("\(typo)".contains("--members events-2042-* matches none of the members of events left to migrate (\(f.members.joined(separator: ", ")))"), "\(typo)")
+        #expect(try f.journal.latestFamilyRun(recipe: "events") == nil, "nothing journaled")
+        #expect(try f.client.templateBody("events", on: try f.client.info())?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "1.0")
+
+        // Continuing the family run: a pattern that names only a member already done is refused too.
+        try f.run { $0.members.pattern = f.members[0] }
+        let done = try #require(throws: FerryError.self) { try f.run { $0.members.pattern = f.members[0] } }
+        #expect("\(done)".contains("left to migrate (\(f.members[1]))"), "\(done)")
+        #expect(try f.rows.map(\.state) == [.done, .pending])
+    }
+
     @Test("a member that fails verification stops the run: earlier members switched, it untouched, the journal says which")
     func failingMember() throws {
         // A canary only the second month's documents make differ: 2.0 documents of known users
