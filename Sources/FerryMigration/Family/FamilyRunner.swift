@@ -112,6 +112,7 @@ public final class FamilyRunner {
             // Discovered again before each member: one created meanwhile (from the new
             // template, so at the target version) is journaled as skipped and left alone.
             let plan = try plan(from: options.from, to: family.targetVersion)
+            if !plan.template.isAtTarget { try putTemplateAgain(&family, found: plan.template) }
             let rows = try syncMembers(family, plan)
             let open = rows.filter(\.state.isLeft)
             guard let row = open.first(where: { options.members.selects($0.member) }) else { break }
@@ -148,6 +149,17 @@ public final class FamilyRunner {
         try journal.setFamilyPhase(family.familyRunID, .members, "put template \(spec.template) at \(family.targetVersion)")
         family.phase = .members
         say("put template \(spec.template) (\(change.kind)) at \(family.targetVersion): indices created from it from now on are at \(family.targetVersion); the old one is in the journal")
+    }
+
+    /// The template this run put was deleted or replaced since (by hand, or by the application's
+    /// deployment): an index created from it now would miss the target mapping, so the run puts
+    /// it again, journaled, before any further member (the template before the run stays journaled).
+    private func putTemplateAgain(_ family: inout FamilyRunRecord, found: TemplateChange) throws {
+        let what = found.current == nil ? "is gone" : "is no longer the \(family.targetVersion) one"
+        say("template \(found.name) \(what) since this run put it: putting it again")
+        try journal.setFamilyPhase(family.familyRunID, .template, "template \(found.name) \(what) since the run put it")
+        family.phase = .template
+        try putTemplate(&family)
     }
 
     /// Adds the members discovery finds that the journal does not know yet (a member's new

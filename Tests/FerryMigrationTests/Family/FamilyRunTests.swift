@@ -76,6 +76,22 @@ struct FamilyRunTests {
         #expect(try f.aliasIndices("events-write") == [f.members[2]])
     }
 
+    @Test("a template deleted by hand between two runs of a family run is put again, journaled, before the next member")
+    func templateDeletedMidRun() throws {
+        let f = try EventsFamily.install(months: 2)
+        let info = try f.client.info()
+        let before = try f.client.templateBody("events", on: info)
+        try f.run { $0.members.maxMembers = 1 }
+        try f.client.deleteIndexTemplate("events", on: info)
+
+        let report = try f.run()
+        #expect(report.completed)
+        #expect(try f.client.templateBody("events", on: info)?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "2.0")
+        let events = try f.journal.events(try f.familyRun.familyRunID).map(\.message)
+        #expect(events.contains("template events is gone since the run put it"), "\(events)")
+        #expect(try f.familyRun.oldTemplate == before, "the journal keeps the template from before the run, for rollback")
+    }
+
     @Test("--members that takes none of the members left is refused, naming the pattern and those members, before the template or the journal is touched")
     func membersMatchingNothing() throws {
         let f = try EventsFamily.install(months: 2)
