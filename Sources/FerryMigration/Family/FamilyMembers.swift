@@ -50,7 +50,7 @@ struct FamilyDiscovery {
                 "no index matching \(family.pattern) is in alias '\(recipe.readAlias)': the family has no members",
                 hint: "create the members from the template (their names match \(family.pattern)) and add them to '\(recipe.readAlias)'")
         }
-        let writers = try writeIndices()
+        let writers = try Self.writeIndices(client: client, recipe: recipe)
         let planner = MigrationPlanner(client: client, recipe: recipe)
         // One request for every member's mapping: a daily family has hundreds.
         let mappings = try client.getMappings(matching: family.pattern)
@@ -78,7 +78,7 @@ struct FamilyDiscovery {
     }
 
     /// The indices holding the write alias (its write index when it spans several).
-    private func writeIndices() throws -> Set<String> {
+    static func writeIndices(client: ClusterClient, recipe: Recipe) throws -> Set<String> {
         let entries = try client.aliasEntries(name: recipe.writeAlias).filter { $0.alias == recipe.writeAlias }
         let flagged = entries.filter { $0.isWriteIndex == true }
         if recipe.writeAlias == recipe.readAlias { return Set(flagged.map(\.index)) }

@@ -221,4 +221,34 @@ struct FamilyRunTests {
         #expect(try f.row("events-2024-03").state == .skipped)
         try f.expectExactMember(writer)
     }
+
+    @Test("a _rollover during the write member's unit (the member stays in events-write with is_write_index false) is respected: its new index takes that place, not the write index")
+    func rolloverKeepingTheMemberInTheWriteAlias() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 30)
+        let writer = f.members[1]
+        var rolledOver = false
+        var failure: (any Error)? = nil
+        let runner = try f.runner()
+        runner.migrator.say = { line in
+            guard !rolledOver, line.hasPrefix("copying \(writer) →") else { return }
+            rolledOver = true
+            do {
+                try f.client.createIndex("events-2024-03")
+                try f.client.updateAliases([
+                    .add(index: writer, alias: "events-write", isWriteIndex: false),
+                    .add(index: "events-2024-03", alias: "events-write", isWriteIndex: true),
+                ])
+            } catch { failure = error }
+        }
+        var o = options(slices: 2)
+        o.appWritesTargetVersion = true
+        let report = try runner.execute(try runner.prepare(o), options: o)
+        #expect(rolledOver && failure == nil, "\(String(describing: failure))")
+        #expect(report.completed)
+        let newWriter = try #require(try f.row(writer).targetIndex)
+        let entries = try f.client.aliasEntries(name: "events-write").map { "\($0.index) \($0.isWriteIndex.map(String.init) ?? "-")" }
+        #expect(entries.sorted() == ["events-2024-03 true", "\(newWriter) false"].sorted(), "\(entries)")
+        #expect(try f.client.aliasesOfIndex(writer).isEmpty, "the old member left both aliases")
+        try f.expectExactMember(writer)
+    }
 }
