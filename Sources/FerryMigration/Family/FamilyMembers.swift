@@ -69,10 +69,11 @@ struct FamilyDiscovery {
     /// (`2024-01`, `2024-02`: text order is time order), else by creation date.
     func ordered(_ members: [FamilyMember]) -> [FamilyMember] {
         let prefix = String(family.pattern.prefix { $0 != "*" })
-        func period(_ m: FamilyMember) -> String { String(recipe.memberBaseName(m.name).dropFirst(prefix.count)) }
+        // Once per member, not per comparison: memberBaseName reads every version's mapping file.
+        let periods = members.map { String(recipe.memberBaseName($0.name).dropFirst(prefix.count)) }
         func shape(_ s: String) -> String { String(s.map { $0.isNumber ? "0" : $0 }) }
-        if Set(members.map { shape(period($0)) }).count <= 1 {
-            return members.sorted { period($0) < period($1) }
+        if Set(periods.map(shape)).count <= 1 {
+            return zip(periods, members).sorted { $0.0 < $1.0 }.map(\.1)
         }
         return members.sorted { ($0.creationDate ?? .max, $0.name) < ($1.creationDate ?? .max, $1.name) }
     }
