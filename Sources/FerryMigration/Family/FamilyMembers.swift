@@ -59,7 +59,7 @@ struct FamilyDiscovery {
                 source: try planner.sourceState(
                     index: index, mapping: try mappings[index] ?? client.getMapping(index), isConcrete: false,
                     writeIndices: writers.contains(index) ? [index] : [], requestedFrom: requestedFrom),
-                creationDate: created[index])
+                creationDate: created[index].flatMap { $0 > 0 ? $0 : nil })   // 0: the cluster did not say
         }
         return FamilyMembers(
             members: ordered(members), outsideAlias: created.keys.filter { !inAlias.contains($0) }.sorted())
