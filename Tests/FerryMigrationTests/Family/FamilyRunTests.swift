@@ -92,6 +92,22 @@ struct FamilyRunTests {
         #expect(try f.familyRun.oldTemplate == before, "the journal keeps the template from before the run, for rollback")
     }
 
+    @Test("bad usage a user hits on a family exits 64 with the message, nothing journaled: --mode in-place, --max-members 0 (run and plan)")
+    func badUsage() throws {
+        let f = try EventsFamily.install(months: 2)
+        let ferry = FerryProcess(url: f.clone.url, state: f.journal.path)
+        let cases: [([String], String)] = [
+            (["run", "events", "--yes", "--mode", "in-place"], "a family's members are migrated blue-green; --mode in-place is for single indices"),
+            (["run", "events", "--yes", "--max-members", "0"], "--max-members must be 1 or more"),
+            (["plan", "events", "--max-members", "0"], "--max-members must be 1 or more"),
+        ]
+        for (arguments, message) in cases {
+            let result = try ferry.run(arguments)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
+        }
+        #expect(try f.journal.latestFamilyRun(recipe: "events") == nil, "nothing journaled")
+    }
+
     @Test("--members that takes none of the members left is refused, naming the pattern and those members, before the template or the journal is touched")
     func membersMatchingNothing() throws {
         let f = try EventsFamily.install(months: 2)
