@@ -29,6 +29,9 @@ public enum MemberState: String, Sendable, CaseIterable {
     case failed = "failed"
     /// `ferry rollback` switched it back to `member`.
     case rolledBack = "rolled_back"
+
+    /// Pending, running or failed: the family run still has to migrate it.
+    public var isLeft: Bool { self == .pending || self == .running || self == .failed }
 }
 
 /// One `ferry run` of a family recipe, across every invocation that continues it.

@@ -113,7 +113,9 @@ extension Journal {
             """).rows(values)
         return try rows.map { row in
             let r = Row(row)
-            guard let phase = FamilyPhase(rawValue: r.text(10)) else { throw FerryError("journal \(path): malformed family run row") }
+            guard let phase = FamilyPhase(rawValue: r.text(10)) else {
+                throw FerryError("journal \(path): family run \(r.text(0)) has an unknown phase '\(r.text(10))'")
+            }
             return FamilyRunRecord(
                 familyRunID: r.text(0), recipe: r.text(1), readAlias: r.text(2), writeAlias: r.text(3), fingerprint: r.text(4),
                 targetVersion: r.text(5), template: r.text(6), templateKind: r.text(7),
@@ -166,7 +168,9 @@ extension Journal {
             FROM family_members WHERE family_run_id = ? ORDER BY position, member
             """).rows([.text(familyRunID)]).map { row in
             let r = Row(row)
-            guard let state = MemberState(rawValue: r.text(3)) else { throw FerryError("journal \(path): malformed member row") }
+            guard let state = MemberState(rawValue: r.text(3)) else {
+                throw FerryError("journal \(path): member \(r.text(2)) of family run \(r.text(0)) has an unknown state '\(r.text(3))'")
+            }
             return FamilyMemberRecord(
                 familyRunID: r.text(0), position: r.int(1) ?? 0, member: r.text(2), state: state, runID: r.optionalText(4),
                 targetIndex: r.optionalText(5), holdsWriteAlias: r.int(6) == 1, note: r.optionalText(7),

@@ -100,7 +100,8 @@ extension Recipe {
     /// The member's name without the `-<version>-<hash8>` an earlier run gave it
     /// (`events-2024-01-2.0-1a2b3c4d` → `events-2024-01`): its period, for ordering and naming.
     public func memberBaseName(_ member: String) -> String {
-        for version in versions {
+        // The hash (a read of the version's mapping file) only for a name that can carry it.
+        for version in versions where member.contains("-\(version)-") {
             guard let hash = try? mappingHash(for: version) else { continue }
             let suffix = "-\(version)-\(hash)"
             if member.hasSuffix(suffix), member.count > suffix.count { return String(member.dropLast(suffix.count)) }

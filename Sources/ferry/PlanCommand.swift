@@ -38,6 +38,10 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("max-members"), help: ArgumentHelp("Family recipes: mark which members a run with this --max-members takes.", valueName: "n"))
     var maxMembers: Int?
 
+    func validate() throws {
+        if let maxMembers, maxMembers < 1 { throw ValidationError("--max-members must be 1 or more") }
+    }
+
     func run() throws {
         global.bootstrapLogging()
         try reporting {
@@ -46,6 +50,9 @@ struct PlanCommand: ParsableCommand {
                 let runner = try FamilyRunner(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
                 let plan = try runner.plan(from: from, to: to)
                 return familyPlanLines(plan, selection: MemberSelection(pattern: membersPattern, maxMembers: maxMembers), style: TextStyle.forTerminal(STDOUT_FILENO, noColor: false)).forEach(printOut)
+            }
+            guard membersPattern == nil, maxMembers == nil else {
+                throw ValidationError("--members and --max-members are for family recipes; \(recipe.name) has no 'family'")
             }
             let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
             try migrator.preview(from: from, to: to).lines.forEach(printOut)

@@ -12,6 +12,9 @@ func fail(_ error: any Error) -> ExitCode {
     if let hint = (error as? any UserFacingError)?.hint {
         FileHandle.standardError.write(Data("hint: \(hint)\n".utf8))
     }
+    // Bad usage found once the recipe is loaded (e.g. --members on a single index): 64, as
+    // ArgumentParser exits for what validate() refuses.
+    if error is ValidationError { return ExitCode.validationFailure }
     return ExitCode(ExitStatus.code(for: error))
 }
 

@@ -50,7 +50,7 @@ struct FamilyDiscovery {
                 "no index matching \(family.pattern) is in alias '\(recipe.readAlias)': the family has no members",
                 hint: "create the members from the template (their names match \(family.pattern)) and add them to '\(recipe.readAlias)'")
         }
-        let writers = try writeIndices()
+        let writers = try Self.writeIndices(client: client, recipe: recipe)
         let planner = MigrationPlanner(client: client, recipe: recipe)
         // One request for every member's mapping: a daily family has hundreds.
         let mappings = try client.getMappings(matching: family.pattern)
@@ -59,7 +59,7 @@ struct FamilyDiscovery {
                 source: try planner.sourceState(
                     index: index, mapping: try mappings[index] ?? client.getMapping(index), isConcrete: false,
                     writeIndices: writers.contains(index) ? [index] : [], requestedFrom: requestedFrom),
-                creationDate: created[index])
+                creationDate: created[index].flatMap { $0 > 0 ? $0 : nil })   // 0: the cluster did not say
         }
         return FamilyMembers(
             members: ordered(members), outsideAlias: created.keys.filter { !inAlias.contains($0) }.sorted())
@@ -69,16 +69,17 @@ struct FamilyDiscovery {
     /// (`2024-01`, `2024-02`: text order is time order), else by creation date.
     func ordered(_ members: [FamilyMember]) -> [FamilyMember] {
         let prefix = String(family.pattern.prefix { $0 != "*" })
-        func period(_ m: FamilyMember) -> String { String(recipe.memberBaseName(m.name).dropFirst(prefix.count)) }
+        // Once per member, not per comparison: memberBaseName reads every version's mapping file.
+        let periods = members.map { String(recipe.memberBaseName($0.name).dropFirst(prefix.count)) }
         func shape(_ s: String) -> String { String(s.map { $0.isNumber ? "0" : $0 }) }
-        if Set(members.map { shape(period($0)) }).count <= 1 {
-            return members.sorted { period($0) < period($1) }
+        if Set(periods.map(shape)).count <= 1 {
+            return zip(periods, members).sorted { $0.0 < $1.0 }.map(\.1)
         }
         return members.sorted { ($0.creationDate ?? .max, $0.name) < ($1.creationDate ?? .max, $1.name) }
     }
 
     /// The indices holding the write alias (its write index when it spans several).
-    private func writeIndices() throws -> Set<String> {
+    static func writeIndices(client: ClusterClient, recipe: Recipe) throws -> Set<String> {
         let entries = try client.aliasEntries(name: recipe.writeAlias).filter { $0.alias == recipe.writeAlias }
         let flagged = entries.filter { $0.isWriteIndex == true }
         if recipe.writeAlias == recipe.readAlias { return Set(flagged.map(\.index)) }

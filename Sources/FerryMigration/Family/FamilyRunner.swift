@@ -52,10 +52,14 @@ public final class FamilyRunner {
                 throw FerryError("family run \(open.familyRunID) to \(open.targetVersion) is unfinished; --to \(to) would start another",
                                  hint: "finish it with `ferry run \(recipe.name)`")
             }
-            return .resume(open, try plan(from: options.from, to: open.targetVersion))
+            let plan = try plan(from: options.from, to: open.targetVersion)
+            let left = try journal.members(of: open.familyRunID).filter(\.state.isLeft).map(\.member)
+            try refuseEmptySelection(options.members, left: left + plan.pending.map(\.member.name))
+            return .resume(open, plan)
         }
         let plan = try plan(from: options.from, to: options.to)
         if plan.isUpToDate { return .upToDate(plan) }
+        try refuseEmptySelection(options.members, left: plan.pending.map(\.member.name))
         if !plan.template.misfits.isEmpty && !options.appWritesTargetVersion {
             throw FerryError(
                 (["documents of the members' current version do not fit the \(plan.targetVersion) template's mapping:"]
@@ -65,6 +69,16 @@ public final class FamilyRunner {
                 hint: "make the application write \(plan.targetVersion) documents first, then run again with --app-writes-target-version")
         }
         return .new(plan)
+    }
+
+    /// A `--members` pattern that takes none of the members left to migrate is a mistake (a
+    /// typo, or members already done): refused before the template or the journal is touched.
+    private func refuseEmptySelection(_ selection: MemberSelection, left: [String]) throws {
+        guard let pattern = selection.pattern, !left.isEmpty, !left.contains(where: selection.selects) else { return }
+        let names = Array(Set(left)).sorted()
+        throw FerryError(
+            "--members \(pattern) matches none of the members of \(recipe.name) left to migrate (\(names.joined(separator: ", ")))",
+            hint: "`ferry plan \(recipe.name)` lists the members; * in the pattern is any run of characters")
     }
 
     /// Runs the template step and the selected members; returns what this invocation did.
@@ -92,14 +106,15 @@ public final class FamilyRunner {
         }
         if family.phase == .template { try putTemplate(&family) }
 
-        var report = FamilyReport(familyRunID: family.familyRunID, targetVersion: family.targetVersion)
+        var report = FamilyReport(familyRunID: family.familyRunID, recipe: family.recipe, targetVersion: family.targetVersion)
         while true {
             try lease.check()
             // Discovered again before each member: one created meanwhile (from the new
             // template, so at the target version) is journaled as skipped and left alone.
             let plan = try plan(from: options.from, to: family.targetVersion)
+            if !plan.template.isAtTarget { try putTemplateAgain(&family, found: plan.template) }
             let rows = try syncMembers(family, plan)
-            let open = rows.filter { [.pending, .running, .failed].contains($0.state) }
+            let open = rows.filter(\.state.isLeft)
             guard let row = open.first(where: { options.members.selects($0.member) }) else { break }
             if let max = options.members.maxMembers, report.migrated.count >= max { break }
             if let outcome = try MemberUnit(runner: self, family: family, lease: lease, options: options).run(row, plan: plan) {
@@ -134,6 +149,17 @@ public final class FamilyRunner {
         try journal.setFamilyPhase(family.familyRunID, .members, "put template \(spec.template) at \(family.targetVersion)")
         family.phase = .members
         say("put template \(spec.template) (\(change.kind)) at \(family.targetVersion): indices created from it from now on are at \(family.targetVersion); the old one is in the journal")
+    }
+
+    /// The template this run put was deleted or replaced since (by hand, or by the application's
+    /// deployment): an index created from it now would miss the target mapping, so the run puts
+    /// it again, journaled, before any further member (the template before the run stays journaled).
+    private func putTemplateAgain(_ family: inout FamilyRunRecord, found: TemplateChange) throws {
+        let what = found.current == nil ? "is gone" : "is no longer the \(family.targetVersion) one"
+        say("template \(found.name) \(what) since this run put it: putting it again")
+        try journal.setFamilyPhase(family.familyRunID, .template, "template \(found.name) \(what) since the run put it")
+        family.phase = .template
+        try putTemplate(&family)
     }
 
     /// Adds the members discovery finds that the journal does not know yet (a member's new

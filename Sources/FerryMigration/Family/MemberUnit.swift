@@ -64,10 +64,15 @@ struct MemberUnit {
         } catch {
             // An interrupted unit is not a failed one: the same command continues it.
             if !(error is Interrupted) {
-                row.state = .failed
+                // `failed` says the aliases still point to the member: true only before its switch.
+                let phase = (try? journal.run(id: record.runID))?.phase
+                let switched = phase.map { $0 >= .switched } ?? false
+                row.state = switched ? .running : .failed
                 row.note = "\(error)".split(separator: "\n").first.map(String.init)
                 try? journal.saveMember(row)
-                say("\(row.member) stopped: members before it are switched; its aliases are unchanged; `ferry run \(family.recipe)` continues at it")
+                say("\(row.member) stopped "
+                    + (switched ? "after its switch to \(migration.targetIndex)" : "before its switch: \(family.readAlias) still reads it")
+                    + "; members switched before it stay switched; `ferry run \(family.recipe) --yes` continues at it")
             }
             throw error
         }
@@ -94,6 +99,7 @@ public struct MemberOutcome: Sendable {
 /// What one `ferry run` of a family recipe did.
 public struct FamilyReport: Sendable {
     public let familyRunID: String
+    public let recipe: String
     public let targetVersion: String
     /// Members migrated by this invocation, in order.
     public var migrated: [MemberOutcome] = []
@@ -109,10 +115,10 @@ public struct FamilyReport: Sendable {
         }
         let skipped = members.filter { $0.state == .skipped }
         if !skipped.isEmpty { out.append("skipped: " + skipped.map { "\($0.member) (\($0.note ?? ""))" }.joined(separator: ", ")) }
-        let left = members.filter { [.pending, .running, .failed].contains($0.state) }
+        let left = members.filter(\.state.isLeft)
         out.append(completed
             ? "family run \(familyRunID) complete: every member is at \(targetVersion) or skipped"
-            : "\(left.count) member(s) left: \(left.map(\.member).joined(separator: ", ")); the same command continues")
+            : "\(left.count) member(s) left: \(left.map(\.member).joined(separator: ", ")); `ferry run \(recipe) --yes` continues with them")
         return out
     }
 }

@@ -60,15 +60,21 @@ struct AliasActions {
     /// what is left): the read alias leaves `member` for `target`, and the write alias moves
     /// with it when `movesWrites` (the member held it when its unit started) and the member
     /// still holds it (after a rollover meanwhile it stays where the application put it).
+    /// `isWriteIndex`: whether the member still is the write alias's write index; `_rollover`
+    /// leaves the member in the alias with `is_write_index: false`, and the target takes its
+    /// place there the same way (a second write index is refused by the cluster).
     /// Empty when it is done already.
-    func swapMember(_ member: String, to target: String, movesWrites: Bool, memberAliases: [String], targetAliases: [String]) -> [AliasAction] {
+    func swapMember(
+        _ member: String, to target: String, movesWrites: Bool, isWriteIndex: Bool = true, memberAliases: [String],
+        targetAliases: [String]
+    ) -> [AliasAction] {
         var actions: [AliasAction] = []
         let writeMoves = movesWrites && separateWriteAlias && memberAliases.contains(writeAlias)
         let moving = writeMoves ? [readAlias, writeAlias] : [readAlias]
         for alias in moving where memberAliases.contains(alias) { actions.append(.remove(index: member, alias: alias)) }
         for alias in moving where !targetAliases.contains(alias) {
             let writes = movesWrites && (alias == writeAlias)
-            actions.append(.add(index: target, alias: alias, isWriteIndex: writes ? true : nil))
+            actions.append(.add(index: target, alias: alias, isWriteIndex: writes ? isWriteIndex : nil))
         }
         return actions
     }

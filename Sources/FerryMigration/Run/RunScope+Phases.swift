@@ -160,8 +160,9 @@ extension RunScope {
     private func switchMember() throws {
         let (member, target) = (plan.source.index, plan.targetIndex)
         let movesWrites = !plan.source.writeAliasIndices.isEmpty
+        let isWriteIndex = try movesWrites && FamilyDiscovery.writeIndices(client: client, recipe: recipe).contains(member)
         let actions = aliases.swapMember(
-            member, to: target, movesWrites: movesWrites,
+            member, to: target, movesWrites: movesWrites, isWriteIndex: isWriteIndex,
             memberAliases: try client.aliasesOfIndex(member), targetAliases: try client.aliasesOfIndex(target))
         guard !actions.isEmpty else { return }
         Failpoints.hit("before-switch")

@@ -76,6 +76,53 @@ struct FamilyRunTests {
         #expect(try f.aliasIndices("events-write") == [f.members[2]])
     }
 
+    @Test("a template deleted by hand between two runs of a family run is put again, journaled, before the next member")
+    func templateDeletedMidRun() throws {
+        let f = try EventsFamily.install(months: 2)
+        let info = try f.client.info()
+        let before = try f.client.templateBody("events", on: info)
+        try f.run { $0.members.maxMembers = 1 }
+        try f.client.deleteIndexTemplate("events", on: info)
+
+        let report = try f.run()
+        #expect(report.completed)
+        #expect(try f.client.templateBody("events", on: info)?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "2.0")
+        let events = try f.journal.events(try f.familyRun.familyRunID).map(\.message)
+        #expect(events.contains("template events is gone since the run put it"), "\(events)")
+        #expect(try f.familyRun.oldTemplate == before, "the journal keeps the template from before the run, for rollback")
+    }
+
+    @Test("bad usage a user hits on a family exits 64 with the message, nothing journaled: --mode in-place, --max-members 0 (run and plan)")
+    func badUsage() throws {
+        let f = try EventsFamily.install(months: 2)
+        let ferry = FerryProcess(url: f.clone.url, state: f.journal.path)
+        let cases: [([String], String)] = [
+            (["run", "events", "--yes", "--mode", "in-place"], "a family's members are migrated blue-green; --mode in-place is for single indices"),
+            (["run", "events", "--yes", "--max-members", "0"], "--max-members must be 1 or more"),
+            (["plan", "events", "--max-members", "0"], "--max-members must be 1 or more"),
+        ]
+        for (arguments, message) in cases {
+            let result = try ferry.run(arguments)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
+        }
+        #expect(try f.journal.latestFamilyRun(recipe: "events") == nil, "nothing journaled")
+    }
+
+    @Test("--members that takes none of the members left is refused, naming the pattern and those members, before the template or the journal is touched")
+    func membersMatchingNothing() throws {
+        let f = try EventsFamily.install(months: 2)
+        let typo = try #require(throws: FerryError.self) { try f.run { $0.members.pattern = "events-2042-*" } }
+        #expect("\(typo)".contains("--members events-2042-* matches none of the members of events left to migrate (\(f.members.joined(separator: ", ")))"), "\(typo)")
+        #expect(try f.journal.latestFamilyRun(recipe: "events") == nil, "nothing journaled")
+        #expect(try f.client.templateBody("events", on: try f.client.info())?["template"]?["mappings"]?["_meta"]?["ferry"]?["version"] == "1.0")
+
+        // Continuing the family run: a pattern that names only a member already done is refused too.
+        try f.run { $0.members.pattern = f.members[0] }
+        let done = try #require(throws: FerryError.self) { try f.run { $0.members.pattern = f.members[0] } }
+        #expect("\(done)".contains("left to migrate (\(f.members[1]))"), "\(done)")
+        #expect(try f.rows.map(\.state) == [.done, .pending])
+    }
+
     @Test("a member that fails verification stops the run: earlier members switched, it untouched, the journal says which")
     func failingMember() throws {
         // A canary only the second month's documents make differ: 2.0 documents of known users
@@ -188,6 +235,36 @@ struct FamilyRunTests {
         #expect(try f.aliasIndices("events-write") == ["events-2024-03"], "the rollover's write alias stays where the application put it")
         #expect(try f.client.aliasesOfIndex(newWriter) == ["events"])
         #expect(try f.row("events-2024-03").state == .skipped)
+        try f.expectExactMember(writer)
+    }
+
+    @Test("a _rollover during the write member's unit (the member stays in events-write with is_write_index false) is respected: its new index takes that place, not the write index")
+    func rolloverKeepingTheMemberInTheWriteAlias() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 30)
+        let writer = f.members[1]
+        var rolledOver = false
+        var failure: (any Error)? = nil
+        let runner = try f.runner()
+        runner.migrator.say = { line in
+            guard !rolledOver, line.hasPrefix("copying \(writer) →") else { return }
+            rolledOver = true
+            do {
+                try f.client.createIndex("events-2024-03")
+                try f.client.updateAliases([
+                    .add(index: writer, alias: "events-write", isWriteIndex: false),
+                    .add(index: "events-2024-03", alias: "events-write", isWriteIndex: true),
+                ])
+            } catch { failure = error }
+        }
+        var o = options(slices: 2)
+        o.appWritesTargetVersion = true
+        let report = try runner.execute(try runner.prepare(o), options: o)
+        #expect(rolledOver && failure == nil, "\(String(describing: failure))")
+        #expect(report.completed)
+        let newWriter = try #require(try f.row(writer).targetIndex)
+        let entries = try f.client.aliasEntries(name: "events-write").map { "\($0.index) \($0.isWriteIndex.map(String.init) ?? "-")" }
+        #expect(entries.sorted() == ["events-2024-03 true", "\(newWriter) false"].sorted(), "\(entries)")
+        #expect(try f.client.aliasesOfIndex(writer).isEmpty, "the old member left both aliases")
         try f.expectExactMember(writer)
     }
 }
