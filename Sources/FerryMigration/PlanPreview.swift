@@ -8,7 +8,7 @@ public struct PlanPreview: Sendable {
     public struct ModeOption: Sendable {
         public let verdict: ModeAnalysis.Verdict
         /// What a run in this mode would do (empty when the mode is not allowed).
-        public let actions: [String]
+        public var actions: [String]
         /// What `ferry rollback` would mean after this mode's switch.
         public var rollback = ""
     }
@@ -49,6 +49,9 @@ extension Migrator {
             var inMode = plan
             inMode.mode = verdict.mode
             var option = PlanPreview.ModeOption(verdict: verdict, actions: verdict.allowed ? inMode.actions : [])
+            if verdict.allowed, let delta = verdict.mode.strategy.plannedFreezeDelta(inMode, client: client) {
+                option.actions.append(delta)
+            }
             option.rollback = inMode.rollbackMeaning
             return option
         }

@@ -76,6 +76,8 @@ struct RollbackCommand: ParsableCommand {
             options.discardedIDsPath = discardedIDs
             options.restart = restart
             copy.apply(to: &options.run)
+            // Ctrl-C or SIGTERM while the rollback blocks writes to the new index lifts the block first.
+            SignalGuard.install(operations.rollbackInterrupter(cluster: config, freezeGuard: options.freezeGuard))
             let display = ProgressDisplay()
             let outcome = try operations.rollback(
                 cluster: config, options: options, say: { display.finishLine(); printOut($0) },

@@ -12,6 +12,8 @@ public struct RunInterrupter: Sendable {
     let cluster: ClusterConfig
     let journalPath: String
     let `guard`: FreezeGuard
+    /// The command that continues: `run`, or `rollback` when a rollback is interrupted.
+    var command = "run"
 
     /// The index being unblocked right now, for a second signal to name.
     public var blockedIndex: String? { `guard`.currentBlock?.index }
@@ -19,22 +21,29 @@ public struct RunInterrupter: Sendable {
     public func interrupt(signal: String) -> [String] {
         guard let block = `guard`.interrupt(signal: signal) else {
             return ["interrupted by \(signal); writes are not blocked; the journal holds the run's state",
-                    "next: `ferry run \(recipe) --yes` continues where it stopped"]
+                    "next: `ferry \(command) \(recipe) --yes` continues where it stopped"]
         }
         var lines = ["interrupted by \(signal) while writes to \(block.index) were blocked"]
         do {
             let client = try WriteBlock.liftingClient(cluster)
             let journal = try Journal(path: journalPath)
             let run = try journal.latestRun(recipe: recipe)
-            if let target = run?.plan.targetIndex, try client.resolve(readAlias) == .alias(indices: [target]) {
-                return lines + ["the aliases already point to \(target): the run has switched; \(block.index) stays blocked as the rollback point",
-                                "next: `ferry run \(recipe) --yes` records the completion"]
+            // The aliases moved away from the blocked index: the switch (or the switch back) is done.
+            if case .alias(let indices) = try client.resolve(readAlias), !indices.contains(block.index) {
+                return lines + ["the aliases already point to \(indices.joined(separator: ", ")): the switch is done; \(block.index) stays blocked as the rollback point",
+                                "next: `ferry \(command) \(recipe) --yes` records the completion"]
             }
             try WriteBlock.lift(
                 block.index, runID: block.runID, phase: run?.phase ?? .frozen, reason: "interrupted by \(signal)", cluster: cluster, journal: journal)
-            try journal.setPhase(block.runID, .catchingUp, "interrupted by \(signal) under the freeze; the write block is lifted")
+            // The run that set the block goes back to catching up; a switched run whose new
+            // index a rollback froze for the flip keeps its phase.
+            if let run, run.runID == block.runID, run.phase < .switched {
+                try journal.setPhase(block.runID, .catchingUp, "interrupted by \(signal) under the freeze; the write block is lifted")
+            }
             lines.append("lifted the write block on \(block.index) (the cluster confirmed it); the application can write again")
-            lines.append("next: `ferry run \(recipe) --yes` catches up, freezes again and switches; or `ferry rollback \(recipe) --yes`")
+            lines.append(command == "run"
+                ? "next: `ferry run \(recipe) --yes` catches up, freezes again and switches; or `ferry rollback \(recipe) --yes`"
+                : "next: `ferry rollback \(recipe) --yes` continues the rollback (it catches up, freezes \(block.index) again and switches back)")
         } catch {
             lines.append("COULD NOT LIFT THE WRITE BLOCK on \(block.index): \(error)")
             lines.append("next: `ferry rollback \(recipe) --yes` lifts it (or PUT \(block.index)/_settings {\"index.blocks.write\": null})")

@@ -23,7 +23,7 @@ extension Operations {
     /// lifted (unless the aliases already moved back: then it cannot be given up, only
     /// finished), the old index is write-blocked again as the rollback point, and the run is
     /// ABANDONED. What it already copied back stays: a new rollback compares again.
-    func abandonRollback(_ run: RunRecord, cluster: ClusterConfig, say: @escaping (String) -> Void) throws {
+    func abandonRollback(_ run: RunRecord, cluster: ClusterConfig, freezeGuard: FreezeGuard, say: @escaping (String) -> Void) throws {
         let (new, old) = (run.plan.sourceIndex, run.plan.targetIndex)
         if try client.resolve(recipe.readAlias) == .alias(indices: [old]) {
             throw FerryError("rollback run \(run.runID) already switched the aliases back to \(old); it cannot be restarted",
@@ -31,7 +31,7 @@ extension Operations {
         }
         let lease = try Lease.acquire(alias: recipe.readAlias, runID: run.runID, cluster: cluster, ttl: .seconds(60))
         defer { lease.release() }
-        let block = RollbackFreeze.writeBlock(client, cluster, journal, say: say)
+        let block = RollbackFreeze.writeBlock(client, cluster, journal, freezeGuard, say: say)
         if try journal.frozenAt(run.runID) != nil {
             try RollbackFreeze.unfreeze(new, block, record: run)
         }

@@ -19,6 +19,8 @@ public struct RollbackOptions: Sendable {
     public var restart = false
     /// Workers, writers, `--max-errors` and catch-up limits of the rollback run.
     public var run = RunOptions()
+    /// Shared with the SIGINT/SIGTERM handler (`Operations.rollbackInterrupter`).
+    public var freezeGuard = FreezeGuard()
 
     public init() {
         run.slices = 1
@@ -66,7 +68,7 @@ struct PairRollback {
         let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(forward.runID)", cluster: cluster, ttl: .seconds(60))
         var leaseHeld = true
         defer { if leaseHeld { lease.release() } }
-        let block = RollbackFreeze.writeBlock(client, cluster, journal, say: say)
+        let block = RollbackFreeze.writeBlock(client, cluster, journal, options.freezeGuard, say: say)
 
         var delta = try changedSinceSwitch()
         var frozen = false
@@ -82,7 +84,7 @@ struct PairRollback {
         outcome.deletedSinceSwitch = delta.toDelete.count
         do {
             if delta.size == 0 {
-                try flip()
+                try flip(options.freezeGuard)
                 outcome.kind = .flipped
                 outcome.lines = ["rolled back run \(forward.runID): nothing changed in \(new) since the switch; \(recipe.readAlias) and \(recipe.writeAlias) → \(old) (one _aliases call); \(new) is kept, write-blocked"]
                 outcome.seconds = Date().timeIntervalSince(began)
@@ -99,7 +101,7 @@ struct PairRollback {
                     delta = try changedSinceSwitch(exact: true)
                 }
                 let file = try writeDiscarded(delta, path: options.discardedIDsPath)
-                try flip()
+                try flip(options.freezeGuard)
                 outcome.kind = .discarded
                 outcome.writtenSinceSwitch = delta.toCopy.count + delta.lowerVersion.count
                 outcome.deletedSinceSwitch = delta.toDelete.count
@@ -145,10 +147,16 @@ struct PairRollback {
             .scan(source: new, target: old, exact: exact)
     }
 
-    /// Lifts the old index's block and moves both aliases back in one call.
-    private func flip() throws {
-        try client.unblockWrites(old)
-        try client.updateAliases(AliasActions(recipe: recipe).switchBack(from: new, to: old))
+    /// Lifts the old index's block and moves both aliases back in one call, under the guard
+    /// (a signal arriving meanwhile waits, then finds the switch back done).
+    private func flip(_ freezeGuard: FreezeGuard) throws {
+        try freezeGuard.whileNotInterrupted {
+            try client.unblockWrites(old)
+            try journal.event(forward.runID, .switched, "block lifted on \(old): the switch back")
+            try client.updateAliases(AliasActions(recipe: recipe).switchBack(from: new, to: old))
+            // The new index stays blocked: no longer the signal handler's to lift.
+            freezeGuard.blockLifted()
+        }
         try journal.setPhase(forward.runID, .rolledBack, "aliases switched back to \(old)")
     }
 
