@@ -116,4 +116,48 @@ struct SeqNoDeltaTests {
         #expect(report.catchUp.freeze.idCheckMilliseconds != nil, "the id check ran")
         try expectExactResult(client, recipe: s.installed.recipe, journal: s.installed.journal, sourceIndex: s.source)
     }
+
+    @Test("rollback through a cluster that answers _seq_no ranges: the rollback run catches up and freezes the new index by _seq_no, the result is exact")
+    func rollbackBySeqNo() throws {
+        let s = try setUp(rewrite: true)
+        defer { s.proxy.stop(); s.installed.clone.close() }
+        let (client, recipe, journal) = (s.installed.client, s.installed.recipe, s.installed.journal)
+        try s.migrator.runToEnd(options())
+        let new = try #require(try journal.latestRun(recipe: recipe.name)).plan.targetIndex
+        let atSwitch = try sourceBytes(client, s.source)
+        let writes = try writeSinceSwitch(client, alias: recipe.writeAlias, updated: 20, created: 5, deleted: 5)
+
+        let config = try ClusterConfig(url: s.proxy.url)
+        let said = Locked<[String]>([])
+        let outcome = try Operations(recipe: recipe, cluster: config, journal: journal)
+            .rollback(cluster: config, options: RollbackOptions(), say: { line in said.value.append(line) })
+        #expect(outcome.kind == .reversed)
+        let rollbackRun = try #require(try journal.latestRun(recipe: recipe.name))
+        let selected = try journal.lastEvent(rollbackRun.runID, startingWith: ["changes selected by"])
+        #expect(selected?.hasPrefix("changes selected by _seq_no above a checkpoint") == true, "rollback run: \(selected ?? "no event")")
+        let frozen = said.value.filter { $0.hasPrefix("frozen pass:") }
+        #expect(!frozen.isEmpty && frozen.allSatisfy { $0.contains("changed since the last catch-up pass") }, "the rollback's frozen pass read the delta: \(frozen)")
+
+        var oracle = RollbackOracle(atSwitch: atSwitch)
+        for write in writes { oracle.wroteToNew(write.id, write.body) }
+        let chain = try StepChain(recipe: recipe, steps: try recipe.graph.path(from: "3.0", to: "1.0"), runStartedAt: rollbackRun.startedAt)
+        let problems = try oracle.check(actual: try sourceBytes(client, s.source), atSwitch: atSwitch, reverse: chain, index: new)
+        #expect(problems.isEmpty, "\(problems.count) problems: \(problems.prefix(10))")
+        #expect(try client.resolve(recipe.writeAlias) == .alias(indices: [s.source]))
+    }
+
+    @Test("no writes since the switch: the flip's freeze checks the new index by the _seq_no checkpoint and a count, not every id")
+    func flipChecksByTheCheckpoint() throws {
+        let s = try setUp(rewrite: true)
+        defer { s.proxy.stop(); s.installed.clone.close() }
+        let (client, recipe, journal) = (s.installed.client, s.installed.recipe, s.installed.journal)
+        try s.migrator.runToEnd(options())
+        let config = try ClusterConfig(url: s.proxy.url)
+        let said = Locked<[String]>([])
+        let outcome = try Operations(recipe: recipe, cluster: config, journal: journal)
+            .rollback(cluster: config, options: RollbackOptions(), say: { line in said.value.append(line) })
+        #expect(outcome.kind == .flipped)
+        #expect(said.value.contains { $0.contains("by _seq_no above a checkpoint: 0 changed since the look, 300 of 300 documents there") }, "\(said.value)")
+        #expect(try client.resolve(recipe.writeAlias) == .alias(indices: [s.source]))
+    }
 }

@@ -70,14 +70,20 @@ struct PairRollback {
         defer { if leaseHeld { lease.release() } }
         let block = RollbackFreeze.writeBlock(client, cluster, journal, options.freezeGuard, say: say)
 
+        // Taken before the look: whatever changes in the new index from here is above it.
+        let selector = DeltaSelector.choose(recipe: recipe, client: client, source: new)
+        let checkpoint = try selector.checkpointNow(client: client, source: new)
         var delta = try changedSinceSwitch()
         var frozen = false
         if delta.size == 0 {
             // Nothing to bring back, as far as a look without the freeze can tell: freeze the
-            // new index and look again exactly, so no write slips in before the flip.
+            // new index and make sure nothing changed since, so no write slips in before the
+            // flip — by the checkpoint and a count when the cluster allows, else exactly.
             try RollbackFreeze.freeze(new, block, record: forward)
             frozen = true
-            delta = try changedSinceSwitch(exact: true)
+            if try !unchanged(since: checkpoint, selector, listed: delta.sourceCount) {
+                delta = try changedSinceSwitch(exact: true)
+            }
         }
         var outcome = RollbackOutcome(kind: .reversed)
         outcome.writtenSinceSwitch = delta.toCopy.count + delta.lowerVersion.count
@@ -145,6 +151,18 @@ struct PairRollback {
         try client.refresh(old)
         return try DeltaScanner(client: client, journal: journal, runID: "", keptInTarget: forward.runID)
             .scan(source: new, target: old, exact: exact)
+    }
+
+    /// Under the flip's freeze: nothing in the new index is above the checkpoint taken before
+    /// the look that found no change, and it still holds the documents that look listed (a
+    /// delete leaves nothing to select, but lowers the count). False when it cannot tell.
+    private func unchanged(since checkpoint: String?, _ selector: DeltaSelector, listed: Int) throws -> Bool {
+        guard let checkpoint, let query = selector.query(since: checkpoint) else { return false }
+        try client.refresh(new)
+        let changed = try client.count(new, query: query)
+        let count = try client.count(new)
+        say("checked under the freeze of \(new) by \(selector.summary): \(changed) changed since the look, \(count) of \(listed) documents there")
+        return changed == 0 && count == listed
     }
 
     /// Lifts the old index's block and moves both aliases back in one call, under the guard
