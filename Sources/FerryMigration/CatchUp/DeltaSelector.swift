@@ -22,10 +22,11 @@ struct DeltaSelector: Sendable, Equatable {
     /// Why this method: the probe's finding, or why nothing can select the delta.
     let reason: String
 
-    /// Journal checkpoint names: the method, its reason, where the copy started, and where the
-    /// last catch-up pass (or the id reconciliation before the freeze) started.
+    /// Journal checkpoint names: the method, its reason and field, where the copy started, and
+    /// where the last catch-up pass (or the id reconciliation before the freeze) started.
     static let methodKey = "delta_method"
     static let reasonKey = "delta_reason"
+    static let fieldKey = "delta_field"
     static let copyStartKey = "delta_copy_start"
     static let lastPassKey = "delta_checkpoint"
     /// Margin for the clocks of the application's hosts against ferry's (`changed_field` only).
@@ -55,13 +56,13 @@ struct DeltaSelector: Sendable, Equatable {
     static func journaled(_ journal: Journal, _ runID: String) throws -> DeltaSelector? {
         guard let raw = try journal.checkpoint(runID, methodKey), let method = Method(rawValue: raw) else { return nil }
         let reason = try journal.checkpoint(runID, reasonKey) ?? ""
-        return DeltaSelector(method: method, field: method == .changedField ? try journal.checkpoint(runID, "delta_field") : nil, reason: reason)
+        return DeltaSelector(method: method, field: method == .changedField ? try journal.checkpoint(runID, fieldKey) : nil, reason: reason)
     }
 
     func record(_ journal: Journal, _ runID: String) throws {
         try journal.setCheckpoint(runID, Self.methodKey, method.rawValue)
         try journal.setCheckpoint(runID, Self.reasonKey, reason)
-        if let field { try journal.setCheckpoint(runID, "delta_field", field) }
+        if let field { try journal.setCheckpoint(runID, Self.fieldKey, field) }
         try journal.event(runID, .catchingUp, "changes selected by \(summary): \(reason)")
     }
 

@@ -29,7 +29,7 @@ struct BlueGreenStrategy: MigrationStrategy {
     var copyWrite: any WritePolicy { VersionedIndexWrite() }
     func afterCopy(_ scope: RunScope) throws -> Phase { .catchingUp }
 
-    /// What the work under the block will be, for the plan (see `FrozenPass`; `ferry plan` adds
+    /// What the work under the block will be, for the plan (see `CatchUp.frozenPass`; `ferry plan` adds
     /// which `DeltaSelector` the cluster allows).
     static func freezeWork(_ recipe: Recipe) -> String {
         if let field = recipe.changedField {
