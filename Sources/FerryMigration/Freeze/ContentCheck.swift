@@ -25,10 +25,12 @@ extension RunScope {
 
         var moved = 0
         if report.result(.documents)?.status == .failed {
-            let kinds: Set<Difference.Kind> = [.missing, .differs, .transformFailed]
+            let kinds: Set<Difference.Kind> = [.missing, .unexpected, .differs, .transformFailed]
             let documents = report.differences.filter { kinds.contains($0.kind) }
             let listed = report.differenceTotals.filter { kinds.contains($0.key) }.values.reduce(0, +)
-            guard documents.count == listed else { return "more sampled documents differ than are listed (\(listed))" }
+            guard !documents.isEmpty, documents.count == listed else {
+                return "the sampled documents' check failed with \(listed) differences, \(documents.count) of them listed"
+            }
             let changed = try versionsDiffer(Array(Set(documents.map(\.subject))))
             guard documents.allSatisfy({ changed.contains($0.subject) }) else { throw contentFailure(report) }
             moved = changed.count
