@@ -18,14 +18,19 @@ struct RollbackCommand: ParsableCommand {
             reverse steps (e.g. { from = "3.0", to = "2.0", ... }): a rollback run brings them \
             back through the reverse steps, with the new index's _version, deletes what was \
             deleted, catches up while the application writes, blocks writes to the new index \
-            briefly, checks every id and version, then switches both aliases back at once. It \
+            briefly, checks what changed since the last pass and the counts (every id and \
+            version only when they disagree or nothing can select the changes), then switches \
+            both aliases back at once. The old index stays write-blocked until that switch, \
+            except while ferry's own writes go into it. It \
             is journaled like a run: killed anywhere, the same command finishes it; `ferry \
             status` shows it; --restart gives up an unfinished one (e.g. after fixing a \
             reverse step that failed documents) and starts over;
               - such writes and no reverse steps: refuses (changing nothing) and says how many \
             documents changed. --discard-writes-since-switch rolls back anyway, leaving them in \
             the new index and listing their ids in an NDJSON file it names.
-            The new index is kept, write-blocked. Write-new-first and in-place runs have no \
+            Ctrl-C (SIGINT) or SIGTERM while writes to the new index are blocked lifts that \
+            block first, then exits 130/143 naming the command that continues. The new index \
+            is kept, write-blocked. Write-new-first and in-place runs have no \
             rollback point (`ferry plan` says what rollback means for each mode).
 
             Exit codes: 0 done; 1 refused or failed (state saved: run again to continue); 3 \
