@@ -28,6 +28,7 @@ extension ClusterClient {
     ) throws -> BulkResponse {
         guard !request.isEmpty else { return .empty }
         let response = try bulkSplittingIfTooLarge(request, refresh: refresh, decodeAll: false)
+        if response.errors, !response.rejected.isEmpty { overloaded?() }
         guard retryRejectedItems, response.errors, !response.rejected.isEmpty else { return response }
         return try resendRejected(of: request, after: response, refresh: refresh)
     }
@@ -59,6 +60,7 @@ extension ClusterClient {
                 if item.failed && item.isRejected { stillRejected.append(original) }
             }
             pending = stillRejected
+            if !pending.isEmpty { overloaded?() }
         }
         return BulkResponse(took: took, errors: items.contains(where: \.failed), itemCount: items.count, items: items)
     }

@@ -40,6 +40,15 @@ extension ClusterClient {
         return try single(name, in: try json(.GET, path).json, path: path)["mappings"] ?? [:]
     }
 
+    /// The `mappings` object of every index matching `pattern`, by index, in one request
+    /// (a family's members); empty when none matches.
+    public func getMappings(matching pattern: String) throws -> [String: JSONValue] {
+        let path = RequestPath([pattern, "_mapping"])
+        let (status, json) = try json(.GET, path, accept: { (200..<300).contains($0) || $0 == 404 })
+        guard status != 404 else { return [:] }
+        return (json.objectValue ?? [:]).mapValues { $0["mappings"] ?? [:] }
+    }
+
     /// The `settings` object of one concrete index (`GET /<name>/_settings`), e.g.
     /// `{"index":{"number_of_replicas":"1",...}}`.
     public func getSettings(_ name: String) throws -> JSONValue {
@@ -97,5 +106,19 @@ extension ClusterClient {
             .GET, path, status: 200,
             reason: "[\(name)] resolves to \(object.count) indices (\(object.keys.sorted().joined(separator: ", "))); "
                 + "name one concrete index")
+    }
+
+    /// Every index matching `pattern` (a wildcard expression) with its `index.creation_date`
+    /// (epoch ms; 0 when the cluster does not say); empty when none matches.
+    public func indexCreationDates(_ pattern: String) throws -> [String: Int64] {
+        let path = RequestPath([pattern, "_settings", "index.creation_date"])
+        let (status, json) = try json(.GET, path, accept: { (200..<300).contains($0) || $0 == 404 })
+        guard status != 404 else { return [:] }
+        var dates: [String: Int64] = [:]
+        for (index, body) in json.objectValue ?? [:] {
+            let value = body["settings"]?["index"]?["creation_date"]
+            dates[index] = value?.stringValue.flatMap { Int64($0) } ?? value?.intValue ?? 0
+        }
+        return dates
     }
 }

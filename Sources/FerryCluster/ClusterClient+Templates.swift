@@ -39,4 +39,21 @@ extension ClusterClient {
         let path = RequestPath([info.hasComposableTemplates ? "_index_template" : "_template", name])
         try request(.DELETE, path) { (200..<300).contains($0) || (ignoreMissing && $0 == 404) }
     }
+
+    /// The whole template as the cluster holds it (composable: the `index_template` object
+    /// with `index_patterns`, `template`, `priority`, `_meta`, …; legacy: the object under its
+    /// name), which `putTemplateBody` puts back as it was; nil if there is none.
+    public func templateBody(_ name: String, on info: ClusterInfo) throws -> JSONValue? {
+        let path = RequestPath([info.hasComposableTemplates ? "_index_template" : "_template", name])
+        let (status, json) = try json(.GET, path, accept: { (200..<300).contains($0) || $0 == 404 })
+        guard status != 404 else { return nil }
+        return info.hasComposableTemplates ? json["index_templates"]?[0]?["index_template"] : json[name]
+    }
+
+    /// Creates or replaces template `name` with a whole body (as `templateBody` returns it, or
+    /// `Recipe.templateBody` / `legacyTemplateBody` make it).
+    public func putTemplateBody(_ name: String, body: JSONValue, on info: ClusterInfo) throws {
+        let path = RequestPath([info.hasComposableTemplates ? "_index_template" : "_template", name])
+        try request(.PUT, path, body: body.serializedBytes())
+    }
 }

@@ -29,6 +29,9 @@ public final class ClusterClient {
     var sleep: (Duration) -> Void = { duration in
         Thread.sleep(forTimeInterval: RetryPolicy.milliseconds(duration) / 1000)
     }
+    /// Called each time the cluster answers 429 (a whole request, or bulk items, before any
+    /// resend): a throttle over many clients slows down on it (`DocumentThrottle`).
+    public var overloaded: (() -> Void)? = nil
 
     public init(config: ClusterConfig, logger: Logger = Logger(label: "ferry.cluster")) throws {
         self.config = config
@@ -158,6 +161,7 @@ public final class ClusterClient {
             var retryAfter: Duration?
             switch outcome {
             case .response(let status, let after):
+                if status == 429 { overloaded?() }
                 guard policy.retryableStatuses.contains(status), attempt < policy.maxAttempts else {
                     return (status, attempt)
                 }

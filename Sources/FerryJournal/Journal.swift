@@ -23,6 +23,7 @@ public final class Journal {
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         try db.execute(Self.schema)
+        try db.execute(Self.familySchema)
         openedIdentity = JournalFileIdentity.of(path)
     }
 
@@ -192,7 +193,7 @@ public final class Journal {
         try runs(where: "recipe = ?", [.text(recipe)], limit: limit)
     }
 
-    private func runs(where condition: String, _ values: [SQLiteValue], limit: Int) throws -> [RunRecord] {
+    func runs(where condition: String, _ values: [SQLiteValue], limit: Int) throws -> [RunRecord] {
         let rows = try db.prepare("""
             SELECT run_id, recipe, read_alias, fingerprint, plan, phase, slices, started_at, updated_at, freeze_ms
             FROM runs WHERE \(condition) ORDER BY started_at DESC, rowid DESC LIMIT \(limit)

@@ -48,6 +48,9 @@ public struct PlanRecord: Sendable, Equatable {
     /// Set on a rollback run: the run whose switch it undoes (its new index is this plan's
     /// source, its rollback point this plan's target, its steps the reverse path).
     public var rollbackOf: String? = nil
+    /// Set on a family member's unit run: the family run it belongs to (Journal+Family.swift).
+    /// The unit's aliases are the family's, but only this member moves in its switch.
+    public var familyRun: String? = nil
 
     public init(
         sourceIndex: String, sourceVersion: String, evidence: String, sourceIsConcrete: Bool, writeAliasIndices: [String],
@@ -75,6 +78,7 @@ public struct PlanRecord: Sendable, Equatable {
         ]
         if let preservedIndex { object["preserved_index"] = .string(preservedIndex) }
         if let rollbackOf { object["rollback_of"] = .string(rollbackOf) }
+        if let familyRun { object["family_run"] = .string(familyRun) }
         return .object(object)
     }
 
@@ -94,6 +98,7 @@ public struct PlanRecord: Sendable, Equatable {
         steps = json["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
         mode = json["mode"]?.stringValue ?? "blue-green"
         rollbackOf = json["rollback_of"]?.stringValue
+        familyRun = json["family_run"]?.stringValue
     }
 }
 

@@ -42,6 +42,10 @@ public struct MigrationPlan: Sendable {
     public var targetMappingHash: String = ""
     /// A rollback run: the forward run it undoes (see `ReverseStrategy`).
     public var rollbackOf: String? = nil
+    /// A family member's unit run: the family run it belongs to. Its source is the member, and
+    /// its switch moves only that member inside the family aliases (the write alias too when
+    /// `source.writeAliasIndices` holds the member).
+    public var familyRun: String? = nil
 
     /// The type that does this plan's work: the mode's, or the reverse of a switch.
     var strategy: any MigrationStrategy { rollbackOf == nil ? mode.strategy : ReverseStrategy(forwardMode: mode) }
@@ -72,5 +76,6 @@ extension PlanRecord {
             targetVersion: plan.targetVersion, targetIndex: plan.targetIndex, preservedIndex: plan.preservedIndex,
             steps: plan.steps.map(\.label), mode: plan.mode.rawValue)
         rollbackOf = plan.rollbackOf
+        familyRun = plan.familyRun
     }
 }

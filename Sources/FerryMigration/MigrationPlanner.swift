@@ -18,12 +18,17 @@ public struct MigrationPlanner {
             throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
         }
         let source = try findSource(requestedFrom: requestedFrom)
-        let target = requestedTo ?? recipe.latestVersion
+        return try plan(source: source, to: requestedTo ?? recipe.latestVersion, mode: mode)
+    }
+
+    /// The plan from a known source; `targetIndex` names the new index when the caller
+    /// chooses it (a family member's), else the mode does.
+    func plan(source: SourceState, to target: String, mode: MigrationMode, targetIndex: String? = nil) throws -> MigrationPlan {
         let steps = try recipe.graph.path(from: source.version, to: target)
         let strategy = mode.strategy
         var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: target, steps: steps,
-            targetIndex: try strategy.targetIndex(source: source, version: target, recipe: recipe),
+            targetIndex: try targetIndex ?? strategy.targetIndex(source: source, version: target, recipe: recipe),
             preservedIndex: try strategy.preservedIndex(source: source, recipe: recipe))
         plan.mode = mode
         plan.targetMappingHash = try recipe.mappingHash(for: target)
@@ -52,9 +57,6 @@ public struct MigrationPlanner {
             isConcrete = false
         }
 
-        let mapping = try client.getMapping(index)
-        let meta = FerryMeta(mapping: mapping).flatMap { $0.recipe == recipe.name ? $0 : nil }
-        let metaVersion = meta?.version
         let writeIndices: [String]
         switch try client.resolve(recipe.writeAlias) {
         case .alias(let indices): writeIndices = indices
@@ -65,6 +67,16 @@ public struct MigrationPlanner {
         case .missing: writeIndices = []
         }
 
+        return try sourceState(
+            index: index, mapping: try client.getMapping(index), isConcrete: isConcrete, writeIndices: writeIndices,
+            requestedFrom: requestedFrom)
+    }
+
+    /// The version of `index` from its mapping: its `_meta.ferry` for this recipe, else
+    /// `--from`, else the one version whose mapping it matches (a family member is read the same way).
+    func sourceState(index: String, mapping: JSONValue, isConcrete: Bool, writeIndices: [String], requestedFrom: String?) throws -> SourceState {
+        let meta = FerryMeta(mapping: mapping).flatMap { $0.recipe == recipe.name ? $0 : nil }
+        let metaVersion = meta?.version
         if let metaVersion, recipe.versions.contains(metaVersion) {
             if let requestedFrom, requestedFrom != metaVersion {
                 throw FerryError("--from \(requestedFrom) contradicts index \(index), which ferry created at version \(metaVersion)")

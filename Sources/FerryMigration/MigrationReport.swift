@@ -31,6 +31,10 @@ public struct MigrationReport: Sendable {
     public var passes: [PassSummary] = []
     /// The journal's totals of the passes after the first copy, by kind (resumed runs included).
     public var laterPasses: [PassTotals] = []
+    /// What `--max-docs-per-second` did, when it was given.
+    public var throttle: ThrottleFigures? = nil
+    /// Who made the first copy and why, for a mapping-only path.
+    public var copyNote: String? = nil
 
     var writtenText: String { PassTotals.writtenText(copy: totals.written, later: laterPasses) }
 
@@ -52,6 +56,7 @@ public struct MigrationReport: Sendable {
             out.append(String(format: "cpu         %.2f s copying (%.1f µs per document), %.2f s in all",
                               copyCPUSeconds, copyCPUSeconds / Double(counts.read) * 1e6, cpuSeconds))
         }
+        if let copyNote { out.append("copy        \(copyNote)") }
         if counts.alreadyDone > 0 { out.append("resumed     \(counts.alreadyDone) documents were copied before the resume") }
         if catchUp.passes > 0 {
             out.append("catch-up    \(catchUp.passes) pass(es): \(catchUp.copied) documents copied again, \(catchUp.deleted) deletes reconciled; \(catchUp.frozenDelta) changes under the freeze")
@@ -61,8 +66,25 @@ public struct MigrationReport: Sendable {
             if !catchUp.freeze.method.isEmpty { out += catchUp.freeze.lines }
         }
         if let preservedIndex { out.append("rollback    \(preservedIndex) (copy of the concrete index, unchanged)") }
+        if let throttle { out.append(Self.throttleLine(throttle)) }
         out += passLines
         return out
+    }
+
+    /// For a one-line summary (a family member's): the limit and the 429 back-offs, if throttled.
+    public var throttleSuffix: String {
+        guard let t = throttle else { return "" }
+        return String(format: ", throttled to %.0f docs/s", t.limit)
+            + (t.backOffs > 0 ? String(format: " (slowed %d time(s) on HTTP 429, to %.0f)", t.backOffs, t.lowestRate) : "")
+    }
+
+    static func throttleLine(_ t: ThrottleFigures) -> String {
+        let waited = t.waited / .seconds(1)
+        var line = String(format: "throttle    at most %.0f docs/s (--max-docs-per-second): writers waited %.1f s for their turn over %d bulk request(s)", t.limit, waited, t.requests)
+        line += t.backOffs == 0
+            ? "; no HTTP 429"
+            : String(format: "; slowed %d time(s) on HTTP 429, down to %.0f docs/s", t.backOffs, t.lowestRate)
+        return line + "; the frozen pass is not throttled"
     }
 
     /// One line per kind of pass (catch-up passes together): what it read and wrote, and with

@@ -30,6 +30,20 @@ public struct RunOptions: Sendable {
     /// Blue-green: before switching, recompute T(source) for this many random documents and
     /// compare them with the target (under the freeze; 0 turns it off, nil checks all).
     public var verifySample: Int? = 100
+    /// `--max-docs-per-second`: the pace of every copy pass but the frozen one (nil: as fast as
+    /// the cluster takes them). See `DocumentThrottle`.
+    public var maxDocsPerSecond: Double? = nil
+    /// A family recipe: which members this run takes (`--members`, `--max-members`).
+    public var members = MemberSelection()
+    /// A family recipe: put the target version's template although documents of the members'
+    /// versions do not fit its mapping (the application already writes the target version).
+    public var appWritesTargetVersion = false
+    /// Copy through ferry even when every edge of the path is mapping-only (the cluster's
+    /// `_reindex` would copy otherwise).
+    public var clientCopy = false
+    /// How long one `_reindex` request (a slice the cluster copies) may take before the run
+    /// stops; the cluster may still be copying then, and the same command resumes.
+    public var reindexTimeout: Duration = .seconds(3600)
 
     public init() {}
 }
@@ -139,6 +153,7 @@ public final class Migrator {
             targetIndex: p.targetIndex, preservedIndex: p.preservedIndex)
         plan.mode = MigrationMode(record: p)
         plan.rollbackOf = p.rollbackOf
+        plan.familyRun = p.familyRun
         plan.targetMappingHash = try recipe.mappingHash(for: p.targetVersion)
         return plan
     }
@@ -163,6 +178,15 @@ public final class Migrator {
         let cpuAtStart = processCPUSeconds()
         let (record, plan, lease) = try begin(start, options: options)
         defer { lease.release() }
+        return try drive(record, plan, lease: lease, options: options, began: began, cpuAtStart: cpuAtStart)
+    }
+
+    /// Drives a journaled run to COMPLETED under a lease already held (the run's own, or a
+    /// family run's for one member's unit) and reports it.
+    func drive(
+        _ record: RunRecord, _ plan: MigrationPlan, lease: Lease, options: RunOptions, began: Date = Date(),
+        cpuAtStart: Double = processCPUSeconds()
+    ) throws -> MigrationReport {
         let scope = RunScope(
             recipe: recipe, cluster: cluster, client: client, journal: journal, plan: plan, record: record,
             run: RunContext(runID: record.runID, startedAtISO: record.startedAt), options: options, lease: lease,
@@ -188,17 +212,22 @@ public final class Migrator {
             try validate(plan, run: run)
             let lease = try Lease.acquire(alias: recipe.readAlias, runID: run.runID, cluster: cluster, ttl: options.leaseTTL)
             do {
-                try Preflight(client: client, recipe: recipe).check(plan, runID: run.runID)
-                let record = RunRecord(
-                    runID: run.runID, recipe: recipe.name, readAlias: recipe.readAlias, fingerprint: try recipe.fingerprint(),
-                    plan: PlanRecord(plan), phase: .validating, sliceCount: max(1, options.slices), startedAt: run.startedAtISO)
-                try journal.begin(record)
-                return (record, plan, lease)
+                return (try journalNewRun(plan, run: run, options: options), plan, lease)
             } catch {
                 lease.release()
                 throw error
             }
         }
+    }
+
+    /// Preflights a validated plan and journals it as a new run at VALIDATING.
+    func journalNewRun(_ plan: MigrationPlan, run: RunContext, options: RunOptions) throws -> RunRecord {
+        try Preflight(client: client, recipe: recipe).check(plan, runID: run.runID)
+        let record = RunRecord(
+            runID: run.runID, recipe: recipe.name, readAlias: recipe.readAlias, fingerprint: try recipe.fingerprint(),
+            plan: PlanRecord(plan), phase: .validating, sliceCount: max(1, options.slices), startedAt: run.startedAtISO)
+        try journal.begin(record)
+        return record
     }
 
     /// Stops an unfinished run for good: deletes the indices it created (never one an alias

@@ -11,11 +11,13 @@ extension Operations {
         public let reason: String
     }
 
-    /// Superseded indices of this recipe (created by ferry, named `<read alias>-…`): deletable
-    /// when no alias points to them, no unfinished run uses them, and they are older than
-    /// `olderThan`.
+    /// Superseded indices of this recipe (created by ferry, named `<read alias>-…`; for an index
+    /// family also the members its runs replaced, which the application's template made):
+    /// deletable when no alias points to them, no unfinished run uses them, and they are older
+    /// than `olderThan`.
     public func cleanupCandidates(olderThan: Duration) throws -> [CleanupCandidate] {
-        let rows = try client.request(.GET, RequestPath(["_cat", "indices", "\(recipe.readAlias)-*"], query: [("format", "json"), ("h", "index,creation.date")]))
+        let pattern = recipe.family?.pattern ?? "\(recipe.readAlias)-*"
+        let rows = try client.request(.GET, RequestPath(["_cat", "indices", pattern], query: [("format", "json"), ("h", "index,creation.date")]))
             .json().arrayValue ?? []
         if let holder = try Lease.liveHolder(of: recipe.readAlias, client: client) {
             throw FerryError("a runner holds the lease on '\(recipe.readAlias)' (\(holder.name)): not cleaning up during a run",
@@ -35,7 +37,10 @@ extension Operations {
         var out: [CleanupCandidate] = []
         for row in rows {
             guard let index = row["index"]?.stringValue else { continue }
-            guard FerryMeta(mapping: try client.getMapping(index))?.recipe == recipe.name else { continue }
+            // A family member ferry replaced is the family's even when the application's
+            // template made it (no _meta.ferry): the journal names it.
+            let replacedMember = recipe.family != nil && supersededAt[index] != nil
+            guard try replacedMember || FerryMeta(mapping: client.getMapping(index))?.recipe == recipe.name else { continue }
             let created = Double(row["creation.date"]?.stringValue ?? "") ?? now
             let age = (now - (supersededAt[index] ?? created)) / 86_400_000
             let aliases = try client.aliasesOfIndex(index)
@@ -56,11 +61,15 @@ extension Operations {
         return out.sorted { $0.index < $1.index }
     }
 
-    /// Deletes one candidate, checking again that no alias points to it.
+    /// Deletes one candidate, checking again that no alias points to it, and then that the
+    /// cluster no longer has it (what `ferry cleanup` prints as deleted).
     public func delete(_ candidate: CleanupCandidate) throws {
         guard candidate.deletable, try client.aliasesOfIndex(candidate.index).isEmpty else {
             throw FerryError("not deleting \(candidate.index): an alias points to it now")
         }
         try client.deleteIndex(candidate.index)
+        guard try !client.indexExists(candidate.index) else {
+            throw FerryError("DELETE \(candidate.index) was acknowledged but the cluster still has the index")
+        }
     }
 }

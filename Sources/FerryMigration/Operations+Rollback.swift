@@ -17,6 +17,11 @@ extension Operations {
         cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void = { _ in },
         progress: @escaping (String, CopyCounts) -> Void = { _, _ in }
     ) throws -> RollbackOutcome {
+        // A family's runs are per member: its latest run is one member's, not the family's.
+        guard recipe.family == nil else {
+            throw FerryError("recipe \(recipe.name) is an index family: its rollback is member by member, then the template",
+                             hint: "`ferry rollback \(recipe.name)` (Operations.rollbackFamily)")
+        }
         if options.restart, let open = try journal.latestRun(recipe: recipe.name), open.plan.rollbackOf != nil, !open.phase.isFinal {
             try abandonRollback(open, cluster: cluster, freezeGuard: options.freezeGuard, say: say)
         }
@@ -46,18 +51,19 @@ extension Operations {
         RunInterrupter(recipe: recipe.name, readAlias: recipe.readAlias, cluster: cluster, journalPath: journal.path, guard: freezeGuard, command: "rollback")
     }
 
-    private func pair(
-        _ forward: RunRecord, old: String, cluster: ClusterConfig, say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
+    func pair(
+        _ forward: RunRecord, old: String, cluster: ClusterConfig, member: FamilyMemberContext? = nil, heldLease: Lease? = nil,
+        say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
     ) throws -> PairRollback {
         PairRollback(
             forward: forward, old: old, new: forward.plan.targetIndex, recipe: recipe, cluster: cluster, journal: journal,
-            client: client, say: say, progress: progress)
+            client: client, say: say, progress: progress, member: member, heldLease: heldLease)
     }
 
     /// The same command again after an interruption: the rollback run continues at its phase.
-    private func resumeRollback(
-        _ record: RunRecord, cluster: ClusterConfig, options: RollbackOptions, say: @escaping (String) -> Void,
-        progress: @escaping (String, CopyCounts) -> Void
+    func resumeRollback(
+        _ record: RunRecord, cluster: ClusterConfig, options: RollbackOptions, member: FamilyMemberContext? = nil,
+        heldLease: Lease? = nil, say: @escaping (String) -> Void, progress: @escaping (String, CopyCounts) -> Void
     ) throws -> RollbackOutcome {
         guard record.fingerprint == (try recipe.fingerprint()) else {
             throw FerryError(
@@ -68,7 +74,7 @@ extension Operations {
         let forwardID = forward.runID
         let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
         let plan = try migrator.plan(from: record)
-        let unit = try pair(forward, old: record.plan.targetIndex, cluster: cluster, say: say, progress: progress)
+        let unit = try pair(forward, old: record.plan.targetIndex, cluster: cluster, member: member, heldLease: heldLease, say: say, progress: progress)
         say("continuing rollback run \(record.runID) of run \(forwardID) at \(record.phase.rawValue)")
         return try unit.execute(record, plan, options: options)
     }

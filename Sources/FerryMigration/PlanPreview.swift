@@ -45,13 +45,26 @@ extension Migrator {
         let analysis = ModeAnalysis(
             live: try client.getMapping(plan.source.index), target: try recipe.indexBody(for: plan.targetVersion),
             sameVersion: plan.source.version == plan.targetVersion, recipe: recipe)
-        let modes = analysis.verdicts.map { verdict in
+        // Asked at most once, and only if some mode's first copy could be the cluster's.
+        var probed: ReindexSupport?
+        let probe = { [client] () throws -> ReindexSupport in
+            if let probed { return probed }
+            probed = try client.probeReindex(source: plan.source.index, target: plan.targetIndex, dest: ["version_type": "external"])
+            return probed!
+        }
+        let modes = try analysis.verdicts.map { verdict in
             var inMode = plan
             inMode.mode = verdict.mode
-            var option = PlanPreview.ModeOption(verdict: verdict, actions: verdict.allowed ? inMode.actions : [])
-            if verdict.allowed, let delta = verdict.mode.strategy.plannedFreezeDelta(inMode, client: client) {
-                option.actions.append(delta)
+            var actions = verdict.allowed ? inMode.actions : []
+            if verdict.allowed, !plan.isUpToDate, let line = try CopyChoice.decide(
+                steps: plan.steps, write: inMode.strategy.copyWrite, selection: nil, clientCopy: false, mode: verdict.mode, probe: probe
+            ).line {
+                actions.append("first copy: \(line)")
             }
+            if verdict.allowed, let delta = verdict.mode.strategy.plannedFreezeDelta(inMode, client: client) {
+                actions.append(delta)
+            }
+            var option = PlanPreview.ModeOption(verdict: verdict, actions: actions)
             option.rollback = inMode.rollbackMeaning
             return option
         }

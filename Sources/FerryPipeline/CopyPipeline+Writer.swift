@@ -8,6 +8,7 @@ import FerryCore
 extension CopyPipeline {
     func writeBatches(from batches: BoundedQueue<WriteBatch>) throws {
         let client = try ClusterClient(config: cluster)
+        if let throttle = job.throttle { client.overloaded = { throttle.overloaded() } }
         while let batch = batches.take() {
             try write(batch, with: client)
         }
@@ -19,6 +20,7 @@ extension CopyPipeline {
     /// resends stops the run (the cluster is overloaded, not the document bad); any other
     /// rejection is a document failure naming the index, status and error type.
     private func write(_ batch: WriteBatch, with client: ClusterClient) throws {
+        job.throttle?.admit(batch.request.count)   // before the lease check: the wait may be long
         if let reason = leaseLost() {
             throw FerryError("lost the lease on '\(job.recipe.readAlias)': \(reason); stopped writing")
         }

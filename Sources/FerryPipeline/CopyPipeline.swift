@@ -38,6 +38,8 @@ public struct CopyJob: Sendable {
     /// Pages to transform instead of reading `sourceIndex` (one slice, `slices` = [0]): the
     /// stored originals of dead letters whose source index is gone (`ferry deadletters --retry`).
     public var replay: [SearchPage]? = nil
+    /// `--max-docs-per-second`: every bulk request waits for its slot (shared by the run's passes).
+    public var throttle: DocumentThrottle? = nil
 
     public init(
         sourceIndex: String, targetIndex: String, steps: [StepSpec], recipe: Recipe, run: RunContext,
@@ -127,6 +129,7 @@ public final class CopyPipeline: Sendable {
         func tick() throws {
             var counts = ledger.counts
             counts.elapsed = (ContinuousClock.now - started) / .seconds(1)
+            counts.throttledTo = job.throttle?.currentRate
             progress(counts)
             for slice in ledger.takeCompleted() { try sliceCompleted(slice) }
         }

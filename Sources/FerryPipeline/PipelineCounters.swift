@@ -17,6 +17,8 @@ public struct CopyCounts: Sendable, Equatable {
     public var bytesWritten: Int = 0
     /// Seconds since the copy started, as of this snapshot.
     public var elapsed: Double = 0
+    /// The pace `--max-docs-per-second` allows now (lower than the limit after a 429), if set.
+    public var throttledTo: Double? = nil
 
     public init() {}
 }

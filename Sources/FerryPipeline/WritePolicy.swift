@@ -21,11 +21,15 @@ public protocol WritePolicy: Sendable {
     /// After a bulk request: what else the policy does with the items that were created or
     /// lost a conflict (write-new-first deletes them from the old index).
     func settle(_ request: BulkRequestBuilder, refused: Set<Int>, conflicted: [String], job: CopyJob, client: ClusterClient) throws
+    /// The `dest` options of a `_reindex` that writes exactly as this policy does, for a copy
+    /// the cluster can make by itself (nothing to transform); nil when it cannot.
+    var reindexDest: JSONValue? { get }
 }
 
 extension WritePolicy {
     public var readsSequenceNumbers: Bool { false }
     public var removesTargetCopyOnFailure: Bool { false }
+    public var reindexDest: JSONValue? { nil }
     public func settle(_ request: BulkRequestBuilder, refused: Set<Int>, conflicted: [String], job: CopyJob, client: ClusterClient) throws {}
 }
 
@@ -40,6 +44,9 @@ public struct VersionedIndexWrite: WritePolicy {
     public var summary: String { versioned ? "index with the source _version" : "index (unversioned overwrite)" }
     public var removesTargetCopyOnFailure: Bool { true }
     public var conflictIsSettled: Bool { versioned }
+    /// `external` rather than `external_gte`: a document already there at the source's version
+    /// is the same document (no step ran), so the cluster may count it as a conflict.
+    public var reindexDest: JSONValue? { versioned ? ["version_type": "external"] : nil }
 
     public func append(_ bytes: UnsafeRawBufferPointer, for hit: Hit, job: CopyJob, to builder: inout BulkRequestBuilder) {
         var options = BulkItemOptions()

@@ -16,7 +16,13 @@ public struct FamilySpec: Sendable, Hashable {
 
     /// True when `name` (an index or alias) matches `pattern` (`*` is any run of characters).
     public func matches(_ name: String) -> Bool {
-        Self.glob(Array(pattern), Array(name))
+        Self.matches(pattern, name)
+    }
+
+    /// True when `name` matches the glob `pattern` (`*` is any run of characters), as
+    /// `--members` selects members.
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        glob(Array(pattern), Array(name))
     }
 
     /// Reads `family` from a manifest (nil when absent) and checks it against the aliases:
@@ -85,6 +91,23 @@ public struct FamilySpec: Sendable, Hashable {
 }
 
 extension Recipe {
+    /// A member's new index at `version`: `<member's base name>-<version>-<hash8>`, so it keeps
+    /// the period and still matches the pattern (`events-2024-01` → `events-2024-01-2.0-1a2b3c4d`).
+    public func memberIndexName(_ member: String, version: String) throws(RecipeError) -> String {
+        try indexName(base: memberBaseName(member), version: version)
+    }
+
+    /// The member's name without the `-<version>-<hash8>` an earlier run gave it
+    /// (`events-2024-01-2.0-1a2b3c4d` → `events-2024-01`): its period, for ordering and naming.
+    public func memberBaseName(_ member: String) -> String {
+        for version in versions {
+            guard let hash = try? mappingHash(for: version) else { continue }
+            let suffix = "-\(version)-\(hash)"
+            if member.hasSuffix(suffix), member.count > suffix.count { return String(member.dropLast(suffix.count)) }
+        }
+        return member
+    }
+
     /// The composable index template (`PUT _index_template/<family.template>`) for `version`:
     /// `index_patterns` from `family.pattern`, `template` = the version's mapping file
     /// (settings + mappings, `_meta.ferry` added so indices the application or rollover

@@ -30,7 +30,13 @@ extension Recipe {
 
     /// `<read alias>-<version>-<hash8>`.
     public func indexName(for version: String) throws(RecipeError) -> String {
-        "\(readAlias)-\(version)-\(try mappingHash(for: version))"
+        try indexName(base: readAlias, version: version)
+    }
+
+    /// `<base>-<version>-<hash8>`: a single index is named after the read alias, a family
+    /// member's new index after the member (`Recipe.memberIndexName`).
+    func indexName(base: String, version: String) throws(RecipeError) -> String {
+        "\(base)-\(version)-\(try mappingHash(for: version))"
     }
 
     /// The body ferry PUTs for a new index: the recipe's mapping with `_meta.ferry` recording

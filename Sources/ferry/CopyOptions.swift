@@ -21,11 +21,19 @@ struct CopyOptions: ParsableArguments {
         valueName: "seconds"))
     var maxFreeze: Double = 30
 
+    @Option(name: .customLong("max-docs-per-second"), help: ArgumentHelp(
+        "Copy at most this many documents per second, steadily, over every copy pass but the frozen one (like _reindex's requests_per_second; bulk requests get smaller so the pace stays even). On HTTP 429 the pace halves, then climbs back. For runs that share the cluster with the application over hours or days.",
+        valueName: "docs"))
+    var maxDocsPerSecond: Double?
+
     func validate() throws {
         guard maxFreeze > 0 else { throw ValidationError("--max-freeze must be more than 0 seconds") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
         guard maxErrors >= 0 else { throw ValidationError("--max-errors must be 0 or more") }
+        if let rate = maxDocsPerSecond, !(rate >= 1) {
+            throw ValidationError("--max-docs-per-second must be 1 or more")
+        }
     }
 
     func apply(to options: inout RunOptions) {
@@ -34,5 +42,6 @@ struct CopyOptions: ParsableArguments {
         options.writers = writers
         options.freezeThreshold = freezeThreshold
         options.maxFreeze = .milliseconds(Int64(maxFreeze * 1000))
+        options.maxDocsPerSecond = maxDocsPerSecond
     }
 }

@@ -21,13 +21,14 @@ final class ProgressDisplay {
             let eta = rate > 0 && total > done ? Self.duration(Double(total - done) / rate) : "--"
             let line = String(format: "\r%@ %@ %d/%d %3.0f%%  %.0f docs/s  ETA %@  dropped %d  failed %d",
                               label, bar, done, total, fraction * 100, rate, eta, counts.dropped, counts.failed)
-            FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+            FileHandle.standardError.write(Data((line + Self.throttle(counts) + "\u{1B}[K").utf8))
             drawn = true
         } else if counts.elapsed >= 1, now.timeIntervalSince(lastPlainLine) >= 5 {
             lastPlainLine = now
-            FileHandle.standardError.write(Data(String(
-                format: "%@: %d/%d done, %d written, %d dropped, %d failed, %.0f docs/s\n",
-                label, done, total, counts.written, counts.dropped, counts.failed, rate).utf8))
+            let line = String(
+                format: "%@: %d/%d done, %d written, %d dropped, %d failed, %.0f docs/s",
+                label, done, total, counts.written, counts.dropped, counts.failed, rate)
+            FileHandle.standardError.write(Data((line + Self.throttle(counts) + "\n").utf8))
         }
     }
 
@@ -37,6 +38,11 @@ final class ProgressDisplay {
             FileHandle.standardError.write(Data("\n".utf8))
             drawn = false
         }
+    }
+
+    /// The pace `--max-docs-per-second` allows now, if set.
+    private static func throttle(_ counts: CopyCounts) -> String {
+        counts.throttledTo.map { String(format: "  (throttled to %.0f docs/s)", $0) } ?? ""
     }
 
     private static func duration(_ seconds: Double) -> String {

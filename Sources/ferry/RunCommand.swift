@@ -38,6 +38,20 @@ struct RunCommand: ParsableCommand {
             any time stops the run; under the freeze the block is lifted first, and the same \
             command continues later.
 
+            A family recipe (`family = { pattern, template }`: monthly indices behind one \
+            read alias, docs/families.md) runs the family: the old template is journaled and \
+            the target version's put first, then each member, oldest first, is migrated as its \
+            own unit (new index <member>-<version>-<hash8>, copy, catch-up, freeze of that \
+            member, checks scoped to its two indices, one _aliases call swapping it inside the \
+            family aliases; the write alias moves with the member holding it). Members already \
+            at the target version, including ones created from the new template meanwhile, are \
+            skipped. A failing member stops the run: the members before it stay switched, it \
+            stays as it was, and the same command continues at it. --members and \
+            --max-members take part of the family per run; the same command continues with \
+            the rest. If documents of the members' version do not fit the new template's \
+            mapping (e.g. a removed field under a strict mapping), the run refuses until the \
+            application writes the new version and --app-writes-target-version says so.
+
             Exit codes: 0 done (or nothing to do); 1 failed, state saved where there is a run; \
             3 documents failed beyond --max-errors; 4 the cluster was unavailable (state saved: \
             run again to continue); 5 another runner holds the lease on the alias; 64 bad usage; \
@@ -47,6 +61,7 @@ struct RunCommand: ParsableCommand {
               ferry run blog_posts --yes
               ferry run blog_posts --from 1.0 --to 3.0 --workers 2
               ferry run blog_posts --restart --yes
+              ferry run events --app-writes-target-version --max-members 2 --yes
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -71,14 +86,33 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Slices the copy is cut into; an interrupted run redoes unfinished slices only.")
     var slices: Int = 8
 
+    @Flag(name: .customLong("client-copy"), help: "Copy through ferry even when no step changes the documents (a mapping-only path); by default the cluster's own _reindex copies then, and `ferry plan` says which copy will run.")
+    var clientCopy = false
+
+    @Option(name: .customLong("reindex-timeout"), help: ArgumentHelp(
+        "When the cluster copies (mapping-only path): how long one slice's _reindex may take, in seconds. Past it the run stops (exit 4) while the cluster may still be copying; the same command resumes.",
+        valueName: "seconds"))
+    var reindexTimeout: Double = 3600
+
     @Option(help: ArgumentHelp("blue-green (default), write-new-first or in-place; `ferry plan` says which the change allows.", valueName: "mode"))
     var mode: String = MigrationMode.blueGreen.rawValue
 
     @Option(name: .customLong("verify-sample"), help: "Blue-green: documents whose T(source) is recomputed and compared with the target before the switch (0: none; 'all').")
     var verifySample: String = "100"
 
+    @Option(name: .customLong("members"), help: ArgumentHelp("Family recipes: migrate only members whose name matches this pattern (* is any run of characters).", valueName: "pattern"))
+    var membersPattern: String?
+
+    @Option(name: .customLong("max-members"), help: ArgumentHelp("Family recipes: migrate at most this many members in this run (skipped members do not count); run again for the rest.", valueName: "n"))
+    var maxMembers: Int?
+
+    @Flag(name: .customLong("app-writes-target-version"), help: "Family recipes: put the new template although documents of the members' current version do not fit its mapping, because the application already writes the target version.")
+    var appWritesTargetVersion = false
+
     func validate() throws {
+        if let maxMembers, maxMembers < 1 { throw ValidationError("--max-members must be 1 or more") }
         guard (1...1024).contains(slices) else { throw ValidationError("--slices must be between 1 and 1024") }
+        guard reindexTimeout > 0 else { throw ValidationError("--reindex-timeout must be more than 0 seconds") }
         guard verifySample == "all" || Int(verifySample).map({ $0 >= 0 }) == true else {
             throw ValidationError("--verify-sample must be a number of documents or 'all'")
         }
@@ -91,19 +125,13 @@ struct RunCommand: ParsableCommand {
         global.bootstrapLogging()
         try reporting {
             let recipe = try global.catalog().load(self.recipe)
+            if recipe.family != nil { return try runFamily(recipe) }
+            guard membersPattern == nil, maxMembers == nil, !appWritesTargetVersion else {
+                throw ValidationError("--members, --max-members and --app-writes-target-version are for family recipes; \(recipe.name) has no 'family'")
+            }
             let migrator = try Migrator(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
-            var options = RunOptions()
-            options.from = from
-            options.to = to
-            options.restart = restart
-            copy.apply(to: &options)
-            options.slices = slices
-            options.mode = MigrationMode(rawValue: mode)!
-            options.verifySample = verifySample == "all" ? nil : Int(verifySample)
-            SignalGuard.install(migrator.interrupter)
-            let display = ProgressDisplay()
-            migrator.say = { display.finishLine(); printOut($0) }
-            migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+            let options = runOptions
+            let display = attachOutput(migrator)
 
             let start = try migrator.prepare(options)
             switch start {
@@ -125,5 +153,32 @@ struct RunCommand: ParsableCommand {
             printOut("done")
             report.lines.forEach { printOut("  " + $0) }
         }
+    }
+}
+
+extension RunCommand {
+    /// Ctrl-C/SIGTERM handling, phase lines and the progress line, for `migrator`'s runs.
+    func attachOutput(_ migrator: Migrator) -> ProgressDisplay {
+        SignalGuard.install(migrator.interrupter)
+        let display = ProgressDisplay()
+        migrator.say = { display.finishLine(); printOut($0) }
+        migrator.progress = { label, counts in display.update(label: label, counts: counts) }
+        return display
+    }
+
+    var runOptions: RunOptions {
+        var options = RunOptions()
+        options.from = from
+        options.to = to
+        options.restart = restart
+        copy.apply(to: &options)
+        options.slices = slices
+        options.clientCopy = clientCopy
+        options.reindexTimeout = .milliseconds(Int64(reindexTimeout * 1000))
+        options.mode = MigrationMode(rawValue: mode)!
+        options.verifySample = verifySample == "all" ? nil : Int(verifySample)
+        options.members = MemberSelection(pattern: membersPattern, maxMembers: maxMembers)
+        options.appWritesTargetVersion = appWritesTargetVersion
+        return options
     }
 }

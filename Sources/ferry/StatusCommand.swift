@@ -12,6 +12,13 @@ struct StatusCommand: ParsableCommand {
             Mid-Switch, Post-Switch, Cleanup; with the run's phase, progress, dead letters, the \
             lease holder and the recommended next command. Changes nothing.
 
+            For an index family (a recipe with `family`): the template (its version now and \
+            what the journal keeps for rollback), then one row per member, oldest first: old \
+            index → new index, state (done, current with its phase and documents written, \
+            pending, skipped, rolled back, FAILED with the reason), documents, time and the \
+            freeze of its switch; then an ETA for the rest (documents left ÷ the documents per \
+            second so far). It reads the journal while `ferry run` runs in another process.
+
             --save-evidence DIR writes indices, aliases, health, mappings, settings and the \
             journal (runs, events, dead letters) as JSON files for an incident review.
             """)
@@ -32,6 +39,16 @@ struct StatusCommand: ParsableCommand {
         try reporting {
             let recipe = try global.catalog().load(self.recipe)
             let operations = try Operations(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
+            if recipe.family != nil {
+                // An index family: the member table (its runs are per member, not one run).
+                let family = try operations.familyStatus()
+                if json { printOut(family.json.serialized(sortedKeys: true)) } else { family.lines.forEach(printOut) }
+                if let folder = saveEvidence {
+                    let files = try operations.saveEvidence(to: folder, status: try operations.status())
+                    printOut("evidence: \(files.count) files in \(folder)")
+                }
+                return
+            }
             let status = try operations.status()
             if json {
                 printOut(status.json.serialized(sortedKeys: true))
@@ -70,7 +87,12 @@ struct CleanupCommand: ParsableCommand {
             Lists the indices ferry created for the recipe (<read alias>-<version>-<hash8>) and \
             deletes those that no alias points to, that no unfinished run uses, and that are \
             older than --older-than (default 7d; units s, m, h, d). Until then they stay, \
-            write-blocked, as rollback points. --dry-run only lists; --index limits it to one \
+            write-blocked, as rollback points. Retention counts from when an index stopped \
+            serving (the switch that replaced it, or the rollback that left it). For an index \
+            family, members are handled like single indices: the members its runs replaced \
+            (even those the application's template made) and rolled-back members' new indices; \
+            an index any alias points to is never deleted. Each "deleted" line is printed once \
+            the cluster no longer has the index. --dry-run only lists; --index limits it to one \
             index. It asks before deleting: --yes to run it from a script.
 
             Examples:

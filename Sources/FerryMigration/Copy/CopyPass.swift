@@ -32,6 +32,9 @@ struct CopyPass {
     var journaling: Journaling = .byDocument
     /// Pages to transform instead of reading `source` (see `CopyJob.replay`).
     var replay: [SearchPage]? = nil
+    /// Who writes: ferry's pipeline, or the cluster's `_reindex` for a mapping-only first copy
+    /// (Copy/CopyChoice.swift).
+    var copier: Copier = .ferry
 }
 
 extension RunScope {
@@ -45,6 +48,7 @@ extension RunScope {
     /// the failures so far journaled.
     @discardableResult
     func copy(_ pass: CopyPass) throws -> CopyCounts {
+        if case .cluster(let sliced) = pass.copier { return try copyInCluster(pass, sliced: sliced) }
         var job = CopyJob(
             sourceIndex: pass.source, targetIndex: pass.target, steps: pass.steps, recipe: recipe, run: run,
             batch: recipe.batch, slices: pass.slices, sliceCount: pass.sliceCount)
@@ -55,6 +59,10 @@ extension RunScope {
         job.writers = options.writers
         job.pointInTime = clusterInfo
         job.stuckDocuments = try journal.stuckDocuments(runID)
+        if let throttle = runThrottle() {
+            job.throttle = throttle
+            job.batch.size = min(job.batch.size, throttle.smoothBatchSize)
+        }
         switch pass.journaling {
         case .slices: job.maxFailures = max(0, options.maxErrors - (try journal.totals(runID).failed))
         case .byDocument: job.maxFailures = max(0, options.maxErrors - (try journal.deadLetterCount(runID)))
@@ -99,6 +107,14 @@ extension RunScope {
         return pipeline.counts
     }
 
+    /// The run's throttle, for a pass outside the freeze: under the freeze, every second blocks
+    /// the application's writes, and the frozen pass is bounded by `--freeze-threshold` anyway.
+    private func runThrottle() -> DocumentThrottle? {
+        guard let limit = options.maxDocsPerSecond, freezeGuard.deadline == nil else { return nil }
+        if figures.throttle == nil { figures.throttle = DocumentThrottle(limit: limit) }
+        return figures.throttle
+    }
+
     /// A later pass's counts, by kind (the first copy's are in its slices): status adds them up.
     private func journalPass(_ pass: CopyPass, _ counts: CopyCounts) throws {
         guard case .byDocument = pass.journaling else { return }
@@ -118,8 +134,11 @@ extension RunScope {
         var pending = try journal.pendingSlices(runID)
         let expected = try client.count(plan.source.index, query: query)
         var counts = CopyCounts()
+        let choice = try firstCopyChoice(write: write, query: query)
+        figures.copyNote = choice.line
         say("copying \(plan.source.index) → \(plan.targetIndex) through \(plan.pathDescription)"
             + (pending.count < record.sliceCount ? " (\(record.sliceCount - pending.count) of \(record.sliceCount) slices already done)" : ""))
+        if let line = choice.line { say(line) }
         var round = 0
         while !pending.isEmpty {
             round += 1
@@ -128,6 +147,7 @@ extension RunScope {
             pass.sliceCount = record.sliceCount
             pass.alreadyDone = try journal.totals(runID).read
             pass.journaling = .slices
+            pass.copier = choice.copier
             counts = try copy(pass)
             let remaining = try journal.pendingSlices(runID)
             guard remaining.count < pending.count else {

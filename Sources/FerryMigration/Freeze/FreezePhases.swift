@@ -79,7 +79,7 @@ extension RunScope {
     /// verified assumed it was there.
     func switchUnderTheBlock() throws -> Bool {
         let moved: Bool = try freezeGuard.whileNotInterrupted {
-            let switched = try client.resolve(recipe.readAlias) == .alias(indices: [plan.targetIndex])
+            let switched = try client.resolve(recipe.readAlias).hasSwitched(from: plan.source.index, to: plan.targetIndex)
             guard try switched || writeBlock.isWriteBlocked(plan.source.index) else { return false }
             try switchAliases()
             // The block stays, as the rollback point: no longer the signal handler's to lift.

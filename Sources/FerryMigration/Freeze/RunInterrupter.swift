@@ -27,17 +27,27 @@ public struct RunInterrupter: Sendable {
         do {
             let client = try WriteBlock.liftingClient(cluster)
             let journal = try Journal(path: journalPath)
-            let run = try journal.latestRun(recipe: recipe)
-            // The aliases moved away from the blocked index: the switch (or the switch back) is done.
-            if case .alias(let indices) = try client.resolve(readAlias), !indices.contains(block.index) {
-                return lines + ["the aliases already point to \(indices.joined(separator: ", ")): the switch is done; \(block.index) stays blocked as the rollback point",
+            let run = try journal.run(id: block.runID)
+            let resolved = try client.resolve(readAlias)
+            let switched: Bool
+            if let plan = run?.plan, block.index == plan.sourceIndex {
+                // A run's own freeze (forward, or a rollback run's of the new index).
+                switched = resolved.hasSwitched(from: plan.sourceIndex, to: plan.targetIndex)
+            } else if case .alias(let indices) = resolved {
+                // A rollback's flip froze the forward run's new index: done once the aliases left it.
+                switched = !indices.isEmpty && !indices.contains(block.index)
+            } else {
+                switched = false
+            }
+            if switched {
+                return lines + ["the aliases no longer point to \(block.index): the switch is done; \(block.index) stays blocked as the rollback point",
                                 "next: `ferry \(command) \(recipe) --yes` records the completion"]
             }
             try WriteBlock.lift(
                 block.index, runID: block.runID, phase: run?.phase ?? .frozen, reason: "interrupted by \(signal)", cluster: cluster, journal: journal)
             // The run that set the block goes back to catching up; a switched run whose new
             // index a rollback froze for the flip keeps its phase.
-            if let run, run.runID == block.runID, run.phase < .switched {
+            if let run, run.phase < .switched {
                 try journal.setPhase(block.runID, .catchingUp, "interrupted by \(signal) under the freeze; the write block is lifted")
             }
             lines.append("lifted the write block on \(block.index) (the cluster confirmed it); the application can write again")

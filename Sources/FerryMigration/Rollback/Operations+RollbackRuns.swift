@@ -23,14 +23,18 @@ extension Operations {
     /// lifted (unless the aliases already moved back: then it cannot be given up, only
     /// finished), the old index is write-blocked again as the rollback point, and the run is
     /// ABANDONED. What it already copied back stays: a new rollback compares again.
-    func abandonRollback(_ run: RunRecord, cluster: ClusterConfig, freezeGuard: FreezeGuard, say: @escaping (String) -> Void) throws {
+    func abandonRollback(
+        _ run: RunRecord, cluster: ClusterConfig, member: FamilyMemberContext? = nil, heldLease: Lease? = nil,
+        freezeGuard: FreezeGuard = FreezeGuard(), say: @escaping (String) -> Void
+    ) throws {
         let (new, old) = (run.plan.sourceIndex, run.plan.targetIndex)
-        if try client.resolve(recipe.readAlias) == .alias(indices: [old]) {
+        let unit = try pair(forwardRun(of: run), old: old, cluster: cluster, member: member, say: say, progress: { _, _ in })
+        if try unit.switchedBack() {
             throw FerryError("rollback run \(run.runID) already switched the aliases back to \(old); it cannot be restarted",
                              hint: "`ferry rollback \(recipe.name)` finishes it")
         }
-        let lease = try Lease.acquire(alias: recipe.readAlias, runID: run.runID, cluster: cluster, ttl: .seconds(60))
-        defer { lease.release() }
+        let lease = try heldLease ?? Lease.acquire(alias: recipe.readAlias, runID: run.runID, cluster: cluster, ttl: .seconds(60))
+        defer { if heldLease == nil { lease.release() } }
         let block = RollbackFreeze.writeBlock(client, cluster, journal, freezeGuard, say: say)
         if try journal.frozenAt(run.runID) != nil {
             try RollbackFreeze.unfreeze(new, block, record: run)

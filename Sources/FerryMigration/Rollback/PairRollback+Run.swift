@@ -14,12 +14,13 @@ extension PairRollback {
         let context = RunContext()
         let source = SourceState(
             index: new, version: forward.plan.targetVersion, evidence: .meta, isConcreteIndex: false,
-            writeAliasIndices: [new], createdByFerry: true)
+            writeAliasIndices: member.map { $0.holdsWriteAlias ? [new] : [] } ?? [new], createdByFerry: true)
         var plan = MigrationPlan(
             recipe: recipe, source: source, targetVersion: forward.plan.sourceVersion, steps: steps,
             targetIndex: old, preservedIndex: nil)
         plan.mode = MigrationMode(record: forward.plan)
         plan.rollbackOf = forward.runID
+        plan.familyRun = member?.familyRunID
         plan.targetMappingHash = try recipe.mappingHash(for: plan.targetVersion)
         try Migrator.validate(plan, recipe: recipe, run: context)
         let record = RunRecord(
@@ -35,7 +36,12 @@ extension PairRollback {
         let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal, freezeGuard: options.freezeGuard)
         migrator.say = say
         migrator.progress = progress
-        let report = try migrator.execute(.resume(record, plan), options: options.run)
+        let report: MigrationReport
+        if let heldLease {
+            report = try migrator.drive(record, plan, lease: heldLease, options: options.run)
+        } else {
+            report = try migrator.execute(.resume(record, plan), options: options.run)
+        }
         var outcome = RollbackOutcome(kind: .reversed)
         outcome.rollbackRunID = record.runID
         outcome.broughtBack = report.passes.reduce(0) { $0 + $1.written }
@@ -45,7 +51,7 @@ extension PairRollback {
         outcome.freezeMilliseconds = report.freezeMilliseconds
         outcome.seconds = report.seconds
         outcome.lines = [
-            "rolled back run \(forward.runID) with rollback run \(record.runID): \(recipe.readAlias) and \(recipe.writeAlias) → \(old); \(new) is kept, write-blocked",
+            "rolled back run \(forward.runID) with rollback run \(record.runID): \(try aliasesBack()); \(new) is kept, write-blocked",
             "  brought back \(outcome.broughtBack) document(s) through \(plan.pathDescription), deleted \(outcome.deleted); the reverse steps dropped \(outcome.dropped) and failed \(outcome.failed) (`ferry deadletters \(recipe.name)`)",
             "  writes to \(new) blocked for \(outcome.freezeMilliseconds.map { "\($0) ms" } ?? "?") at the end; \(String(format: "%.1f", outcome.seconds)) s in all",
         ]

@@ -58,6 +58,11 @@ struct PairRollback {
     let client: ClusterClient
     let say: (String) -> Void
     let progress: (String, CopyCounts) -> Void
+    /// Set when the pair is a member of an index family (see `FamilyRollback`): only this
+    /// member moves inside the family aliases.
+    var member: FamilyMemberContext? = nil
+    /// The family rollback's lease, held across its members: used instead of taking one.
+    var heldLease: Lease? = nil
 
     func rollBack(_ options: RollbackOptions) throws -> RollbackOutcome {
         let began = Date()
@@ -65,8 +70,8 @@ struct PairRollback {
             throw FerryError("cannot roll back run \(forward.runID): the previous index \(old) is gone (cleaned up?)",
                              hint: "a new migration to the older version is the way back now")
         }
-        let lease = try Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(forward.runID)", cluster: cluster, ttl: .seconds(60))
-        var leaseHeld = true
+        let lease = try heldLease ?? Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(forward.runID)", cluster: cluster, ttl: .seconds(60))
+        var leaseHeld = heldLease == nil  // ours to release
         defer { if leaseHeld { lease.release() } }
         let block = RollbackFreeze.writeBlock(client, cluster, journal, options.freezeGuard, say: say)
 
@@ -92,7 +97,7 @@ struct PairRollback {
             if delta.size == 0 {
                 try flip(options.freezeGuard)
                 outcome.kind = .flipped
-                outcome.lines = ["rolled back run \(forward.runID): nothing changed in \(new) since the switch; \(recipe.readAlias) and \(recipe.writeAlias) → \(old) (one _aliases call); \(new) is kept, write-blocked"]
+                outcome.lines = ["rolled back run \(forward.runID): nothing changed in \(new) since the switch; \(try aliasesBack()) (one _aliases call); \(new) is kept, write-blocked"]
                 outcome.seconds = Date().timeIntervalSince(began)
                 return outcome
             }
@@ -113,7 +118,7 @@ struct PairRollback {
                 outcome.deletedSinceSwitch = delta.toDelete.count
                 outcome.discardedFile = file
                 outcome.lines = [
-                    "rolled back run \(forward.runID) discarding the writes since the switch: \(recipe.readAlias) and \(recipe.writeAlias) → \(old)",
+                    "rolled back run \(forward.runID) discarding the writes since the switch: \(try aliasesBack())",
                     "left behind in \(new) (write-blocked): \(outcome.writtenSinceSwitch!) document(s) written or updated, \(outcome.deletedSinceSwitch!) deleted there but back in \(old); ids in \(file)",
                 ]
                 outcome.seconds = Date().timeIntervalSince(began)
@@ -124,7 +129,7 @@ struct PairRollback {
                 frozen = false
             }
             let (record, plan) = try beginRun(steps: steps)
-            lease.release()
+            if leaseHeld { lease.release() }
             leaseHeld = false
             var result = try execute(record, plan, options: options)
             result.writtenSinceSwitch = outcome.writtenSinceSwitch
@@ -133,7 +138,7 @@ struct PairRollback {
             return result
         } catch {
             // The application writes to the new index until the aliases move: never leave it blocked.
-            if frozen, (try? client.resolve(recipe.readAlias)) != .alias(indices: [old]) {
+            if frozen, (try? switchedBack()) != true {
                 do { try RollbackFreeze.unfreeze(new, block, record: forward) } catch {
                     say("COULD NOT LIFT THE WRITE BLOCK on \(new): \(error); PUT \(new)/_settings {\"index.blocks.write\": null}")
                 }
@@ -165,17 +170,41 @@ struct PairRollback {
         return changed == 0 && count == listed
     }
 
-    /// Lifts the old index's block and moves both aliases back in one call, under the guard
-    /// (a signal arriving meanwhile waits, then finds the switch back done).
+    /// Lifts the old index's block and moves both aliases back in one call (a family member:
+    /// the member back inside the family aliases), under the guard (a signal arriving
+    /// meanwhile waits, then finds the switch back done).
     private func flip(_ freezeGuard: FreezeGuard) throws {
         try freezeGuard.whileNotInterrupted {
             try client.unblockWrites(old)
             try journal.event(forward.runID, .switched, "block lifted on \(old): the switch back")
-            try client.updateAliases(AliasActions(recipe: recipe).switchBack(from: new, to: old))
+            let actions = AliasActions(recipe: recipe)
+            if let member {
+                let swap = actions.swapMember(
+                    new, to: old, movesWrites: member.holdsWriteAlias,
+                    memberAliases: try client.aliasesOfIndex(new), targetAliases: try client.aliasesOfIndex(old))
+                if !swap.isEmpty { try client.updateAliases(swap) }
+            } else {
+                try client.updateAliases(actions.switchBack(from: new, to: old))
+            }
             // The new index stays blocked: no longer the signal handler's to lift.
             freezeGuard.blockLifted()
         }
         try journal.setPhase(forward.runID, .rolledBack, "aliases switched back to \(old)")
+    }
+
+    /// Whether the aliases already point back to the old index, as the cluster says: the read
+    /// alias names only it, or, for a family member, names it and no longer the new index.
+    func switchedBack() throws -> Bool {
+        let now = try client.resolve(recipe.readAlias)
+        return member == nil ? now == .alias(indices: [old]) : now.hasSwitched(from: new, to: old)
+    }
+
+    /// Where the aliases went back, for the report: for a family member, whether the write
+    /// alias came along is asked of the cluster (it stays on a newer month that took it since).
+    func aliasesBack() throws -> String {
+        guard member != nil else { return "\(recipe.readAlias) and \(recipe.writeAlias) → \(old)" }
+        let write = try recipe.writeAlias != recipe.readAlias && client.aliasesOfIndex(old).contains(recipe.writeAlias)
+        return "\(recipe.readAlias)\(write ? " and \(recipe.writeAlias)" : "") → \(old) instead of \(new)"
     }
 
     private func refusal(_ delta: Delta, cause: any Error) -> FerryError {

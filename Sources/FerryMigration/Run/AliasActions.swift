@@ -56,8 +56,35 @@ struct AliasActions {
         return actions + add(to: previous)
     }
 
+    /// One family member's switch, from where the aliases are (so a resumed switch finishes
+    /// what is left): the read alias leaves `member` for `target`, and the write alias moves
+    /// with it when `movesWrites` (the member held it when its unit started) and the member
+    /// still holds it (after a rollover meanwhile it stays where the application put it).
+    /// Empty when it is done already.
+    func swapMember(_ member: String, to target: String, movesWrites: Bool, memberAliases: [String], targetAliases: [String]) -> [AliasAction] {
+        var actions: [AliasAction] = []
+        let writeMoves = movesWrites && separateWriteAlias && memberAliases.contains(writeAlias)
+        let moving = writeMoves ? [readAlias, writeAlias] : [readAlias]
+        for alias in moving where memberAliases.contains(alias) { actions.append(.remove(index: member, alias: alias)) }
+        for alias in moving where !targetAliases.contains(alias) {
+            let writes = movesWrites && (alias == writeAlias)
+            actions.append(.add(index: target, alias: alias, isWriteIndex: writes ? true : nil))
+        }
+        return actions
+    }
+
     /// `index` leaves each of `aliases`.
     func remove(_ index: String, from aliases: [String]) -> [AliasAction] {
         aliases.map { .remove(index: index, alias: $0) }
+    }
+}
+
+extension ResolvedName {
+    /// Whether a switch from `source` to `target` is done, as the read alias resolves now: it
+    /// holds `target` and no longer `source` (a single index's alias holds only `target`; a
+    /// family's alias spans the other members too).
+    func hasSwitched(from source: String, to target: String) -> Bool {
+        guard case .alias(let indices) = self else { return false }
+        return indices.contains(target) && !indices.contains(source)
     }
 }

@@ -56,6 +56,8 @@ final class RunExecution {
         report.cpuSeconds = processCPUSeconds() - cpuAtStart
         report.catchUp = figures.catchUp
         report.passes = figures.passes
+        report.throttle = figures.throttle?.figures
+        report.copyNote = figures.copyNote
         report.laterPasses = try scope.journal.passTotals(record.runID)
         report.targetCount = try scope.client.count(plan.targetIndex)
         report.deadLetters = try scope.journal.deadLetterCount(record.runID)

@@ -36,11 +36,27 @@ extension RunScope {
         }
         if try ownedByRun(plan.targetIndex, run.runID) {
             say("reusing \(plan.targetIndex), created by this run")
-            return
+        } else {
+            say("creating \(plan.targetIndex) with the \(plan.targetVersion) mapping")
+            try createIndex(plan.targetIndex, version: plan.targetVersion)
+            Failpoints.hit("target-created")
         }
-        say("creating \(plan.targetIndex) with the \(plan.targetVersion) mapping")
-        try createIndex(plan.targetIndex, version: plan.targetVersion)
-        Failpoints.hit("target-created")
+        try removeTemplateAliases()
+    }
+
+    /// An index template matching the new index's name (a family's always does) gives it
+    /// aliases, the family's read alias among them: while the index is empty, take them off,
+    /// so no read sees a partial copy. The switch adds the ones the index should have.
+    func removeTemplateAliases() throws {
+        try Self.removeAliases(of: plan.targetIndex, client: client, say: say)
+    }
+
+    /// `index` (a run's new index, not yet switched to) leaves every alias it holds.
+    static func removeAliases(of index: String, client: ClusterClient, say: (String) -> Void) throws {
+        let given = try client.aliasesOfIndex(index)
+        guard !given.isEmpty else { return }
+        try client.updateAliases(given.map { .remove(index: index, alias: $0) })
+        say("removed the alias(es) \(given.joined(separator: ", ")) an index template gave \(index), before copying into it")
     }
 
     /// Refuses to go on with more dead letters than `--max-errors`, restores the target's own
@@ -114,6 +130,7 @@ extension RunScope {
     /// One atomic `_aliases` call: read and write aliases move to the target together.
     /// Idempotent: if both aliases already point only at the target, there is nothing to do.
     func switchAliases() throws {
+        if plan.familyRun != nil { return try switchMember() }
         let target = plan.targetIndex
         let read = try client.resolve(recipe.readAlias)
         let write = recipe.writeAlias == recipe.readAlias ? read : try client.resolve(recipe.writeAlias)
@@ -131,5 +148,20 @@ extension RunScope {
         Failpoints.hit("before-switch")
         try client.updateAliases(actions)
         say("switched \(recipe.readAlias) and \(recipe.writeAlias) to \(plan.targetIndex)")
+    }
+
+    /// A family member's switch: one `_aliases` call that moves the read alias (and the write
+    /// alias, when the member holds it) from the member to its new index; the other members
+    /// keep theirs. Idempotent, like the single-index switch.
+    private func switchMember() throws {
+        let (member, target) = (plan.source.index, plan.targetIndex)
+        let movesWrites = !plan.source.writeAliasIndices.isEmpty
+        let actions = aliases.swapMember(
+            member, to: target, movesWrites: movesWrites,
+            memberAliases: try client.aliasesOfIndex(member), targetAliases: try client.aliasesOfIndex(target))
+        guard !actions.isEmpty else { return }
+        Failpoints.hit("before-switch")
+        try client.updateAliases(actions)
+        say("switched \(member) → \(target) in \(recipe.readAlias)" + (movesWrites ? " and \(recipe.writeAlias)" : ""))
     }
 }

@@ -3,6 +3,7 @@
 import Foundation
 import FerryCluster
 import FerryCore
+import FerryPipeline
 import FerryRecipes
 
 struct RunScope {
@@ -45,6 +46,10 @@ final class RunFigures {
     var catchUp = CatchUpStats()
     var freezeMilliseconds: Int? = nil
     var passes: [PassSummary] = []
+    /// `--max-docs-per-second`'s pace, one for the whole run (made by the first throttled pass).
+    var throttle: DocumentThrottle? = nil
+    /// Who made the first copy and why, when the path is mapping-only (`CopyChoice.line`).
+    var copyNote: String? = nil
 }
 
 /// What one copy pass used and did, for the report: `--workers`, `--writers` and `--slices`

@@ -51,7 +51,7 @@ struct WriteBlock {
     func liftFreezeAfterFailure(_ plan: MigrationPlan, record: RunRecord, cause: any Error) {
         setDeadline(nil)
         let recipe = plan.recipe
-        if (try? Self.liftingClient(cluster).resolve(recipe.readAlias)) == .alias(indices: [plan.targetIndex]) { return }
+        if (try? Self.liftingClient(cluster).resolve(recipe.readAlias))?.hasSwitched(from: plan.source.index, to: plan.targetIndex) == true { return }
         do {
             try unfreezeWrites(plan.source.index, record: record, reason: "failed under the freeze (\(cause))")
             try journal.setPhase(record.runID, .catchingUp, "failed under the freeze; the write block is lifted")
