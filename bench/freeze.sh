@@ -1,53 +1,114 @@
 #!/usr/bin/env bash
-# The write freeze of a blue-green switch with an application writing through the run, at two
-# index sizes, for ferry and (optionally) a baseline build in the same invocation: the freeze
-# ferry reports with its parts, the longest stretch of writes the application saw refused, and
-# the growth from the small to the large index. The recipe (bench/recipes/stamped) has a
-# changed_field, so the freeze can do only what changed since the last catch-up pass.
-#   bench/freeze.sh [SMALL] [LARGE]       (default 20000 200000)
-#   FERRY_BIN=.build/release/ferry BASELINE_BIN=/path/to/main/ferry bench/freeze.sh
+# The write freeze of a blue-green switch with an application writing through the run
+# (bench/app_writer.py, 50 writes/s through the write alias), for this checkout and the
+# baseline commit in the same invocation: both built in release mode (the baseline in a
+# temporary git worktree outside the repository), two recipes (bench/recipes/stamped has a
+# changed_field; bench/recipes/unstamped has none, so the delta is selected by _seq_no where
+# the cluster passes the probe — osmem does not, so there it is the exact scan of every id), at
+# two index sizes on osmem. Prints per case the freeze ferry reports with its parts, the
+# application's refused writes and longest refusal, then the ratios large/small and new/baseline.
+#
+# Usage (the full figures; on a quiet machine, ~30-60 min, builds included):
+#   bench/freeze.sh                         # 20000 and 200000 documents, baseline 700dfeb
+#   bench/freeze.sh 20000                   # one size only (no large/small ratio)
+#   BASELINE=<commit> bench/freeze.sh 20000 200000
+# Skip a build with FERRY_BIN=/path/to/release/ferry and/or BASELINE_BIN=/path/to/ferry
+# (BASELINE_BIN=none: no baseline). RECIPES="stamped" runs one recipe.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-sizes=("${1:-20000}" "${2:-200000}")
-declare -A bins=([ferry]="${FERRY_BIN:-.build/release/ferry}")
-[[ -n "${BASELINE_BIN:-}" ]] && bins[baseline]="$BASELINE_BIN"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+sizes=("$@")
+[[ ${#sizes[@]} -eq 0 ]] && sizes=(20000 200000)
+baseline_commit="${BASELINE:-700dfeb}"
+read -r -a recipes <<< "${RECIPES:-stamped unstamped}"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    if [[ -n "${baseline_tree:-}" ]]; then git -C "$repo" worktree remove --force "$baseline_tree" >/dev/null 2>&1 || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-for n in "${sizes[@]}"; do
-    # One server per size, loaded once; each binary runs on a copy-on-write clone of it.
-    url=$(scripts/osmem.sh $$)
-    "${bins[ferry]}" init stamped --version 1.0 --url "$url" --recipes bench/recipes --state "$work/init-$n.db" >/dev/null
-    python3 scripts/generate-blog-posts.py --count "$n" --index stamped_posts-write | python3 scripts/bulk-load.py "$url" 2>/dev/null
-    for name in "${!bins[@]}"; do
-        clone=$(curl -s -XPOST "$url/_osmem/clones" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
-        python3 bench/app_writer.py "$clone" stamped_posts-write "$n" 50 > "$work/$name-$n.app" &
-        writer=$!
-        "${bins[$name]}" run stamped --yes --url "$clone" --recipes bench/recipes --state "$work/$name-$n.db" > "$work/$name-$n.out" 2>&1 \
-            || { cat "$work/$name-$n.out" >&2; kill "$writer"; exit 1; }
-        kill -TERM "$writer"
-        wait "$writer"
-        # As each run ends, so that a long large case still leaves the figures so far.
-        grep -E "^ +(freeze|under it|counts|id check|verification)" "$work/$name-$n.out" | sed "s/^ */$name $n: /"
-        echo "$name $n: application $(cat "$work/$name-$n.app")"
+declare -A bins
+if [[ -n "${FERRY_BIN:-}" ]]; then
+    bins[new]="$FERRY_BIN"
+else
+    echo "building ferry (release) from $(git rev-parse --short HEAD)…" >&2
+    swift build -c release --product ferry >&2
+    bins[new]="$repo/.build/release/ferry"
+fi
+if [[ "${BASELINE_BIN:-}" == none ]]; then
+    :
+elif [[ -n "${BASELINE_BIN:-}" ]]; then
+    bins[baseline]="$BASELINE_BIN"
+else
+    baseline_tree=$(mktemp -d /tmp/ferry-baseline-XXXXXX)
+    rmdir "$baseline_tree"
+    echo "building the baseline $baseline_commit (release) in $baseline_tree…" >&2
+    git -C "$repo" worktree add --detach "$baseline_tree" "$baseline_commit" >&2
+    swift build -c release --product ferry --package-path "$baseline_tree" >&2
+    cp "$baseline_tree/.build/release/ferry" "$work/ferry-baseline"
+    bins[baseline]="$work/ferry-baseline"
+fi
+echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+for recipe in "${recipes[@]}"; do
+    write_alias="${recipe}_posts-write"
+    for n in "${sizes[@]}"; do
+        # One server per recipe and size, loaded once; each binary runs on a copy-on-write clone.
+        url=$(scripts/osmem.sh $$)
+        "${bins[new]}" init "$recipe" --version 1.0 --url "$url" --recipes bench/recipes --state "$work/init-$recipe-$n.db" >/dev/null
+        python3 scripts/generate-blog-posts.py --count "$n" --index "$write_alias" | python3 scripts/bulk-load.py "$url" 2>/dev/null
+        for name in "${!bins[@]}"; do
+            case_id="$name-$recipe-$n"
+            clone=$(curl -s -XPOST "$url/_osmem/clones" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+            python3 bench/app_writer.py "$clone" "$write_alias" "$n" 50 > "$work/$case_id.app" &
+            writer=$!
+            # A run that fails (e.g. three freezes past --max-freeze on a stalling server) is
+            # reported as such; the other cases still run.
+            if ! "${bins[$name]}" run "$recipe" --yes --url "$clone" --recipes bench/recipes --state "$work/$case_id.db" > "$work/$case_id.out" 2>&1; then
+                echo "$case_id: FAILED: $(grep -E '^error:' "$work/$case_id.out" | head -1)"
+            fi
+            kill -TERM "$writer"
+            wait "$writer"
+            # As each run ends, so that a long large case still leaves the figures so far.
+            grep -E "^ *(freeze|under it|counts|id check|checks|before it|[0-9]+ earlier freeze)" "$work/$case_id.out" | sed "s/^ */$case_id: /" || true
+            echo "$case_id: application $(cat "$work/$case_id.app")"
+        done
     done
 done
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$work" "${sizes[@]}" "${!bins[@]}" <<'PY'
+python3 - "$work" "${#sizes[@]}" "${sizes[@]}" "${recipes[@]}" -- "${!bins[@]}" <<'PY'
 import json, re, sys
-work, small, large, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-def figures(name, n):
-    report = open(f"{work}/{name}-{n}.out").read()
-    freeze = int(re.search(r"freeze\s+(\d+) ms", report).group(1))
-    parts = [l.strip() for l in report.splitlines() if re.match(r"\s+(under it:|counts|id check|verification|\d+ earlier)", l)]
-    app = json.loads(open(f"{work}/{name}-{n}.app").read())
-    return freeze, parts, app
-for name in sorted(names):
-    rows = {n: figures(name, n) for n in (small, large)}
-    for n, (freeze, parts, app) in rows.items():
-        print(f"{name:9} {int(n):>7} docs  freeze {freeze:>6} ms   application: {app['refused']} writes refused, "
-              f"longest refusal {app['longest_refusal_s']:.2f} s, {app['acknowledged']} acknowledged")
-        for line in parts:
-            print(f"{'':27}{line}")
-    print(f"{name:9} growth {int(small)//1000}k → {int(large)//1000}k: {rows[large][0] / max(1, rows[small][0]):.2f}x")
+args = sys.argv[1:]
+work, nsizes = args[0], int(args[1])
+sizes = args[2:2 + nsizes]
+rest = args[2 + nsizes:]
+recipes, names = rest[:rest.index("--")], rest[rest.index("--") + 1:]
+def figures(name, recipe, n):
+    report = open(f"{work}/{name}-{recipe}-{n}.out").read()
+    match = re.search(r"freeze\s+(\d+) ms", report)
+    app = json.loads(open(f"{work}/{name}-{recipe}-{n}.app").read())
+    return (int(match.group(1)) if match else None), app
+rows = {}
+print()
+print(f"{'build':9} {'recipe':10} {'docs':>7}  {'freeze ms':>9}  {'refused':>7}  {'longest refusal s':>17}  acknowledged")
+for recipe in recipes:
+    for name in sorted(names):
+        for n in sizes:
+            freeze, app = figures(name, recipe, n)
+            rows[(name, recipe, n)] = (freeze, app["longest_refusal_s"])
+            print(f"{name:9} {recipe:10} {int(n):>7}  {freeze if freeze is not None else '?':>9}  {app['refused']:>7}  {app['longest_refusal_s']:>17.2f}  {app['acknowledged']}")
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a is not None and b else "n/a"
+print()
+for recipe in recipes:
+    for name in sorted(names):
+        if len(sizes) >= 2:
+            (f_small, r_small), (f_large, r_large) = rows[(name, recipe, sizes[0])], rows[(name, recipe, sizes[-1])]
+            print(f"{name:9} {recipe:10} growth {int(sizes[0])//1000}k → {int(sizes[-1])//1000}k: freeze {ratio(f_large, f_small)}, longest refusal {ratio(r_large, r_small)}")
+    if "baseline" in names and "new" in names:
+        for n in sizes:
+            (f_new, r_new), (f_base, r_base) = rows[("new", recipe, n)], rows[("baseline", recipe, n)]
+            print(f"new/baseline {recipe:10} {int(n)//1000}k: freeze {ratio(f_new, f_base)}, longest refusal {ratio(r_new, r_base)}")
 PY

@@ -70,7 +70,7 @@ public final class Migrator {
     public var progress: (String, CopyCounts) -> Void = { _, _ in }
     let client: ClusterClient
     /// Shared with the signal handler: see `FreezeGuard`.
-    public let freezeGuard = FreezeGuard()
+    public let freezeGuard: FreezeGuard
 
     /// What the SIGINT/SIGTERM handler calls, from its own thread.
     public var interrupter: RunInterrupter {
@@ -87,7 +87,9 @@ public final class Migrator {
         return info
     }
 
-    public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal) throws {
+    /// `freezeGuard`: the one a signal handler was given (a rollback shares its own).
+    public init(recipe: Recipe, cluster: ClusterConfig, journal: Journal, freezeGuard: FreezeGuard = FreezeGuard()) throws {
+        self.freezeGuard = freezeGuard
         self.recipe = recipe
         self.cluster = cluster
         self.journal = journal

@@ -23,7 +23,7 @@ extension Operations {
                              hint: "`ferry rollback \(recipe.name)` (Operations.rollbackFamily)")
         }
         if options.restart, let open = try journal.latestRun(recipe: recipe.name), open.plan.rollbackOf != nil, !open.phase.isFinal {
-            try abandonRollback(open, cluster: cluster, say: say)
+            try abandonRollback(open, cluster: cluster, freezeGuard: options.freezeGuard, say: say)
         }
         guard let run = try runToRollBack(), !run.phase.isFinal || run.phase == .completed else {
             throw FerryError("nothing to roll back: recipe \(recipe.name) has no run in progress or completed",
@@ -43,6 +43,12 @@ extension Operations {
         }
         let old = try run.plan.strategyForRollback.rollbackIndex(of: run)
         return try pair(run, old: old, cluster: cluster, say: say, progress: progress).rollBack(options)
+    }
+
+    /// What the SIGINT/SIGTERM handler of `ferry rollback` calls: lifts a block the rollback
+    /// set on the new index (unless the aliases already moved back) and names `ferry rollback`.
+    public func rollbackInterrupter(cluster: ClusterConfig, freezeGuard: FreezeGuard) -> RunInterrupter {
+        RunInterrupter(recipe: recipe.name, readAlias: recipe.readAlias, cluster: cluster, journalPath: journal.path, guard: freezeGuard, command: "rollback")
     }
 
     func pair(

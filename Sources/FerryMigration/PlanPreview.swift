@@ -8,7 +8,7 @@ public struct PlanPreview: Sendable {
     public struct ModeOption: Sendable {
         public let verdict: ModeAnalysis.Verdict
         /// What a run in this mode would do (empty when the mode is not allowed).
-        public let actions: [String]
+        public var actions: [String]
         /// What `ferry rollback` would mean after this mode's switch.
         public var rollback = ""
     }
@@ -60,6 +60,9 @@ extension Migrator {
                 steps: plan.steps, write: inMode.strategy.copyWrite, selection: nil, clientCopy: false, mode: verdict.mode, probe: probe
             ).line {
                 actions.append("first copy: \(line)")
+            }
+            if verdict.allowed, let delta = verdict.mode.strategy.plannedFreezeDelta(inMode, client: client) {
+                actions.append(delta)
             }
             var option = PlanPreview.ModeOption(verdict: verdict, actions: actions)
             option.rollback = inMode.rollbackMeaning

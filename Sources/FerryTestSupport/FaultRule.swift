@@ -78,6 +78,9 @@ public enum FaultAction: Sendable {
     case requireAuthorization(String)
     /// Forwards the request and lets `rewrite` change the response before the client sees it.
     case rewriteResponse(@Sendable (inout ProxiedResponse) -> Void)
+    /// Forwards the request with its body changed by `rewrite` (recorded and captured as the
+    /// client sent it), e.g. `seqNoRangeAsScript`.
+    case rewriteRequest(@Sendable (inout [UInt8]) -> Void)
 
     /// 429 with an `es_rejected_execution_exception` body, as a node with a full queue answers.
     public static func tooManyRequests(retryAfterSeconds: Int? = nil) -> FaultAction {

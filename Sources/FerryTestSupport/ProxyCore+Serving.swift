@@ -71,6 +71,12 @@ extension ProxyCore {
             response.body = proxied.body
             record(request, fault: .rewritten, forwarded: true, status: response.status)
             return answer(client, response, to: request)
+        case .rewriteRequest(let rewrite):
+            var changed = request
+            rewrite(&changed.body)
+            let response = forward(changed, upstream: &upstream)
+            record(request, fault: changed.body == request.body ? nil : .rewritten, forwarded: true, status: response.status)
+            return answer(client, response, to: request)
         case .rejectBulkItems(let selection):
             return rejectItems(selection, of: request, client: client, upstream: &upstream)
         }

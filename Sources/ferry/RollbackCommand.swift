@@ -19,14 +19,19 @@ struct RollbackCommand: ParsableCommand {
             reverse steps (e.g. { from = "3.0", to = "2.0", ... }): a rollback run brings them \
             back through the reverse steps, with the new index's _version, deletes what was \
             deleted, catches up while the application writes, blocks writes to the new index \
-            briefly, checks every id and version, then switches both aliases back at once. It \
+            briefly, checks what changed since the last pass and the counts (every id and \
+            version only when they disagree or nothing can select the changes), then switches \
+            both aliases back at once. The old index stays write-blocked until that switch, \
+            except while ferry's own writes go into it. It \
             is journaled like a run: killed anywhere, the same command finishes it; `ferry \
             status` shows it; --restart gives up an unfinished one (e.g. after fixing a \
             reverse step that failed documents) and starts over;
               - such writes and no reverse steps: refuses (changing nothing) and says how many \
             documents changed. --discard-writes-since-switch rolls back anyway, leaving them in \
             the new index and listing their ids in an NDJSON file it names.
-            The new index is kept, write-blocked. Write-new-first and in-place runs have no \
+            Ctrl-C (SIGINT) or SIGTERM while writes to the new index are blocked lifts that \
+            block first, then exits 130/143 naming the command that continues. The new index \
+            is kept, write-blocked. Write-new-first and in-place runs have no \
             rollback point (`ferry plan` says what rollback means for each mode).
 
             An index family (a recipe with `family`) is rolled back member by member, newest \
@@ -91,6 +96,9 @@ struct RollbackCommand: ParsableCommand {
             let status = try operations.status()
             printOut("\(recipe.name): \(status.state.rawValue) — \(status.explanation)")
             try confirm(yes, "roll back?")
+            let options = self.options
+            // Ctrl-C or SIGTERM while the rollback blocks writes to the new index lifts the block first.
+            SignalGuard.install(operations.rollbackInterrupter(cluster: config, freezeGuard: options.freezeGuard))
             let display = ProgressDisplay()
             let outcome = try operations.rollback(
                 cluster: config, options: options, say: { display.finishLine(); printOut($0) },
@@ -100,6 +108,7 @@ struct RollbackCommand: ParsableCommand {
         }
     }
 
+    /// A new value (and FreezeGuard) each time: take it once per command.
     private var options: RollbackOptions {
         var options = RollbackOptions()
         options.discardWritesSinceSwitch = discardWritesSinceSwitch
@@ -117,6 +126,8 @@ struct RollbackCommand: ParsableCommand {
         var family = FamilyRollbackOptions()
         family.member = member
         family.pair = options
+        // Every member's pair rollback shares this guard (copies of the options share it).
+        SignalGuard.install(operations.rollbackInterrupter(cluster: config, freezeGuard: family.pair.freezeGuard))
         let display = ProgressDisplay()
         let outcome = try operations.rollbackFamily(
             cluster: config, options: family, say: { display.finishLine(); printOut($0) },

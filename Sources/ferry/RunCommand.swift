@@ -31,7 +31,10 @@ struct RunCommand: ParsableCommand {
 
             Blue-green freezes writes to the old index for the switch (the application gets \
             HTTP 403 cluster_block_exception meanwhile). The freeze does what changed since the \
-            last catch-up pass and lasts at most --max-freeze. Ctrl-C (SIGINT) or SIGTERM at \
+            last catch-up pass (selected by the recipe's changed_field, else by _seq_no when the \
+            cluster passes a probe, else by comparing every id; `ferry plan` says which) plus \
+            two counts, and lasts at most --max-freeze; the content sample and canaries run \
+            before it (docs/modes.md). Ctrl-C (SIGINT) or SIGTERM at \
             any time stops the run; under the freeze the block is lifted first, and the same \
             command continues later.
 

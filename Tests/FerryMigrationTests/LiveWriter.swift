@@ -170,7 +170,7 @@ final class LiveWriter: Sendable {
         } catch let error as ClusterError where error.status == 403 || error.status == 429 || error.hasType("cluster_block_exception") {
             state.withLock { $0.refused += 1 }
             return false
-        } catch let error as ClusterError where error.hasType("strict_dynamic_mapping_exception") && rolledBackUnderneath(client) {
+        } catch let error as ClusterError where error.hasType("strict_dynamic_mapping_exception") && rolledBackUnderneath(client, newShape: doc["schema_version"] != nil) {
             // The aliases moved back to the old index between building this new-shape body and
             // the request (a rollback's switch back is announced after the `_aliases` call):
             // the old strict mapping refuses it, and the application retries in the old shape,
@@ -180,9 +180,11 @@ final class LiveWriter: Sendable {
         }
     }
 
-    /// The write alias points at the source index again while the writer still writes the new shape.
-    private func rolledBackUnderneath(_ client: ClusterClient) -> Bool {
-        guard state.withLock({ $0.newShape }) else { return false }
+    /// The write alias points at the source index again while the writer still wrote the new
+    /// shape (`newShape`: this write's body, built before the switch back was announced; the
+    /// writer may have switched shapes since).
+    private func rolledBackUnderneath(_ client: ClusterClient, newShape: Bool) -> Bool {
+        guard newShape else { return false }
         return (try? client.resolve(alias)) == .alias(indices: [sourceIndex])
     }
 

@@ -68,6 +68,70 @@ struct RollbackCrashTests {
         #expect(try isWriteBlocked(s.client, s.new) && !isWriteBlocked(s.client, s.old))
     }
 
+    /// Finishes the rollback with the same command and checks the exact result.
+    func expectFinishedExactly(_ s: Setup, _ writes: [(id: String, body: JSONValue?)], after what: String) throws {
+        let resumed = try s.ferry.run(["rollback", "blog_posts", "--yes"])
+        #expect(resumed.status == 0, "the same command after \(what): \(resumed.stdout) \(resumed.stderr)")
+        var oracle = RollbackOracle(atSwitch: s.atSwitch)
+        for write in writes { oracle.wroteToNew(write.id, write.body) }
+        let rollbackRun = try #require(try Journal(path: s.statePath).latestRun(recipe: "blog_posts"))
+        let chain = try StepChain(recipe: s.recipe, steps: try s.recipe.graph.path(from: "3.0", to: "1.0"), runStartedAt: rollbackRun.startedAt)
+        let problems = try oracle.check(actual: try sourceBytes(s.client, s.old), atSwitch: s.atSwitch, reverse: chain, index: s.new)
+        #expect(problems.isEmpty, "after \(what), \(problems.count) problems: \(problems.prefix(10))")
+        #expect(rollbackRun.phase == .completed)
+        #expect(try s.client.resolve("blog_posts-write") == .alias(indices: [s.old]))
+        #expect(try isWriteBlocked(s.client, s.new) && !isWriteBlocked(s.client, s.old))
+    }
+
+    @Test("SIGINT and SIGTERM while the rollback blocks writes to the new index: the block is lifted (index setting), journaled, the next command named, exit 130/143; the same command then finishes exactly",
+          arguments: ["SIGINT", "SIGTERM"])
+    func signalUnderTheRollbackFreeze(_ signalName: String) throws {
+        let (sig, exit): (Int32, Int32) = signalName == "SIGINT" ? (SIGINT, 130) : (SIGTERM, 143)
+        let (s, writes) = try setUp()
+        defer { s.clone.close() }
+        let running = try s.ferry.start(["rollback", "blog_posts", "--yes"], environment: ["FERRY_FAILPOINT": "phase:FROZEN", "FERRY_FAILPOINT_ACTION": "pause"])
+        #expect(running.waitForStderr("paused at failpoint phase:FROZEN"), "the rollback never reached its freeze: \(running.stderr)")
+        #expect(try isWriteBlocked(s.client, s.new), "writes to the new index are blocked before the signal")
+        running.send(sig)
+        let outcome = running.wait(killAfter: .seconds(60))
+
+        #expect(outcome.status == exit, "exit status after \(signalName): \(outcome.status); stderr: \(outcome.stderr)")
+        #expect(try !isWriteBlocked(s.client, s.new), "the block on \(s.new) is lifted")
+        #expect(try isWriteBlocked(s.client, s.old), "the old index stays blocked: no switch back happened")
+        #expect(try s.client.resolve("blog_posts-write") == .alias(indices: [s.new]), "the application still writes to the new index")
+        #expect(outcome.stderr.contains("lifted the write block on \(s.new)"), "says what happened: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("next: `ferry rollback blog_posts --yes`"), "names the next command: \(outcome.stderr)")
+        let journal = try Journal(path: s.statePath)
+        let run = try #require(try journal.latestRun(recipe: "blog_posts"))
+        #expect(run.plan.rollbackOf != nil && run.phase == .catchingUp, "the rollback run goes back to catching up: \(run.phase)")
+        #expect(try journal.frozenAt(run.runID) == nil, "the journal no longer records a block")
+        let lifted = try journal.lastEvent(run.runID, startingWith: ["block set on \(s.new)", "block lifted on \(s.new)"])
+        #expect(lifted == "block lifted on \(s.new): interrupted by \(signalName)", "the journal's last block event: \(lifted ?? "none")")
+        try expectFinishedExactly(s, writes, after: signalName)
+    }
+
+    @Test("the old index stays write-blocked through the rollback run until the switch back (index settings at each failpoint); killed there, the same command finishes exactly",
+          arguments: ["phase:COPYING", "phase:CATCHING_UP", "catch-up-pass", "phase:FROZEN", "phase:VERIFIED", "before-switch"])
+    func oldIndexBlockedUntilTheSwitchBack(_ failpoint: String) throws {
+        let (s, writes) = try setUp()
+        defer { s.clone.close() }
+        let running = try s.ferry.start(["rollback", "blog_posts", "--yes"], environment: ["FERRY_FAILPOINT": failpoint, "FERRY_FAILPOINT_ACTION": "pause"])
+        #expect(running.waitForStderr("paused at failpoint \(failpoint)"), "the rollback never reached \(failpoint): \(running.stderr)")
+        let blockedAt = try isWriteBlocked(s.client, s.old)
+        let alias = try s.client.resolve("blog_posts-write")
+        // SIGKILL: at before-switch the paused run holds the switch's guard, which a handled
+        // signal would wait for; and a kill anywhere must leave what the same command finishes.
+        running.send(SIGKILL)
+        _ = running.wait(killAfter: .seconds(60))
+        if failpoint == "before-switch" {
+            // The block is lifted right before the one _aliases call that moves the application there.
+            #expect(!blockedAt && alias == .alias(indices: [s.new]), "at \(failpoint): blocked \(blockedAt), write alias \(alias)")
+        } else {
+            #expect(blockedAt, "\(s.old) is write-blocked at \(failpoint)")
+        }
+        try expectFinishedExactly(s, writes, after: "SIGKILL at \(failpoint)")
+    }
+
     @Test("without reverse steps the binary refuses (exit 1, nothing changed); --discard-writes-since-switch writes the NDJSON of the ids it leaves behind")
     func discardWritesSinceSwitch() throws {
         let scratch = try recipeWithoutReverseSteps()

@@ -56,19 +56,20 @@ struct CatchUp {
     }
 
     /// Passes while the application writes, until the delta is at most `freezeThreshold`
-    /// documents, stops shrinking, or `maxCatchUpPasses` is reached.
+    /// documents, stops shrinking, or `maxCatchUpPasses` is reached. Each pass copies what its
+    /// `DeltaSelector` finds changed since the previous pass began (versioned writes make a
+    /// document read twice harmless); without a selector it compares every id and version.
     func passes(_ stats: inout CatchUpStats) throws {
+        let selector = try DeltaSelector.forRun(scope)
         var previous = Int.max
-        var since = Self.epochMilliseconds(record.startedAt) ?? 0
+        var since = try selector.startingPoint(scope)
         for pass in 1...max(1, options.maxCatchUpPasses) {
-            let passStarted = Int64(Date().timeIntervalSince1970 * 1000)
+            // Taken before anything is read: whatever changes from here on is above it.
+            let checkpoint = try selector.checkpointNow(client: client, source: plan.source.index)
+            if let checkpoint { try journal.setCheckpoint(record.runID, DeltaSelector.lastPassKey, checkpoint) }
             let size: Int
-            if let field = scope.recipe.changedField {
-                // The frozen pass reads what changed from here on (see `FrozenPass`).
-                try journal.setCheckpoint(record.runID, FrozenPass.changedSince, String(passStarted))
-                // Documents the application changed since the previous pass began (a minute of
-                // margin for clocks); deletes wait for the frozen pass, which compares ids.
-                let query: JSONValue = ["range": [field: ["gte": .int(since - 60_000), "format": "epoch_millis"]]]
+            if let since, let query = selector.query(since: since) {
+                // Deletes leave nothing to select: the id reconciliation below finds them.
                 try client.refresh(plan.source.index)
                 size = try copy(query: query, expected: try client.count(plan.source.index, query: query), label: "catch-up \(pass)")
                 stats.copied += size
@@ -85,12 +86,14 @@ struct CatchUp {
             Failpoints.hit("catch-up-pass")
             if size <= options.freezeThreshold || size >= previous { break }
             previous = size
-            since = passStarted
+            since = checkpoint
         }
-        if scope.recipe.changedField != nil {
-            // Deletes leave no trace a `changed_field` query can find: reconcile ids now,
-            // before the block, so that under it only deletes made since remain (the counts
-            // show them).
+        if selector.method != .exactScan {
+            // Reconcile ids now, before the block, so that under it only deletes made since
+            // remain (the counts show them); the frozen pass selects from this checkpoint on.
+            if let checkpoint = try selector.checkpointNow(client: client, source: plan.source.index) {
+                try journal.setCheckpoint(record.runID, DeltaSelector.lastPassKey, checkpoint)
+            }
             try refreshBoth()
             let delta = try scanner.scan(source: plan.source.index, target: plan.targetIndex)
             try apply(delta, frozen: false, &stats)
@@ -152,10 +155,15 @@ struct CatchUp {
         guard expected > 0 else { return 0 }
         var pass = scope.pass(label, write: VersionedIndexWrite(versioned: versioned), query: query, expected: expected)
         if rollbackCopy { pass.journaling = .strict("keeping the rollback copy \(plan.targetIndex) in step") }
-        return try scope.copy(pass).read
+        return try RollbackFreeze.whileWritable(scope) { try scope.copy(pass).read }
     }
 
     private func deleteFromTarget(_ ids: [String]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try RollbackFreeze.whileWritable(scope) { try deleteFromTargetWritable(ids) }
+    }
+
+    private func deleteFromTargetWritable(_ ids: [String]) throws -> Int {
         var deleted = 0
         for chunk in ids.chunked(1_000) {
             var builder = BulkRequestBuilder()

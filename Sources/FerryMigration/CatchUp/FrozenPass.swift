@@ -3,19 +3,13 @@ import FerryCluster
 import FerryCore
 
 /// The work under the write block, proportional to what changed since the last catch-up pass
-/// rather than to the index: the documents changed since then (by the recipe's
-/// `changed_field`) compared id by id and version by version and applied; then counts stand in
-/// for the id check: with the delta applied, target − (source − skipped still in the source)
-/// is the number of deletes not yet reconciled. Only when that is not zero, or when the delta
-/// cannot be found (no `changed_field`, no checkpoint), does every id of both indices get
-/// compared, as before.
-enum FrozenPass {
-    /// The checkpoint (epoch ms) where the last catch-up pass started.
-    static let changedSince = "changed_since_ms"
-    /// Margin for the clocks of the application's hosts against ferry's.
-    static let clockMargin: Int64 = 60_000
-}
-
+/// rather than to the index: the documents changed since its checkpoint (selected by the run's
+/// `DeltaSelector`: the recipe's `changed_field` or `_seq_no`) compared id by id and version by
+/// version and applied; then counts stand in for the id check: with the delta applied,
+/// target − (source − skipped still in the source) is the number of deletes not yet
+/// reconciled. Only when that is not zero, or when the delta cannot be selected (no
+/// `changed_field` and `_seq_no` failed its probe, or no checkpoint), does every id of both
+/// indices get compared, as before.
 extension CatchUp {
     func frozenPass(_ stats: inout CatchUpStats) throws {
         var parts = stats.freeze
@@ -68,22 +62,27 @@ extension CatchUp {
     /// The query selecting what changed since the last catch-up pass, and how it was chosen;
     /// nil when there is no way to select it.
     private func frozenDeltaQuery() throws -> (JSONValue, String)? {
-        guard let field = scope.recipe.changedField,
-              let since = try journal.checkpoint(record.runID, FrozenPass.changedSince).flatMap({ Int64($0) })
+        guard let selector = try DeltaSelector.journaled(journal, record.runID),
+              let since = try journal.checkpoint(record.runID, DeltaSelector.lastPassKey),
+              let query = selector.query(since: since)
         else { return nil }
-        let query: JSONValue = ["range": [field: ["gte": .int(since - FrozenPass.clockMargin), "format": "epoch_millis"]]]
-        return (query, "changed_field \(field) since the last catch-up pass, less \(FrozenPass.clockMargin / 1000) s for clocks")
+        switch selector.method {
+        case .changedField:
+            return (query, "changed_field \(selector.field ?? "?") since the last catch-up pass, less \(DeltaSelector.clockMargin / 1000) s for clocks")
+        default:
+            return (query, "_seq_no above \(since), the checkpoint of the last catch-up pass; \(selector.reason)")
+        }
     }
 
     private func exactScanReason() throws -> String {
-        if scope.recipe.changedField == nil { return "the recipe has no changed_field" }
+        if let selector = try DeltaSelector.journaled(journal, record.runID), selector.method == .exactScan { return selector.reason }
         return "no catch-up checkpoint for this run (resumed under the freeze)"
     }
 
     /// target − (source − skipped documents still in the source): the deletes the target has
     /// not had yet (negative: documents missing from it). Skipped ids are counted in the
     /// source in chunks, so this costs what the skipped list does, not the index.
-    private func unreconciledDeletes() throws -> Int {
+    func unreconciledDeletes() throws -> Int {
         try refreshBoth()
         let source = try client.count(plan.source.index)
         let target = try client.count(plan.targetIndex)
@@ -91,6 +90,14 @@ extension CatchUp {
         for chunk in try journal.skippedIDs(record.runID).chunked(10_000) {
             skippedInSource += try client.count(plan.source.index, query: ["ids": ["values": .array(chunk.map { .string($0) })]])
         }
-        return target - (source - skippedInSource)
+        // A rollback: what the forward run dropped is in the target (the old index) only.
+        var keptInTarget = 0
+        if let forward = plan.rollbackOf {
+            for chunk in try journal.skippedIDs(forward).chunked(10_000) {
+                let ids: JSONValue = ["ids": ["values": .array(chunk.map { .string($0) })]]
+                keptInTarget += try client.count(plan.targetIndex, query: ids) - client.count(plan.source.index, query: ids)
+            }
+        }
+        return target - (source - skippedInSource) - keptInTarget
     }
 }

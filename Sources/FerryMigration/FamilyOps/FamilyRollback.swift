@@ -121,7 +121,7 @@ extension Operations {
         // An unfinished rollback run of this member (killed, or stopped): continue it.
         if let open = try journal.runs(recipe: recipe.name, limit: 1_000).first(where: { $0.plan.rollbackOf == unitID && !$0.phase.isFinal }) {
             if pairOptions.restart {
-                try abandonRollback(open, cluster: cluster, member: context, heldLease: lease, say: say)
+                try abandonRollback(open, cluster: cluster, member: context, heldLease: lease, freezeGuard: pairOptions.freezeGuard, say: say)
             } else {
                 let done = try resumeRollback(
                     open, cluster: cluster, options: pairOptions, member: context, heldLease: lease, say: say, progress: progress)

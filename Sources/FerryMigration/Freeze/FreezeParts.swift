@@ -16,6 +16,11 @@ public struct FreezeParts: Sendable, Equatable {
     public var unreconciled = 0
     public var idCheckMilliseconds: Int? = nil
     public var verificationMilliseconds = 0
+    /// The content check (sample, mapping, canaries) before the block, in ms; nil if it did
+    /// not run before it (a run resumed under the freeze).
+    public var contentBeforeFreeze: Int? = nil
+    /// Why the content check ran (again) under the block; nil when it did not.
+    public var contentUnderFreeze: String? = nil
     /// Freezes lifted at `--max-freeze` before the one that switched.
     public var liftedAtDeadline = 0
 
@@ -25,7 +30,10 @@ public struct FreezeParts: Sendable, Equatable {
             out.append("            counts \(countsMilliseconds) ms" + (unreconciled == 0 ? " (no delete left to reconcile)" : " (\(unreconciled) deletes not reconciled: id check)"))
         }
         if let idCheckMilliseconds { out.append("            id check \(idCheckMilliseconds) ms (every id and version of both indices)") }
-        out.append("            verification \(verificationMilliseconds) ms")
+        out.append("            checks \(verificationMilliseconds) ms (" + (contentUnderFreeze.map { "dead letters, the content sample, mapping and canaries: \($0)" } ?? "dead letters") + ")")
+        if let contentBeforeFreeze {
+            out.append("  before it: content sample, mapping and canaries \(contentBeforeFreeze) ms" + (contentUnderFreeze == nil ? "" : " (not settled there)"))
+        }
         if liftedAtDeadline > 0 { out.append("            \(liftedAtDeadline) earlier freeze(s) lifted at --max-freeze") }
         return out
     }

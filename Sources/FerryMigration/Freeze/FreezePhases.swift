@@ -17,21 +17,41 @@ extension RunScope {
         try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
     }
 
-    /// FROZEN: the frozen pass and the checks before the switch, all by the deadline; past
-    /// it, the block is lifted and the run catches up again.
+    /// CATCHING_UP, after the passes: the content check before the block (`ContentCheck`);
+    /// what it could not settle is checked again under the block.
+    func checkBeforeFreeze() throws {
+        var why: String? = nil
+        var ms = 0
+        try timed(&ms) { why = try verifyBeforeFreeze() }
+        figures.catchUp.freeze.contentBeforeFreeze = ms
+        figures.catchUp.freeze.contentUnderFreeze = why
+        if let why { say("the content check runs again under the freeze: \(why)") }
+    }
+
+    /// FROZEN: the frozen pass (delta, counts, an id check if they disagree) and what must
+    /// hold at the switch, all by the deadline; past it, the block is lifted and the run
+    /// catches up again. The content check ran before the block, unless it could not settle
+    /// everything there (or the run was resumed here): then it runs under the block, as before.
     func frozenPhase() throws -> Phase {
         do {
             // Idempotent: after a resume the block may have been lifted by hand.
             try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
             try CatchUp(scope: self).frozenPass(&figures.catchUp)
-            try timed(&figures.catchUp.freeze.verificationMilliseconds) {
+            if figures.catchUp.freeze.contentBeforeFreeze == nil { figures.catchUp.freeze.contentUnderFreeze = "resumed under the freeze" }
+            let contentUnderTheBlock = figures.catchUp.freeze.contentUnderFreeze != nil
+            var ms = 0
+            try timed(&ms) {
                 if let rollbackCopy = CatchUp.forRollbackCopy(of: self) {
                     var copyStats = CatchUpStats()
                     try rollbackCopy.exactFrozenPass(&copyStats)
                 }
-                try verify(stableCount: true)
-                try verifyContent()
+                try checkDeadLetters()
+                if contentUnderTheBlock {
+                    try verify(stableCount: true)
+                    try verifyContent()
+                }
             }
+            figures.catchUp.freeze.verificationMilliseconds += ms
             if writeBlock.pastDeadline { throw FerryError("the checks under the freeze ended after it") }
         } catch where writeBlock.pastDeadline {
             return try liftAtDeadline(cause: error)

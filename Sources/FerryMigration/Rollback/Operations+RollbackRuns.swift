@@ -24,7 +24,8 @@ extension Operations {
     /// finished), the old index is write-blocked again as the rollback point, and the run is
     /// ABANDONED. What it already copied back stays: a new rollback compares again.
     func abandonRollback(
-        _ run: RunRecord, cluster: ClusterConfig, member: FamilyMemberContext? = nil, heldLease: Lease? = nil, say: @escaping (String) -> Void
+        _ run: RunRecord, cluster: ClusterConfig, member: FamilyMemberContext? = nil, heldLease: Lease? = nil,
+        freezeGuard: FreezeGuard = FreezeGuard(), say: @escaping (String) -> Void
     ) throws {
         let (new, old) = (run.plan.sourceIndex, run.plan.targetIndex)
         let unit = try pair(forwardRun(of: run), old: old, cluster: cluster, member: member, say: say, progress: { _, _ in })
@@ -34,7 +35,7 @@ extension Operations {
         }
         let lease = try heldLease ?? Lease.acquire(alias: recipe.readAlias, runID: run.runID, cluster: cluster, ttl: .seconds(60))
         defer { if heldLease == nil { lease.release() } }
-        let block = RollbackFreeze.writeBlock(client, cluster, journal, say: say)
+        let block = RollbackFreeze.writeBlock(client, cluster, journal, freezeGuard, say: say)
         if try journal.frozenAt(run.runID) != nil {
             try RollbackFreeze.unfreeze(new, block, record: run)
         }

@@ -33,7 +33,7 @@ extension PairRollback {
 
     /// Drives a rollback run (new or interrupted) to the end and gathers its figures.
     func execute(_ record: RunRecord, _ plan: MigrationPlan, options: RollbackOptions) throws -> RollbackOutcome {
-        let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal)
+        let migrator = try Migrator(recipe: recipe, cluster: cluster, journal: journal, freezeGuard: options.freezeGuard)
         migrator.say = say
         migrator.progress = progress
         let report: MigrationReport

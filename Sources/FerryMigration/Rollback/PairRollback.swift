@@ -19,6 +19,8 @@ public struct RollbackOptions: Sendable {
     public var restart = false
     /// Workers, writers, `--max-errors` and catch-up limits of the rollback run.
     public var run = RunOptions()
+    /// Shared with the SIGINT/SIGTERM handler (`Operations.rollbackInterrupter`).
+    public var freezeGuard = FreezeGuard()
 
     public init() {
         run.slices = 1
@@ -71,23 +73,29 @@ struct PairRollback {
         let lease = try heldLease ?? Lease.acquire(alias: recipe.readAlias, runID: "rollback-\(forward.runID)", cluster: cluster, ttl: .seconds(60))
         var leaseHeld = heldLease == nil  // ours to release
         defer { if leaseHeld { lease.release() } }
-        let block = RollbackFreeze.writeBlock(client, cluster, journal, say: say)
+        let block = RollbackFreeze.writeBlock(client, cluster, journal, options.freezeGuard, say: say)
 
+        // Taken before the look: whatever changes in the new index from here is above it.
+        let selector = DeltaSelector.choose(recipe: recipe, client: client, source: new)
+        let checkpoint = try selector.checkpointNow(client: client, source: new)
         var delta = try changedSinceSwitch()
         var frozen = false
         if delta.size == 0 {
             // Nothing to bring back, as far as a look without the freeze can tell: freeze the
-            // new index and look again exactly, so no write slips in before the flip.
+            // new index and make sure nothing changed since, so no write slips in before the
+            // flip — by the checkpoint and a count when the cluster allows, else exactly.
             try RollbackFreeze.freeze(new, block, record: forward)
             frozen = true
-            delta = try changedSinceSwitch(exact: true)
+            if try !unchanged(since: checkpoint, selector, listed: delta.sourceCount) {
+                delta = try changedSinceSwitch(exact: true)
+            }
         }
         var outcome = RollbackOutcome(kind: .reversed)
         outcome.writtenSinceSwitch = delta.toCopy.count + delta.lowerVersion.count
         outcome.deletedSinceSwitch = delta.toDelete.count
         do {
             if delta.size == 0 {
-                try flip()
+                try flip(options.freezeGuard)
                 outcome.kind = .flipped
                 outcome.lines = ["rolled back run \(forward.runID): nothing changed in \(new) since the switch; \(try aliasesBack()) (one _aliases call); \(new) is kept, write-blocked"]
                 outcome.seconds = Date().timeIntervalSince(began)
@@ -104,7 +112,7 @@ struct PairRollback {
                     delta = try changedSinceSwitch(exact: true)
                 }
                 let file = try writeDiscarded(delta, path: options.discardedIDsPath)
-                try flip()
+                try flip(options.freezeGuard)
                 outcome.kind = .discarded
                 outcome.writtenSinceSwitch = delta.toCopy.count + delta.lowerVersion.count
                 outcome.deletedSinceSwitch = delta.toDelete.count
@@ -150,18 +158,36 @@ struct PairRollback {
             .scan(source: new, target: old, exact: exact)
     }
 
+    /// Under the flip's freeze: nothing in the new index is above the checkpoint taken before
+    /// the look that found no change, and it still holds the documents that look listed (a
+    /// delete leaves nothing to select, but lowers the count). False when it cannot tell.
+    private func unchanged(since checkpoint: String?, _ selector: DeltaSelector, listed: Int) throws -> Bool {
+        guard let checkpoint, let query = selector.query(since: checkpoint) else { return false }
+        try client.refresh(new)
+        let changed = try client.count(new, query: query)
+        let count = try client.count(new)
+        say("checked under the freeze of \(new) by \(selector.summary): \(changed) changed since the look, \(count) of \(listed) documents there")
+        return changed == 0 && count == listed
+    }
+
     /// Lifts the old index's block and moves both aliases back in one call (a family member:
-    /// the member back inside the family aliases).
-    private func flip() throws {
-        try client.unblockWrites(old)
-        let actions = AliasActions(recipe: recipe)
-        if let member {
-            let swap = actions.swapMember(
-                new, to: old, movesWrites: member.holdsWriteAlias,
-                memberAliases: try client.aliasesOfIndex(new), targetAliases: try client.aliasesOfIndex(old))
-            if !swap.isEmpty { try client.updateAliases(swap) }
-        } else {
-            try client.updateAliases(actions.switchBack(from: new, to: old))
+    /// the member back inside the family aliases), under the guard (a signal arriving
+    /// meanwhile waits, then finds the switch back done).
+    private func flip(_ freezeGuard: FreezeGuard) throws {
+        try freezeGuard.whileNotInterrupted {
+            try client.unblockWrites(old)
+            try journal.event(forward.runID, .switched, "block lifted on \(old): the switch back")
+            let actions = AliasActions(recipe: recipe)
+            if let member {
+                let swap = actions.swapMember(
+                    new, to: old, movesWrites: member.holdsWriteAlias,
+                    memberAliases: try client.aliasesOfIndex(new), targetAliases: try client.aliasesOfIndex(old))
+                if !swap.isEmpty { try client.updateAliases(swap) }
+            } else {
+                try client.updateAliases(actions.switchBack(from: new, to: old))
+            }
+            // The new index stays blocked: no longer the signal handler's to lift.
+            freezeGuard.blockLifted()
         }
         try journal.setPhase(forward.runID, .rolledBack, "aliases switched back to \(old)")
     }

@@ -42,9 +42,7 @@ struct ReverseStrategy: MigrationStrategy {
             throw FerryError("cannot roll back: the previous index \(old) is gone (cleaned up?)",
                              hint: "a new migration to \(scope.plan.targetVersion) is the way back now")
         }
-        if try scope.writeBlock.isWriteBlocked(old) {
-            try RollbackFreeze.liftForCopyBack(old, scope: scope)
-        }
+        try RollbackFreeze.keepBlocked(old, scope: scope)
     }
 
     var copyWrite: any WritePolicy { VersionedIndexWrite() }
@@ -54,6 +52,8 @@ struct ReverseStrategy: MigrationStrategy {
     /// application wrote it since), copied back and deleted.
     func firstCopy(_ scope: RunScope) throws {
         let catchUp = CatchUp(scope: scope)
+        // The catch-up passes select what changes from here on (by _seq_no or changed_field).
+        try DeltaSelector.markCopyStart(scope)
         try catchUp.refreshBoth()
         let delta = try catchUp.scanner.scan(source: scope.plan.source.index, target: scope.plan.targetIndex)
         let message = "changed in \(scope.plan.source.index) since the switch: \(delta.toCopy.count + delta.lowerVersion.count) written or updated, \(delta.toDelete.count) deleted"
@@ -86,7 +86,10 @@ struct ReverseStrategy: MigrationStrategy {
     /// The switch back; then the forward run is ROLLED_BACK (before SWITCHED is journaled, so
     /// a rollback killed in between does it again, harmlessly).
     func switchOver(_ scope: RunScope) throws -> Phase {
+        let old = scope.plan.targetIndex
+        try RollbackFreeze.liftForSwitchBack(old, scope: scope)
         let next = try forwardMachinery.switchOver(scope)
+        if next != .switched { try RollbackFreeze.keepBlocked(old, scope: scope) }
         if next == .switched, let forward = scope.plan.rollbackOf {
             try scope.journal.setPhase(forward, .rolledBack, "rolled back by run \(scope.runID): \(scope.recipe.readAlias) → \(scope.plan.targetIndex)")
         }

@@ -65,11 +65,7 @@ extension RunScope {
     /// `stableCount`: the application does not write to the target yet, so its count must
     /// hold still across the refresh.
     func verify(stableCount: Bool) throws {
-        let failed = try journal.deadLetterCount(record.runID)
-        if failed > options.maxErrors {
-            let letters = try journal.deadLetters(record.runID, limit: 10)
-            throw DocumentsFailed(runID: record.runID, recipe: recipe.name, failed: failed, maxErrors: options.maxErrors, sample: letters)
-        }
+        try checkDeadLetters()
         let expected = stableCount ? try client.count(plan.targetIndex) : nil
         try restoreSettingsAndCount(plan.targetIndex, version: plan.targetVersion, expected: expected)
     }

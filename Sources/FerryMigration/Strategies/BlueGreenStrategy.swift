@@ -29,19 +29,30 @@ struct BlueGreenStrategy: MigrationStrategy {
     var copyWrite: any WritePolicy { VersionedIndexWrite() }
     func afterCopy(_ scope: RunScope) throws -> Phase { .catchingUp }
 
-    /// Catch-up passes while the application writes, then the freeze; under it the exact
-    /// delta, the rollback copy kept in step, and verification.
-    /// What the work under the block will be, for the plan (see `FrozenPass`).
+    /// What the work under the block will be, for the plan (see `CatchUp.frozenPass`; `ferry plan` adds
+    /// which `DeltaSelector` the cluster allows).
     static func freezeWork(_ recipe: Recipe) -> String {
-        guard let field = recipe.changedField else {
-            return "every id and version of both indices compared (the recipe has no changed_field, so what changed since the last catch-up pass cannot be selected: the freeze grows with the index)"
+        if let field = recipe.changedField {
+            return "what changed since the last catch-up pass (by \(field)) applied, counts for deletes (an id check only if they disagree)"
         }
-        return "what changed since the last catch-up pass (by \(field)) applied, counts for deletes (an id check only if they disagree)"
+        return "what changed since the last catch-up pass (by _seq_no, if the cluster passes the probe; else every id and version of both indices) applied, counts for deletes (an id check only if they disagree)"
+    }
+
+    func plannedFreezeDelta(_ plan: MigrationPlan, client: ClusterClient) -> String? {
+        let selector = DeltaSelector.choose(recipe: plan.recipe, client: client, source: plan.source.index)
+        return "catch-up and the freeze select changes by \(selector.summary): \(selector.reason)"
+            + (selector.method == .exactScan ? "; the freeze grows with the index" : "")
+    }
+
+    /// The checkpoint the first catch-up pass selects from, before the copy reads anything.
+    func beforeCopy(_ scope: RunScope) throws {
+        try DeltaSelector.markCopyStart(scope)
     }
 
     func catchUp(_ phase: Phase, _ scope: RunScope) throws -> Phase {
         if phase == .catchingUp {
             try CatchUp(scope: scope).passes(&scope.figures.catchUp)
+            try scope.checkBeforeFreeze()
             try scope.freezeAfterCatchUp()
             return .frozen
         }

@@ -21,6 +21,9 @@ protocol MigrationStrategy: Sendable {
     func verdict(live: JSONValue, target: JSONValue, sameVersion: Bool, recipe: Recipe?) -> ModeAnalysis.Verdict
     /// What a run in this mode would do, one line each, for `ferry plan`.
     func plannedActions(_ plan: MigrationPlan) -> [String]
+    /// For modes that freeze writes: how the delta under the block will be selected on this
+    /// cluster and why (it probes; read-only), for `ferry plan`.
+    func plannedFreezeDelta(_ plan: MigrationPlan, client: ClusterClient) -> String?
 
     // MARK: running (the run loop calls `perform`, which calls these by phase)
 
@@ -73,6 +76,7 @@ extension MigrationStrategy {
     }
 
     func beforeCopy(_ scope: RunScope) throws {}
+    func plannedFreezeDelta(_ plan: MigrationPlan, client: ClusterClient) -> String? { nil }
     func copySelection(_ scope: RunScope) throws -> JSONValue? { nil }
 
     func firstCopy(_ scope: RunScope) throws {

@@ -1,0 +1,1 @@
+return function(doc, ctx) return doc end
