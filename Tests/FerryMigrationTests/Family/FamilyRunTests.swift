@@ -216,7 +216,9 @@ struct FamilyRunTests {
         var rolledOver = false
         var failure: (any Error)? = nil
         let runner = try f.runner()
+        var said: [String] = []
         runner.migrator.say = { line in
+            said.append(line)
             guard !rolledOver, line.hasPrefix("copying \(writer) →") else { return }
             rolledOver = true
             do {
@@ -235,6 +237,7 @@ struct FamilyRunTests {
         #expect(try f.row(writer).holdsWriteAlias, "it held the write alias when its unit started")
         #expect(try f.aliasIndices("events-write") == ["events-2024-03"], "the rollover's write alias stays where the application put it")
         #expect(try f.client.aliasesOfIndex(newWriter) == ["events"])
+        #expect(said.contains("switched \(writer) → \(newWriter) in events"), "it says only the read alias moved: \(said)")
         #expect(try f.row("events-2024-03").state == .skipped)
         try f.expectExactMember(writer)
     }
