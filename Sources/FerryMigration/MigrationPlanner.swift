@@ -14,9 +14,8 @@ public struct MigrationPlanner {
     }
 
     public func plan(from requestedFrom: String?, to requestedTo: String?, mode: MigrationMode = .blueGreen) throws -> MigrationPlan {
-        for version in [requestedFrom, requestedTo].compactMap({ $0 }) where !recipe.versions.contains(version) {
-            throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
-        }
+        try recipe.checkDeclared(requestedFrom, flag: "--from")
+        try recipe.checkDeclared(requestedTo, flag: "--to")
         let source = try findSource(requestedFrom: requestedFrom)
         return try plan(source: source, to: requestedTo ?? recipe.latestVersion, mode: mode)
     }

@@ -265,9 +265,7 @@ public final class Migrator {
     public func initialize(version: String? = nil, run: RunContext = RunContext()) throws -> String {
         _ = try clusterInfo()
         let version = version ?? recipe.latestVersion
-        guard recipe.versions.contains(version) else {
-            throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
-        }
+        try recipe.checkDeclared(version)
         for name in Set([recipe.readAlias, recipe.writeAlias]) where try client.resolve(name) != .missing {
             throw FerryError(
                 "'\(name)' already exists in the cluster; init is for a fresh install",

@@ -29,6 +29,13 @@ public struct Recipe: Sendable {
     public var family: FamilySpec? = nil
 
     public var latestVersion: String { versions.last! }
+
+    /// Refuses a version the recipe does not declare, naming it, the flag that gave it (e.g.
+    /// `--to`) and the versions it declares; nil passes.
+    public func checkDeclared(_ version: String?, flag: String? = nil) throws(RecipeError) {
+        guard let version, !versions.contains(version) else { return }
+        throw RecipeError("unknown version \(version)\(flag.map { " (\($0))" } ?? ""); recipe \(name) declares \(versions.joined(separator: ", "))")
+    }
     public var graph: VersionGraph { VersionGraph(versions: versions, steps: steps) }
     public var requireRoots: [String] { [folder, transformsFolder] }
 

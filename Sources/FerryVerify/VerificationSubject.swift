@@ -86,9 +86,7 @@ extension VerificationSubject {
                     "cannot tell the version of \(index): ferry did not create it for recipe \(recipe.name)",
                     hint: "pass \(flag) VERSION (one of \(recipe.versions.joined(separator: ", ")))")
             }
-            guard recipe.versions.contains(version) else {
-                throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
-            }
+            try recipe.checkDeclared(version, flag: given == nil ? nil : flag)
             return version
         }
         let fromVersion = try version(from, sourceMeta, source, "--from")

@@ -51,6 +51,9 @@ extension RunCommand {
         guard MigrationMode(rawValue: mode) == .blueGreen else {
             throw ValidationError("a family's members are migrated blue-green; --mode \(mode) is for single indices")
         }
+        guard !restart else {
+            throw ValidationError("--restart is for single indices: a family run continues each member where it stopped; `ferry rollback \(recipe.name) --yes` undoes it")
+        }
         let runner = try FamilyRunner(recipe: recipe, cluster: try global.clusterConfig(), journal: try global.journal())
         let options = runOptions
         let display = attachOutput(runner.migrator)

@@ -59,9 +59,8 @@ struct FamilyPlanner {
     /// Members as they are now, each planned to `to` (default: the latest version).
     func plan(from requestedFrom: String?, to requestedTo: String?) throws -> FamilyPlan {
         guard let family = recipe.family else { throw FerryError("recipe \(recipe.name) has no 'family'") }
-        for version in [requestedFrom, requestedTo].compactMap({ $0 }) where !recipe.versions.contains(version) {
-            throw RecipeError("unknown version \(version); recipe \(recipe.name) declares \(recipe.versions.joined(separator: ", "))")
-        }
+        try recipe.checkDeclared(requestedFrom, flag: "--from")
+        try recipe.checkDeclared(requestedTo, flag: "--to")
         let target = requestedTo ?? recipe.latestVersion
         let found = try FamilyDiscovery(client: client, recipe: recipe).discover(requestedFrom: requestedFrom)
         let planner = MigrationPlanner(client: client, recipe: recipe)

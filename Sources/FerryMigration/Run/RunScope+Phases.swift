@@ -163,6 +163,14 @@ extension RunScope {
         guard !actions.isEmpty else { return }
         Failpoints.hit("before-switch")
         try client.updateAliases(actions)
-        say("switched \(member) → \(target) in \(recipe.readAlias)" + (movesWrites ? " and \(recipe.writeAlias)" : ""))
+        // What the call moved, not what the member held when its unit started (a rollover since
+        // keeps the write alias where the application put it).
+        let writes: String
+        if recipe.writeAlias == recipe.readAlias {
+            writes = actions.contains(.add(index: target, alias: recipe.readAlias, isWriteIndex: true)) ? " (as its write index)" : ""
+        } else {
+            writes = actions.contains { if case .add(_, recipe.writeAlias, _) = $0 { true } else { false } } ? " and \(recipe.writeAlias)" : ""
+        }
+        say("switched \(member) → \(target) in \(recipe.readAlias)" + writes)
     }
 }

@@ -36,6 +36,9 @@ struct FamilyPlanTests {
         #expect(byCount.contains("  1. events-2024-01 (1.0) → events-2024-01-2.0-\(hash) via 1.0 → 2.0\n"), "\(byCount)")
         #expect(byCount.contains("  2. events-2024-02 (1.0) → events-2024-02-2.0-\(hash) via 1.0 → 2.0 [not in this run: --max-members]"), "\(byCount)")
 
+        let unknown = try ferry.run(["plan", "events", "--to", "9.9"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown version 9.9 (--to); recipe events declares 1.0, 2.0"), "\(unknown.stderr)")
+
         let refused = try ferry.run(["run", "events", "--yes"])
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("--app-writes-target-version"), "\(refused.stderr)")

@@ -92,13 +92,14 @@ struct FamilyRunTests {
         #expect(try f.familyRun.oldTemplate == before, "the journal keeps the template from before the run, for rollback")
     }
 
-    @Test("bad usage a user hits on a family exits 64 with the message, nothing journaled: --mode in-place, --max-members 0 (run and plan)")
+    @Test("bad usage a user hits on a family exits 64 with the message, nothing journaled: --mode in-place, --max-members 0 (run and plan), --restart")
     func badUsage() throws {
         let f = try EventsFamily.install(months: 2)
         let ferry = FerryProcess(url: f.clone.url, state: f.journal.path)
         let cases: [([String], String)] = [
             (["run", "events", "--yes", "--mode", "in-place"], "a family's members are migrated blue-green; --mode in-place is for single indices"),
             (["run", "events", "--yes", "--max-members", "0"], "--max-members must be 1 or more"),
+            (["run", "events", "--yes", "--restart"], "--restart is for single indices"),
             (["plan", "events", "--max-members", "0"], "--max-members must be 1 or more"),
         ]
         for (arguments, message) in cases {
@@ -215,7 +216,9 @@ struct FamilyRunTests {
         var rolledOver = false
         var failure: (any Error)? = nil
         let runner = try f.runner()
+        var said: [String] = []
         runner.migrator.say = { line in
+            said.append(line)
             guard !rolledOver, line.hasPrefix("copying \(writer) →") else { return }
             rolledOver = true
             do {
@@ -234,6 +237,7 @@ struct FamilyRunTests {
         #expect(try f.row(writer).holdsWriteAlias, "it held the write alias when its unit started")
         #expect(try f.aliasIndices("events-write") == ["events-2024-03"], "the rollover's write alias stays where the application put it")
         #expect(try f.client.aliasesOfIndex(newWriter) == ["events"])
+        #expect(said.contains("switched \(writer) → \(newWriter) in events"), "it says only the read alias moved: \(said)")
         #expect(try f.row("events-2024-03").state == .skipped)
         try f.expectExactMember(writer)
     }
