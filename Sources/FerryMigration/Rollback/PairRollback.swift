@@ -179,8 +179,11 @@ struct PairRollback {
             try journal.event(forward.runID, .switched, "block lifted on \(old): the switch back")
             let actions = AliasActions(recipe: recipe)
             if let member {
+                // After a rollover the new index may sit in the write alias as a non-write index:
+                // the old one takes that place, not the write index (two would be refused).
+                let isWriteIndex = try member.holdsWriteAlias && FamilyDiscovery.writeIndices(client: client, recipe: recipe).contains(new)
                 let swap = actions.swapMember(
-                    new, to: old, movesWrites: member.holdsWriteAlias,
+                    new, to: old, movesWrites: member.holdsWriteAlias, isWriteIndex: isWriteIndex,
                     memberAliases: try client.aliasesOfIndex(new), targetAliases: try client.aliasesOfIndex(old))
                 if !swap.isEmpty { try client.updateAliases(swap) }
             } else {
