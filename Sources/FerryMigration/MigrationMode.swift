@@ -15,6 +15,9 @@ public enum MigrationMode: String, Sendable, CaseIterable {
 }
 
 extension MigrationMode {
+    /// Whether `ferry run` can migrate an index family's members in this mode.
+    public var migratesFamilyMembers: Bool { strategy.migratesFamilyMembers }
+
     /// The mode a journaled run was started in (runs journaled before modes existed were blue-green).
     init(record plan: PlanRecord) {
         self = MigrationMode(rawValue: plan.mode) ?? .blueGreen

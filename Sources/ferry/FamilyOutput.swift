@@ -48,7 +48,7 @@ func familyPlanLines(_ plan: FamilyPlan, selection: MemberSelection, style: Text
 extension RunCommand {
     /// `ferry run` for a family recipe.
     func runFamily(_ recipe: Recipe) throws {
-        guard MigrationMode(rawValue: mode) == .blueGreen else {
+        guard MigrationMode(rawValue: mode)?.migratesFamilyMembers == true else {
             throw ValidationError("a family's members are migrated blue-green; --mode \(mode) is for single indices")
         }
         guard !restart else {

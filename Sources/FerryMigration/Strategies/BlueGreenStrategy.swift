@@ -7,6 +7,7 @@ import FerryRecipes
 
 struct BlueGreenStrategy: MigrationStrategy {
     var mode: MigrationMode { .blueGreen }
+    var migratesFamilyMembers: Bool { true }
 
     func verdict(live: JSONValue, target: JSONValue, sameVersion: Bool, recipe: Recipe?) -> ModeAnalysis.Verdict {
         ModeAnalysis.Verdict(mode: mode, allowed: true, reason: "always: a new index, a short write freeze at the switch")

@@ -58,9 +58,14 @@ protocol MigrationStrategy: Sendable {
     func rollbackMeaning(_ plan: MigrationPlan) -> String
     /// A line `ferry status` adds for a run of this mode that has not finished.
     func statusNote(_ run: RunRecord, recipe: Recipe) -> String?
+    /// Whether an index family's members can be migrated in this mode, each a unit swapped
+    /// inside the family aliases (Family/).
+    var migratesFamilyMembers: Bool { get }
 }
 
 extension MigrationStrategy {
+    var migratesFamilyMembers: Bool { false }
+
     func targetIndex(source: SourceState, version: String, recipe: Recipe) throws -> String {
         try recipe.indexName(for: version)
     }
