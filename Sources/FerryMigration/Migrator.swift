@@ -17,6 +17,8 @@ public struct RunOptions: Sendable {
     public var writers = 1
     /// Slices the copy is cut into (by `_id` hash); a resumed run redoes unfinished slices only.
     public var slices = 8
+    /// How copy passes read the source (`--reader`).
+    public var reader: ReaderChoice = .auto
     /// How long the lease on the alias lasts without renewal (renewed every third of it).
     public var leaseTTL: Duration = .seconds(60)
     /// Catch-up passes stop (and writes freeze) once a pass finds at most this many changes.

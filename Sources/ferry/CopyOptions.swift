@@ -26,6 +26,11 @@ struct CopyOptions: ParsableArguments {
         valueName: "docs"))
     var maxDocsPerSecond: Double?
 
+    @Option(help: ArgumentHelp(
+        "How copy passes read the source: 'auto' (default) reads by point in time + search_after where the cluster pages that way, else by sliced scroll; 'scroll' always scrolls. On osmem, scroll while the application writes during the run: there every write to an index with an open point in time copies the index (docs/compatibility.md).",
+        valueName: "auto|scroll"))
+    var reader: ReaderChoice = .auto
+
     func validate() throws {
         guard maxFreeze > 0 else { throw ValidationError("--max-freeze must be more than 0 seconds") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
@@ -43,5 +48,8 @@ struct CopyOptions: ParsableArguments {
         options.freezeThreshold = freezeThreshold
         options.maxFreeze = .milliseconds(Int64(maxFreeze * 1000))
         options.maxDocsPerSecond = maxDocsPerSecond
+        options.reader = reader
     }
 }
+
+extension ReaderChoice: ExpressibleByArgument {}

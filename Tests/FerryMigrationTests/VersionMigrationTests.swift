@@ -40,4 +40,29 @@ struct VersionMigrationTests {
         #expect(slices == [0, 1, 2], "\(product): one sliced scroll per slice")
         #expect(captured.contains { $0.path == "/_search/scroll" })
     }
+
+    @Test("--reader scroll scrolls where the cluster has point-in-time paging, and the report says so")
+    func readerScrollOnPointInTimeCluster() throws {
+        let clone = try OsmemServer.shared().clone()
+        defer { clone.close() }
+        let client = try clone.client()
+        let recipe = try realRecipe()
+        let source = try makeMigrator(recipe, clone).initialize(version: "1.0")
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 300)
+        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
+        defer { proxy.stop() }
+        let state = NSTemporaryDirectory() + "ferry-reader-\(UUID().uuidString)/state.db"
+
+        let run = try FerryProcess(url: proxy.url, state: state).run(["run", "blog_posts", "--yes", "--slices", "2", "--reader", "scroll"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try expectExactResult(client, recipe: recipe, journal: try Journal(path: state), sourceIndex: source)
+        let captured = proxy.captured
+        #expect(!captured.contains { $0.target.contains("point_in_time") }, "osmem (3.8) pages by point in time, but --reader scroll was given")
+        #expect(captured.contains { $0.path == "/_search/scroll" })
+        #expect(run.stdout.contains("2 slice(s), scroll reads"), "\(run.stdout)")
+
+        let wrong = try FerryProcess(url: proxy.url, state: state).run(["run", "blog_posts", "--yes", "--reader", "pit"])
+        #expect(wrong.status == 64)
+        #expect(wrong.stderr.contains("--reader"), "\(wrong.stderr)")
+    }
 }

@@ -57,7 +57,7 @@ extension RunScope {
         job.write = pass.write
         job.workers = options.workers
         job.writers = options.writers
-        job.pointInTime = clusterInfo
+        job.pointInTime = options.reader == .scroll ? nil : clusterInfo
         job.stuckDocuments = try journal.stuckDocuments(runID)
         if let throttle = runThrottle() {
             job.throttle = throttle
