@@ -59,18 +59,25 @@ extension RunScope {
         return .verified
     }
 
-    /// Past `--max-freeze`: lifts the block (journaled with the reason) and catches up again,
-    /// or, after `maxFreezeAttempts` such freezes, stops with the block lifted.
+    /// Past `--max-freeze`: lifts the block (journaled with the reason, said once) and catches
+    /// up again, or, after `maxFreezeAttempts` such freezes, journals the return to CATCHING_UP
+    /// and stops with `FreezeDeadlineReached`, which tells the stop path the block is already
+    /// lifted (lifting it again would print and journal a second lift).
     private func liftAtDeadline(cause: any Error) throws -> Phase {
         let reason = "the freeze reached --max-freeze (\(Self.seconds(options.maxFreeze))): \(cause)"
-        try writeBlock.unfreezeWrites(plan.source.index, record: record, reason: reason)
-        figures.catchUp.freeze.liftedAtDeadline += 1
-        guard figures.catchUp.freeze.liftedAtDeadline < options.maxFreezeAttempts else {
-            throw FerryError(
-                "\(reason); \(figures.catchUp.freeze.liftedAtDeadline) freezes reached the deadline, so the run stops; the write block on \(plan.source.index) is lifted and the aliases still point to it",
+        let index = plan.source.index
+        let attempts = figures.catchUp.freeze.liftedAtDeadline + 1
+        let last = attempts >= options.maxFreezeAttempts
+        try writeBlock.unfreezeWrites(
+            index, record: record, reason: reason,
+            saying: "\(reason); lifted the write block on \(index)" + (last ? "" : ", catching up again"))
+        figures.catchUp.freeze.liftedAtDeadline = attempts
+        guard !last else {
+            try journal.setPhase(runID, .catchingUp, "\(attempts) freezes reached --max-freeze; the write block is lifted")
+            throw FreezeDeadlineReached(
+                description: "\(attempts) freezes reached --max-freeze (\(Self.seconds(options.maxFreeze))), so the run stops; writes to \(index) are not blocked and the aliases still point to it",
                 hint: "`ferry run \(recipe.name)` continues (catches up and freezes again); raise --max-freeze if the cluster is slow, or `ferry rollback \(recipe.name)`")
         }
-        say("\(reason); lifted the write block, catching up again")
         return .catchingUp
     }
 
@@ -93,7 +100,7 @@ extension RunScope {
 
     /// Whether a failure in `phase` may have left writes blocked by this run.
     func mayHoldTheBlock(_ phase: Phase, after error: any Error) -> Bool {
-        !(error is Interrupted) && (phase == .frozen || phase == .verified || freezeGuard.currentBlock != nil)
+        !(error is Interrupted) && !(error is FreezeDeadlineReached) && (phase == .frozen || phase == .verified || freezeGuard.currentBlock != nil)
     }
 
     private static func seconds(_ duration: Duration) -> String {
