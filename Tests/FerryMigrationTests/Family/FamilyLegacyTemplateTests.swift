@@ -37,6 +37,9 @@ struct FamilyLegacyTemplateTests {
         let templateRequests = proxy.captured.filter { $0.path.contains("_template") }.map { "\($0.method) \($0.path)" }
         #expect(templateRequests.contains("PUT /_template/events"), "\(templateRequests)")
         #expect(!templateRequests.contains { $0.contains("_index_template") }, "composable templates untouched: \(templateRequests)")
+        let captured = proxy.captured
+        #expect(!captured.contains { $0.target.contains("_pit") || $0.target.contains("point_in_time") }, "7.7 has no point in time")
+        #expect(captured.contains { $0.target.contains("/_search?") && $0.target.contains("scroll=") }, "the members are read by scroll")
         for member in f.members { try f.expectExactMember(member) }
         let journal = try Journal(path: f.statePath)
         let familyRun = try #require(try journal.latestFamilyRun(recipe: "events"))
