@@ -5,16 +5,23 @@ import FerryCore
 /// The blue-green phases around the write block: freezing once catch-up is small, the work
 /// under the block (bounded by `--max-freeze`), and the switch under the guard.
 extension RunScope {
-    /// Blocks writes once catch-up has brought the delta down; after a freeze was lifted at
-    /// the deadline, only if the delta is under `--freeze-threshold` again.
-    func freezeAfterCatchUp() throws {
+    /// Blocks writes once catch-up has brought the delta down (FROZEN next); after a freeze was
+    /// lifted at the deadline, only if the delta is under `--freeze-threshold` again. The block
+    /// request is the freeze's first: if it outlasts `--max-freeze`, the block is lifted as for
+    /// any other (CATCHING_UP again, or the run stops after the last allowed freeze).
+    func freezeAfterCatchUp() throws -> Phase {
         let stats = figures.catchUp
         if stats.freeze.liftedAtDeadline > 0, stats.lastDelta > options.freezeThreshold {
             throw FerryError(
                 "the freeze was lifted at --max-freeze and catch-up could not bring the delta back under --freeze-threshold (\(stats.lastDelta) > \(options.freezeThreshold) documents); writes to \(plan.source.index) are not blocked",
                 hint: "`ferry run \(recipe.name)` again when the application writes less, or raise --max-freeze")
         }
-        try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+        do {
+            try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+        } catch where writeBlock.pastDeadline {
+            return try liftAtDeadline(cause: error)
+        }
+        return .frozen
     }
 
     /// CATCHING_UP, after the passes: the content check before the block (`ContentCheck`);
