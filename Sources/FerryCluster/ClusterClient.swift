@@ -145,14 +145,17 @@ public final class ClusterClient {
         let policy = config.retry
         let target = path.target
         var attempt = 1
+        // Why the last attempt failed: what a deadline that leaves no time to retry reports.
+        var lastCause: String?
         while true {
             var timeout = config.requestTimeout
             if let deadline {
                 let left = deadline.timeIntervalSinceNow
                 guard left > 0.001 else {
+                    let why = lastCause.map { $0.hasPrefix("deadline reached") ? $0 : "\($0), then the deadline passed" }
                     throw ClusterError(
                         kind: .transport, method: method, path: path.path, endpoint: config.url,
-                        transportError: "deadline reached before the request was sent", attempts: attempt - 1)
+                        transportError: why ?? "deadline reached before the request was sent", attempts: attempt - 1)
                 }
                 timeout = min(timeout, .milliseconds(Int64(left * 1000)))
             }
@@ -187,6 +190,7 @@ public final class ClusterClient {
                     "attempt": "\(attempt)/\(policy.maxAttempts)", "delay_ms": "\(Int(RetryPolicy.milliseconds(delay)))",
                 ])
             sleep(delay)
+            lastCause = cause
             attempt += 1
         }
     }

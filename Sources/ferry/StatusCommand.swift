@@ -19,8 +19,10 @@ struct StatusCommand: ParsableCommand {
             freeze of its switch; then an ETA for the rest (documents left ÷ the documents per \
             second so far). It reads the journal while `ferry run` runs in another process.
 
-            --save-evidence DIR writes indices, aliases, health, mappings, settings and the \
-            journal (runs, events, dead letters) as JSON files for an incident review.
+            --save-evidence DIR writes the status (as --json prints it), indices, aliases, \
+            health, mappings, settings and the journal (runs, events, dead letters) as JSON \
+            files for an incident review; for a family, the member table and the family runs \
+            (members as journaled, the template rollback restores) too.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -44,7 +46,7 @@ struct StatusCommand: ParsableCommand {
                 let family = try operations.familyStatus()
                 if json { printOut(family.json.serialized(sortedKeys: true)) } else { family.lines.forEach(printOut) }
                 if let folder = saveEvidence {
-                    let files = try operations.saveEvidence(to: folder, status: try operations.status())
+                    let files = try operations.saveEvidence(to: folder, status: family)
                     printOut("evidence: \(files.count) files in \(folder)")
                 }
                 return

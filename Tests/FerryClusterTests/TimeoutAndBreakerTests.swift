@@ -23,6 +23,20 @@ import Testing
         }
     }
 
+    @Test func aStallThatEndsAtTheDeadlineSaysSoNotThatNothingWasSent() throws {
+        try withProxiedCluster { cluster in
+            cluster.proxy.addRule(FaultRule(.stall(.seconds(600)), path: .exact("/")))
+            let (client, _) = try cluster.client(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1)))
+            client.deadline = Date().addingTimeInterval(0.5)
+            let error = try #require(throws: ClusterError.self) { try client.info() }
+            // The request was sent and timed out at the deadline (curl may end a millisecond
+            // early, so a last attempt with what was left may follow): that is the cause.
+            #expect(cluster.proxy.faultCount(.stalled) == error.attempts && error.attempts >= 1)
+            #expect(error.transportError?.hasPrefix("deadline reached (") == true, "\(error)")
+            #expect(!error.description.contains("before the request was sent"), "\(error)")
+        }
+    }
+
     @Test func aStallOnceIsRetriedAndSucceeds() throws {
         try withProxiedCluster { cluster in
             cluster.proxy.addRule(FaultRule(.stall(.seconds(600)), path: .exact("/"), trigger: .times(1)))

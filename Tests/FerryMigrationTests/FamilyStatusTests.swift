@@ -74,6 +74,39 @@ struct FamilyStatusTests {
         #expect(status.stdout.contains("next: ferry run events --yes  (continues the family run at events-2024-02)  or  ferry rollback events --yes"), "\(status.stdout)")
     }
 
+    @Test("--save-evidence saves what `ferry status <family>` shows: the member table as --json prints it, and the family runs with the template rollback restores")
+    func evidenceOfAFamily() throws {
+        let f = try EventsFamily.install(months: 2, perMonth: 10)
+        defer { f.clone.close() }
+        try f.run { $0.members.maxMembers = 1 }
+        let folder = NSTemporaryDirectory() + "ferry-family-evidence-\(UUID().uuidString)"
+        let saved = try f.ferry.run(["status", "events", "--save-evidence", folder])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        #expect(saved.stdout.contains("2 members: 1 done, 1 pending"), "the member table is printed: \(saved.stdout)")
+        func file(_ name: String) throws -> JSONValue {
+            try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)"))))
+        }
+
+        var status = try #require(try file("status.json").objectValue)
+        #expect(status.removeValue(forKey: "ferry_version")?.stringValue == FerryVersion.description)
+        #expect(status.removeValue(forKey: "versions") != nil)
+        let shown = try JSONValue.parse(Array(try f.ferry.run(["status", "events", "--json"]).stdout.utf8))
+        #expect(JSONValue.object(status) == shown, "status.json is what `ferry status events --json` prints")
+        #expect(status["members"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == ["done", "pending"], "\(status)")
+
+        let journal = try Journal(path: f.statePath)
+        let run = try #require(try journal.latestFamilyRun(recipe: "events"))
+        let runs = try #require(try file("family_runs.json").arrayValue)
+        #expect(runs.count == 1)
+        #expect(runs.first?["id"]?.stringValue == run.familyRunID)
+        #expect(runs.first?["phase"]?.stringValue == "MEMBERS")
+        #expect(runs.first?["members"]?.arrayValue?.map { [$0["member"]?.stringValue, $0["state"]?.stringValue] } == [[f.members[0], "done"], [f.members[1], "pending"]])
+        #expect(runs.first?["old_template"] == run.oldTemplate && run.oldTemplate != nil, "the template rollback restores (1.0)")
+        #expect(try file("journal.json").arrayValue?.count == 1, "the first member's unit run")
+        let mappings = try #require(try file("mappings.json").objectValue)
+        #expect(Set(f.members).isSubset(of: mappings.keys), "the members' mappings: \(mappings.keys.sorted())")
+    }
+
     /// The member table's rows by member name (lines starting with two spaces and `events-`).
     static func rows(_ text: String) -> [String: String] {
         var out: [String: String] = [:]

@@ -185,6 +185,81 @@ struct FreezeGuardTests {
         #expect(events.filter { $0.message.hasPrefix("block set") }.count == 2, "frozen again after catching up")
     }
 
+    @Test("every freeze reaching --max-freeze, the last allowed one too, lifts the block once: said once, journaled once; the run stops at CATCHING_UP and then finishes exactly")
+    func lastFreezeAtTheDeadlineLiftsOnce() throws {
+        let i = try installBlogPosts(count: 300)
+        defer { i.clone.close() }
+        let proxy = try FaultProxy(upstream: i.clone.url)
+        defer { proxy.stop() }
+        let migrator = try Migrator(recipe: i.recipe, cluster: try ClusterConfig(url: proxy.url), journal: i.journal)
+        let said = Locked<[String]>([])
+        migrator.say = { line in
+            said.value.append(line)
+            // After every freeze, the first request stalls past the deadline.
+            if line.hasPrefix("froze writes to") { _ = proxy.addRule(FaultRule(.stall(.seconds(100)), trigger: .times(1))) }
+        }
+        var o = options()
+        o.maxFreeze = .seconds(2)
+        o.maxFreezeAttempts = 2
+        let stopped = #expect(throws: FreezeDeadlineReached.self) { try migrator.runToEnd(o) }
+        let source = i.source
+        #expect(try !isBlocked(i.client, source), "the block on \(source) is lifted")
+        #expect(stopped?.description.hasPrefix("2 freezes reached --max-freeze (2 s), so the run stops; writes to \(source) are not blocked") == true,
+                "the error ferry prints: \(String(describing: stopped))")
+        let lifts = said.value.filter { $0.contains("lifted the write block") }
+        #expect(lifts.count == 2, "one line per lift: \(said.value)")
+        #expect(lifts.allSatisfy { $0.hasPrefix("the freeze reached --max-freeze (2 s)") && $0.contains("lifted the write block on \(source)") }, "\(lifts)")
+
+        let run = try #require(try i.journal.latestRun(recipe: i.recipe.name))
+        let blockEvents = try i.journal.events(run.runID).map(\.message).filter { $0.hasPrefix("block set") || $0.hasPrefix("block lifted") }
+        #expect(blockEvents.count == 4, "set and lifted once per freeze: \(blockEvents)")
+        for (n, event) in blockEvents.enumerated() {
+            #expect(event.hasPrefix(n.isMultiple(of: 2) ? "block set on \(source)" : "block lifted on \(source): the freeze reached --max-freeze"), "event \(n): \(event)")
+        }
+        #expect(try i.journal.frozenAt(run.runID) == nil, "the journal no longer records a block")
+        #expect(run.phase == .catchingUp, "the next run catches up before it freezes: \(run.phase)")
+
+        // As the hint says, the same command continues, and nothing stalls now.
+        migrator.say = { _ in }
+        try migrator.runToEnd(o)
+        try expectExactResult(i.client, recipe: i.recipe, journal: i.journal, sourceIndex: source)
+    }
+
+    @Test("a block request that outlasts --max-freeze is a freeze like any other: lifted once at the deadline, catch-up and freeze again, the run stops after the last allowed one (exit 1) and the same command then finishes exactly")
+    func stalledBlockRequestEndsAtTheDeadline() throws {
+        let s = try setUp()
+        defer { s.clone.close() }
+        let proxy = try FaultProxy(upstream: s.clone.url)
+        defer { proxy.stop() }
+        // Setting the block (applied, its answer held) outlasts every freeze; lifting it
+        // (`"write":null`) is answered at once.
+        let stall = proxy.addRule(FaultRule(.stall(.seconds(60)), method: "PUT", path: .suffix("/_settings"), bodyContaining: #""write":true"#))
+        let ferry = FerryProcess(url: proxy.url, state: s.statePath)
+        let command = Self.command + ["--max-freeze", "1"]
+        let outcome = try ferry.run(command)
+
+        let attempts = RunOptions().maxFreezeAttempts
+        #expect(proxy.faultCount(.stalled) == attempts, "one block request per freeze")
+        #expect(outcome.status == 1, "stderr: \(outcome.stderr)")
+        #expect(try !isBlocked(s.client, s.source), "the block on \(s.source) is lifted")
+        let lifts = outcome.stdout.split(separator: "\n").filter { $0.contains("lifted the write block") }
+        #expect(lifts.count == attempts && lifts.allSatisfy { $0.hasPrefix("the freeze reached --max-freeze (1 s)") }, "one line per lift: \(lifts)")
+        #expect(outcome.stderr.contains("error: \(attempts) freezes reached --max-freeze (1 s), so the run stops; writes to \(s.source) are not blocked"),
+                "stderr: \(outcome.stderr)")
+        let journal = try s.journal()
+        let run = try #require(try journal.latestRun(recipe: s.recipe.name))
+        let blockEvents = try journal.events(run.runID).map(\.message).filter { $0.hasPrefix("block set") || $0.hasPrefix("block lifted") }
+        #expect(blockEvents.count == 2 * attempts, "set and lifted once per freeze: \(blockEvents)")
+        #expect(run.phase == .catchingUp)
+        #expect(try journal.frozenAt(run.runID) == nil)
+        #expect(try s.status().writesBlocked.isEmpty)
+
+        proxy.removeRule(stall)
+        let resumed = try ferry.run(command)
+        #expect(resumed.status == 0, "the same command finishes: \(resumed.stderr)")
+        try expectExactResult(s.client, recipe: s.recipe, journal: try s.journal(), sourceIndex: s.source)
+    }
+
     static func seconds(_ iso: String) -> Double? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

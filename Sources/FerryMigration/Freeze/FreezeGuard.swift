@@ -1,4 +1,5 @@
 import Foundation
+import FerryCore
 
 /// What a run tells the signal handler about the write block, and the one lock that keeps an
 /// interruption from crossing the block's two critical requests (setting it, switching the
@@ -61,4 +62,11 @@ public final class FreezeGuard: @unchecked Sendable {
 public struct Interrupted: Error, CustomStringConvertible {
     public let signal: String
     public var description: String { "interrupted by \(signal)" }
+}
+
+/// The run stopped because `--max-freeze` ended its last allowed freeze. The block is already
+/// lifted and journaled, and the run is back at CATCHING_UP: nothing is left to lift.
+public struct FreezeDeadlineReached: UserFacingError {
+    public let description: String
+    public let hint: String?
 }

@@ -5,16 +5,23 @@ import FerryCore
 /// The blue-green phases around the write block: freezing once catch-up is small, the work
 /// under the block (bounded by `--max-freeze`), and the switch under the guard.
 extension RunScope {
-    /// Blocks writes once catch-up has brought the delta down; after a freeze was lifted at
-    /// the deadline, only if the delta is under `--freeze-threshold` again.
-    func freezeAfterCatchUp() throws {
+    /// Blocks writes once catch-up has brought the delta down (FROZEN next); after a freeze was
+    /// lifted at the deadline, only if the delta is under `--freeze-threshold` again. The block
+    /// request is the freeze's first: if it outlasts `--max-freeze`, the block is lifted as for
+    /// any other (CATCHING_UP again, or the run stops after the last allowed freeze).
+    func freezeAfterCatchUp() throws -> Phase {
         let stats = figures.catchUp
         if stats.freeze.liftedAtDeadline > 0, stats.lastDelta > options.freezeThreshold {
             throw FerryError(
                 "the freeze was lifted at --max-freeze and catch-up could not bring the delta back under --freeze-threshold (\(stats.lastDelta) > \(options.freezeThreshold) documents); writes to \(plan.source.index) are not blocked",
                 hint: "`ferry run \(recipe.name)` again when the application writes less, or raise --max-freeze")
         }
-        try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+        do {
+            try writeBlock.freezeWrites(plan.source.index, record: record, maxFreeze: options.maxFreeze)
+        } catch where writeBlock.pastDeadline {
+            return try liftAtDeadline(cause: error)
+        }
+        return .frozen
     }
 
     /// CATCHING_UP, after the passes: the content check before the block (`ContentCheck`);
@@ -59,18 +66,25 @@ extension RunScope {
         return .verified
     }
 
-    /// Past `--max-freeze`: lifts the block (journaled with the reason) and catches up again,
-    /// or, after `maxFreezeAttempts` such freezes, stops with the block lifted.
+    /// Past `--max-freeze`: lifts the block (journaled with the reason, said once) and catches
+    /// up again, or, after `maxFreezeAttempts` such freezes, journals the return to CATCHING_UP
+    /// and stops with `FreezeDeadlineReached`, which tells the stop path the block is already
+    /// lifted (lifting it again would print and journal a second lift).
     private func liftAtDeadline(cause: any Error) throws -> Phase {
         let reason = "the freeze reached --max-freeze (\(Self.seconds(options.maxFreeze))): \(cause)"
-        try writeBlock.unfreezeWrites(plan.source.index, record: record, reason: reason)
-        figures.catchUp.freeze.liftedAtDeadline += 1
-        guard figures.catchUp.freeze.liftedAtDeadline < options.maxFreezeAttempts else {
-            throw FerryError(
-                "\(reason); \(figures.catchUp.freeze.liftedAtDeadline) freezes reached the deadline, so the run stops; the write block on \(plan.source.index) is lifted and the aliases still point to it",
+        let index = plan.source.index
+        let attempts = figures.catchUp.freeze.liftedAtDeadline + 1
+        let last = attempts >= options.maxFreezeAttempts
+        try writeBlock.unfreezeWrites(
+            index, record: record, reason: reason,
+            saying: "\(reason); lifted the write block on \(index)" + (last ? "" : ", catching up again"))
+        figures.catchUp.freeze.liftedAtDeadline = attempts
+        guard !last else {
+            try journal.setPhase(runID, .catchingUp, "\(attempts) freezes reached --max-freeze; the write block is lifted")
+            throw FreezeDeadlineReached(
+                description: "\(attempts) freezes reached --max-freeze (\(Self.seconds(options.maxFreeze))), so the run stops; writes to \(index) are not blocked and the aliases still point to it",
                 hint: "`ferry run \(recipe.name)` continues (catches up and freezes again); raise --max-freeze if the cluster is slow, or `ferry rollback \(recipe.name)`")
         }
-        say("\(reason); lifted the write block, catching up again")
         return .catchingUp
     }
 
@@ -93,7 +107,7 @@ extension RunScope {
 
     /// Whether a failure in `phase` may have left writes blocked by this run.
     func mayHoldTheBlock(_ phase: Phase, after error: any Error) -> Bool {
-        !(error is Interrupted) && (phase == .frozen || phase == .verified || freezeGuard.currentBlock != nil)
+        !(error is Interrupted) && !(error is FreezeDeadlineReached) && (phase == .frozen || phase == .verified || freezeGuard.currentBlock != nil)
     }
 
     private static func seconds(_ duration: Duration) -> String {

@@ -37,12 +37,13 @@ struct WriteBlock {
         if fresh { say("froze writes to \(index)") }
     }
 
-    /// Lifts the block (see `lift`) and stops the freeze's clock.
-    func unfreezeWrites(_ index: String, record: RunRecord, reason: String) throws {
+    /// Lifts the block (see `lift`), stops the freeze's clock and says so once: `saying`, or
+    /// a plain line.
+    func unfreezeWrites(_ index: String, record: RunRecord, reason: String, saying line: String? = nil) throws {
         try Self.lift(index, runID: record.runID, phase: record.phase, reason: reason, cluster: cluster, journal: journal)
         freezeGuard.blockLifted()
         setDeadline(nil)
-        say("lifted the write block on \(index)")
+        say(line ?? "lifted the write block on \(index)")
     }
 
     /// After a failure under the freeze: lifts the block unless the aliases already moved, and

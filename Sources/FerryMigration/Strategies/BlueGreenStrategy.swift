@@ -54,8 +54,7 @@ struct BlueGreenStrategy: MigrationStrategy {
         if phase == .catchingUp {
             try CatchUp(scope: scope).passes(&scope.figures.catchUp)
             try scope.checkBeforeFreeze()
-            try scope.freezeAfterCatchUp()
-            return .frozen
+            return try scope.freezeAfterCatchUp()
         }
         return try scope.frozenPhase()
     }

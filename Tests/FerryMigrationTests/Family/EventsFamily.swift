@@ -19,11 +19,17 @@ struct EventsFamily {
 
     /// `usersKnownOnlyIn`: only that month's events name users the `users` table knows (the
     /// others name u-09NN, who have no row, so their 2.0 documents get no user_country).
-    static func install(months: Int = 3, perMonth: Int = 120, recipe: Recipe? = nil, usersKnownOnlyIn: Int? = nil) throws -> EventsFamily {
+    /// `templatesAs`: the cluster the template is made for (a version without composable
+    /// templates gets a legacy `_template`, as its installer would put it); osmem by default.
+    static func install(
+        months: Int = 3, perMonth: Int = 120, recipe: Recipe? = nil, usersKnownOnlyIn: Int? = nil, templatesAs info: ClusterInfo? = nil
+    ) throws -> EventsFamily {
         let clone = try OsmemServer.shared().clone()
         let client = try clone.client()
         let recipe = try recipe ?? realRecipe("events")
-        try client.putTemplateBody("events", body: try recipe.templateBody(for: "1.0"), on: try client.info())
+        let info = try info ?? client.info()
+        let template = info.hasComposableTemplates ? try recipe.templateBody(for: "1.0") : try recipe.legacyTemplateBody(for: "1.0")
+        try client.putTemplateBody("events", body: template, on: info)
         var members: [String] = []
         for month in 1...months {
             let name = String(format: "events-2024-%02d", month)
