@@ -32,6 +32,19 @@ for n in "${sizes[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do "$@" > /dev/null; done
         printf '%8d  %-44s %8.1f ms of osmem CPU per call\n' "$n" "$label" "$(echo "($(ticks) - $before) * 1000 / $hz / 10" | bc -l)"
     }
+    # The same, with a single PUT to the index before each call (not counted): what a request
+    # costs right after the application wrote, as under a freeze that follows live writes.
+    each_after_write() {
+        local label=$1; shift
+        local total=0 before
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            put > /dev/null
+            before=$(ticks)
+            "$@" > /dev/null
+            total=$(( total + $(ticks) - before ))
+        done
+        printf '%8d  %-44s %8.1f ms of osmem CPU per call\n' "$n" "$label" "$(echo "$total * 1000 / $hz / 10" | bc -l)"
+    }
     # osmem's CPU for one call.
     once() {
         local label=$1; shift
@@ -43,7 +56,9 @@ for n in "${sizes[@]}"; do
     since=$(( $(date +%s000) - 60000 ))
     json=(-H 'content-type: application/json')
     each "range on updated_at (5 hits)" curl -sf -XPOST "$url/$index/_search?size=1000" "${json[@]}" -d "{\"query\":{\"range\":{\"updated_at\":{\"gte\":$since,\"format\":\"epoch_millis\"}}},\"sort\":[\"_doc\"],\"version\":true}"
+    each_after_write "range on updated_at, after a write" curl -sf -XPOST "$url/$index/_search?size=1000" "${json[@]}" -d "{\"query\":{\"range\":{\"updated_at\":{\"gte\":$since,\"format\":\"epoch_millis\"}}},\"sort\":[\"_doc\"],\"version\":true}"
     each "_count (match_all)" curl -sf -XPOST "$url/$index/_count" "${json[@]}" -d '{}'
+    each_after_write "_count (match_all), after a write" curl -sf -XPOST "$url/$index/_count" "${json[@]}" -d '{}'
     each "_refresh" curl -sf -XPOST "$url/$index/_refresh"
     each "_settings (write block off)" curl -sf -XPUT "$url/$index/_settings" "${json[@]}" -d '{"index":{"blocks":{"write":null}}}'
     each "ids query, 1 document" curl -sf -XPOST "$url/$index/_search" "${json[@]}" -d '{"size":1,"query":{"ids":{"values":["post-000011"]}},"_source":false,"version":true}'
