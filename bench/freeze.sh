@@ -13,9 +13,10 @@
 #   bench/freeze.sh 20000                   # one size only (no large/small ratio)
 #   BASELINE=<commit> bench/freeze.sh 20000 200000
 # Skip a build with FERRY_BIN=/path/to/release/ferry and/or BASELINE_BIN=/path/to/ferry
-# (BASELINE_BIN=none: no baseline). RECIPES="stamped" runs one recipe. FERRY_ARGS="--reader scroll"
-# adds flags to this checkout's runs (BASELINE_ARGS to the baseline's): on osmem, reading by scroll
-# keeps the application's writes cheap (docs/compatibility.md).
+# (BASELINE_BIN=none: no baseline). RECIPES="stamped" runs one recipe. FERRY_ARGS gives this
+# checkout's runs their flags (default "--reader scroll": on osmem the first write after a point
+# in time is opened copies the index, docs/compatibility.md; FERRY_ARGS= for none), BASELINE_ARGS
+# the baseline's (it has no --reader).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -67,7 +68,7 @@ for recipe in "${recipes[@]}"; do
             writer=$!
             # A run that fails (e.g. three freezes past --max-freeze on a stalling server) is
             # reported as such; the other cases still run.
-            extra=${FERRY_ARGS:-}
+            extra=${FERRY_ARGS---reader scroll}
             [[ $name == baseline ]] && extra=${BASELINE_ARGS:-}
             # shellcheck disable=SC2086 # the extra flags are split on purpose
             if ! "${bins[$name]}" run "$recipe" --yes $extra --url "$clone" --recipes bench/recipes --state "$work/$case_id.db" > "$work/$case_id.out" 2>&1; then
