@@ -14,6 +14,15 @@
 // takes one signal per time limit, not a system call per call.
 
 #define _GNU_SOURCE
+#include "internal.h"
+
+#ifndef __linux__
+// No thread-directed timers (SIGEV_THREAD_ID) here: every call falls back to the count hook.
+ferry_thread_timer *ferry_timer_for_this_thread(void) { return NULL; }
+void ferry_timer_begin(ferry_thread_timer *t, ferry_lua *s, uint64_t deadline_ns) { (void)t, (void)s, (void)deadline_ns; }
+void ferry_timer_end(ferry_thread_timer *t, ferry_lua *s) { (void)t, (void)s; }
+#else
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,7 +30,6 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -141,3 +149,5 @@ void ferry_timer_end(ferry_thread_timer *t, ferry_lua *s) {
     if (outer && outer->deadline_ns && (expiry == 0 || expiry > outer->deadline_ns))
         set_expiry(t, outer->deadline_ns);
 }
+
+#endif
