@@ -2,6 +2,7 @@
 #define FERRY_INTERNAL_H
 // Shared between the C files of the bridge; not part of the public header.
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@ typedef struct {
     size_t len;
 } ferry_keyref;
 
+typedef struct ferry_thread_timer ferry_thread_timer;
+
 struct ferry_lua {
     lua_State *L;
     uint64_t id;
@@ -44,6 +47,10 @@ struct ferry_lua {
     uint64_t deadline_ns;    // 0 = no deadline
     uint64_t work, next_check;
     size_t alloc_since_check;
+    int counting;            // this call runs the count hook (a work budget, or no timer)
+    ferry_thread_timer *timer;   // the timer watching this call's deadline, or NULL
+    ferry_lua *timer_prev;   // the call of another state this one runs inside (rare), or NULL
+    volatile sig_atomic_t deadline_hit;   // the timer's signal found the deadline passed
     int doomed;              // a limit fired in this call: everything raises it again
     char limit_msg[256];     // "src:line: time limit of N ms exceeded"
     lua_State *running;      // the thread running now (the main one or a resumed coroutine)
@@ -94,6 +101,16 @@ ferry_lua *ferry_state_if_sandbox(lua_State *L);
 void ferry_set_error(ferry_lua *s, const char *msg, size_t len);
 void ferry_arm_deadline(ferry_lua *s);
 void ferry_disarm_deadline(ferry_lua *s);
+// Makes L the thread running s's Lua code (around resume and close).
+void ferry_set_running(ferry_lua *s, lua_State *L);
+// From the timer's signal handler on the thread running s: hooks s->running if the deadline
+// passed and returns 0, else returns the deadline the timer must wait for.
+uint64_t ferry_deadline_signal(ferry_lua *s);
+// deadline_timer.c: this thread's timer (NULL when the system refuses one), and the window
+// of a call it watches.
+ferry_thread_timer *ferry_timer_for_this_thread(void);
+void ferry_timer_begin(ferry_thread_timer *t, ferry_lua *s, uint64_t deadline_ns);
+void ferry_timer_end(ferry_thread_timer *t, ferry_lua *s);
 uint64_t ferry_now_ns(void);
 // Adds work done in C; raises the limit error when a limit is over (checked every few
 // thousand units) or the state is doomed.

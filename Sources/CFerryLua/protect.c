@@ -115,10 +115,10 @@ static int resume_co(lua_State *L, lua_State *co, int co_idx, int narg) {
     }
     lua_xmove(L, co, narg);
     lua_State *prev = s->running;
-    s->running = co;
+    ferry_set_running(s, co);
     int nres = 0;
     int status = lua_resume(co, L, narg, &nres);
-    s->running = prev;
+    ferry_set_running(s, prev);
     if (status == LUA_OK || status == LUA_YIELD) {
         if (!lua_checkstack(L, nres + 1)) {
             lua_pop(co, nres);
@@ -173,9 +173,9 @@ static int wrapped_call(lua_State *L) {
     if (dead) {
         ferry_lua *s = ferry_state(L);
         lua_State *prev = s->running;
-        s->running = co;
+        ferry_set_running(s, co);
         int st = close_thread(L, co);
-        s->running = prev;
+        ferry_set_running(s, prev);
         if (s->doomed) return ferry_raise_limit(L);
         if (st != LUA_OK) {
             lua_settop(L, 0);
@@ -212,9 +212,9 @@ static int sb_close(lua_State *L) {
         return 2;
     }
     lua_State *prev = s->running;
-    s->running = co;
+    ferry_set_running(s, co);
     int status = close_thread(L, co);
-    s->running = prev;
+    ferry_set_running(s, prev);
     if (s->doomed) return ferry_raise_limit(L);
     if (status == LUA_OK) {
         lua_pushboolean(L, 1);

@@ -22,6 +22,16 @@ import FerryScripting
         ("gmatch backtracking", "  for m in string.rep('a', 200000):gmatch('.-.-.-b') do doc.m = m end\n  return doc", 2),
         ("table.move over a range of nils", "  table.move({}, 1, math.maxinteger - 1, 2)\n  return doc", 2),
         ("sort with a C comparator", "  local t = {} for i = 1, 200000 do t[i] = i % 977 end\n  while true do table.sort(t, rawequal) end", 3),
+        // Where the timer's signal must reach the Lua thread running (DeadlineTimerTests has more).
+        ("loop inside pcall", "  doc.ok = pcall(function() while true do end end)\n  return doc", 2),
+        ("loop in a coroutine", "  coroutine.resume(coroutine.create(function() while true do end end))\n  return doc", 2),
+        ("loop in a coroutine inside a coroutine", "  coroutine.wrap(function()\n    coroutine.resume(coroutine.create(function() while true do end end))\n  end)()\n  return doc", 3),
+        ("coroutines ping-pong forever", "  local co = coroutine.wrap(function() while true do coroutine.yield() end end)\n  while true do co() end", 2),
+        ("string-heavy loop", "  local s = ('x'):rep(100)\n  while true do s = s:sub(2) .. s:sub(1, 1):upper():lower() end", 3),
+        ("loop in a gsub callback", "  doc.s = string.gsub(('a'):rep(10), '.', function(c) while true do end end)\n  return doc", 2),
+        ("loop in a sort comparator", "  table.sort({3, 2, 1}, function(a, b) while true do end end)\n  return doc", 2),
+        ("loop in an __index metamethod", "  local t = setmetatable({}, {__index = function() while true do end end})\n  doc.x = t.y\n  return doc", 2),
+        ("recursion through pcall", "  local function f() pcall(f) f() end\n  while true do pcall(f) end", 2),
     ]
 
     @Test(arguments: timeAttacks.map { $0.0 })
