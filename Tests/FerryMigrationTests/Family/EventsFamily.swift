@@ -45,7 +45,7 @@ struct EventsFamily {
     static func load(_ client: ClusterClient, into index: String, month: Int, count: Int, knownUsers: Bool = true) throws {
         var lines: [String] = []
         for n in 1...count {
-            var doc: [String: JSONValue] = [
+            let doc: [String: JSONValue] = [
                 "type": .string(["login", "purchase", "logout"][n % 3]), "user_id": .string(String(format: knownUsers ? "u-%04d" : "u-09%02d", n % 60)),
                 "ts": .string(String(format: "2024-%02d-%02dT10:00:00Z", month, n % 28 + 1)),
                 "message": .string("event \(n) about coffee"), "amount": n % 3 == 1 ? .double(Double(n) / 2) : .null,
