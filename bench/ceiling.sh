@@ -8,6 +8,8 @@
 # (osmem's during ferry's copy phase too, sampled every 0.2 s), and ferry's copy phase and
 # whole run against the best of the two streams.
 #   bench/ceiling.sh [N] [ROUNDS]          (N default 20000, ROUNDS default 1)
+#   FERRY_ARGS="--writers 2" bench/ceiling.sh   flags for ferry's run (e.g. two bulk streams, as the
+#                                           ceiling's best may be)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -76,7 +78,8 @@ run_ferry() {  # prints "copy_wall run_wall ferry_copy_cpu ferry_cpu osmem_copy_
     # so osmem's CPU during the copy phase can be read off (from "copying" to copy's end).
     ( while kill -0 "$OSMEM_PID" 2> /dev/null; do echo "$(date +%s.%N) $(cpu_seconds "$OSMEM_PID")"; sleep 0.2; done ) > "$work/osmem.cpu" &
     local sampler=$!
-    stdbuf -oL "$ferry" run blog_posts --yes --url "$OSMEM_URL" --state "$work/run.db" 2> /dev/null \
+    # shellcheck disable=SC2086 # FERRY_ARGS is split on purpose
+    stdbuf -oL "$ferry" run blog_posts --yes ${FERRY_ARGS:-} --url "$OSMEM_URL" --state "$work/run.db" 2> /dev/null \
         | while IFS= read -r line; do echo "$(date +%s.%N) $line"; done > "$work/run.out" \
         || { echo "ferry run failed:"; tail -5 "$work/run.out"; exit 1; }
     sleep 0.3
