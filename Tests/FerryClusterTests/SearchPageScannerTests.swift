@@ -226,3 +226,38 @@ extension SearchPageScannerTests {
         #expect(try JSONValue.parse(String(lines[1])) == JSONValue.parse(page.source(of: page.hits[0])!))
     }
 }
+
+/// Keys, ids, `sort` values and bulk item strings are stepped over byte by byte up to a few
+/// bytes, then by memchr: strings on both sides of that length, with escapes and brackets
+/// inside, must end where they end.
+@Suite struct ShortStringScanTests {
+    static let lengths = [0, 1, 23, 24, 25, 26, 60]
+
+    static func text(_ n: Int) -> String {
+        String(String(repeating: "}]x\"{[", count: 12).prefix(n))
+    }
+
+    @Test(arguments: lengths) func bulkItemStringsOfAnyLengthAreCountedExactly(_ n: Int) throws {
+        let id = JSONValue.quoted(Self.text(n))
+        let item = #"{"index":{"_index":"a","_id":\#(id),"result":"created","_shards":{"total":1},"status":201}}"#
+        let body = #"{"took":1,"errors":false,"items":[\#(item),\#(item),\#(item)]}"#
+        let response = try Array(body.utf8).withUnsafeBytes { try BulkResponseScanner.scan($0) }
+        #expect(response.itemCount == 3)
+        #expect(!response.errors)
+    }
+
+    @Test(arguments: lengths) func idsKeysAndSortValuesOfAnyLengthEndWhereTheyEnd(_ n: Int) throws {
+        let text = Self.text(n)
+        let id = JSONValue.quoted(text)
+        let body = #"""
+            {"hits":{"hits":[
+             {"_index":"i","_id":\#(id),\#(id):1,"_source":{"k":\#(id)},"sort":[1,\#(id)]},
+             {"_index":"i","_id":"next","_source":{"n":2},"sort":[2,\#(id)]}
+            ]}}
+            """#
+        let page = try SearchPage(body: Array(body.utf8))
+        #expect(page.hits.map(\.id) == [text, "next"])
+        #expect(try JSONValue.parse(page.source(of: page.hits[0])!) == ["k": .string(text)])
+        #expect(try JSONValue.parse(page.sortValues(of: page.hits[1])!) == [2, .string(text)])
+    }
+}
