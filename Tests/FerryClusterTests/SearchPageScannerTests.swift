@@ -160,6 +160,34 @@ extension SearchPageScannerTests {
 }
 
 @Suite struct BulkRequestBuilderTests {
+    /// Action-line prefixes and version types are cached from one item to the next: items that
+    /// switch action, index, id or version type back and forth each get their own.
+    @Test func eachItemGetsItsOwnActionIndexIdAndVersionType() throws {
+        var builder = BulkRequestBuilder()
+        let source = Array("{}".utf8)
+        builder.append(.index, index: "a", id: "1", source: source, options: BulkItemOptions(version: 1, versionType: "external_gte"))
+        builder.append(.index, index: "a", id: nil, source: source)
+        builder.append(.index, index: "b", id: "2", source: source, options: BulkItemOptions(version: 2))
+        builder.append(.create, index: "b", id: "3", source: source, options: BulkItemOptions(version: 3, versionType: "external_gte"))
+        builder.append(.index, index: "a", id: "4", source: source)
+        builder.append(.index, index: "a", id: nil, source: source)
+        #expect(String(decoding: builder.body, as: UTF8.self) == #"""
+            {"index":{"_index":"a","_id":"1","version":1,"version_type":"external_gte"}}
+            {}
+            {"index":{"_index":"a"}}
+            {}
+            {"index":{"_index":"b","_id":"2","version":2,"version_type":"external"}}
+            {}
+            {"create":{"_index":"b","_id":"3","version":3,"version_type":"external_gte"}}
+            {}
+            {"index":{"_index":"a","_id":"4"}}
+            {}
+            {"index":{"_index":"a"}}
+            {}
+
+            """#)
+    }
+
     @Test func buildsActionLinesAndTracksSize() throws {
         var builder = BulkRequestBuilder()
         builder.append(.index, index: "blog", id: "a\"1", source: Array(#"{"n":1}"#.utf8))
