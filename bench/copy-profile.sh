@@ -51,7 +51,7 @@ COMPONENTS = [
     ("  Lua step + JSON bridge (identity)", [r"\bferry_lua_run_chain\b"]),
     ("  search page scan, every page", [r"17SearchPageScannerO4scan"]),
     ("  HTTP perform, every request (libcurl)", [r"14HTTPConnectionC7perform"]),
-    ("    response copy libcurl -> buffer", [r"\bferry_write_cb\b"]),
+    ("    response copy libcurl -> buffer", [r"\bferry_write_cb\b", r"12ResponseSinkC6append"]),
     ("  bulk body build", [r"18BulkRequestBuilderV5index4into", r"18BulkRequestBuilderV6create4into",
                            r"WriteV6append_3for3job2to"]),
     ("  bulk request (HTTP + response scan)", [r"0B6ClientC11bulkRequest4body"]),

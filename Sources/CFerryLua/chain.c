@@ -85,16 +85,26 @@ static int chain_body(lua_State *L) {
     lua_call(L, 1, 0);
     lua_pushlstring(L, s->arg_id, s->arg_id_len);
     lua_setfield(L, 2, "id");
-    lua_pushlstring(L, s->arg_index, s->arg_index_len);
-    lua_setfield(L, 2, "index");
+    // Every hit of a page, and mostly of a pass, has the same index: set it only when it changed.
+    lua_getfield(L, 2, "index");
+    size_t index_len = 0;
+    const char *index = lua_tolstring(L, -1, &index_len);
+    lua_pop(L, 1);
+    if (!index || index_len != s->arg_index_len || memcmp(index, s->arg_index, index_len) != 0) {
+        lua_pushlstring(L, s->arg_index, s->arg_index_len);
+        lua_setfield(L, 2, "index");
+    }
     for (size_t i = 0; i < s->arg_nsteps; i++) {
         lua_Integer slot = (lua_Integer)s->arg_steps[i] * 3;
         s->failed_step = (int)i;
         if (s->progress) ferry_progress_step(s->progress, (int32_t)i);
-        lua_rawgeti(L, 1, slot + 2);
-        lua_setfield(L, 2, "from");
-        lua_rawgeti(L, 1, slot + 3);
-        lua_setfield(L, 2, "to");
+        if (s->ctx_step != s->arg_steps[i] + 1) {
+            lua_rawgeti(L, 1, slot + 2);
+            lua_setfield(L, 2, "from");
+            lua_rawgeti(L, 1, slot + 3);
+            lua_setfield(L, 2, "to");
+            s->ctx_step = s->arg_steps[i] + 1;
+        }
         lua_rawgeti(L, 1, slot + 1);
         lua_pushvalue(L, 4);
         lua_pushvalue(L, 3);
@@ -216,6 +226,7 @@ static int set_context_body(lua_State *L) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
     lua_pushlstring(L, s->arg_json, s->arg_json_len);
     lua_setfield(L, -2, s->arg_key);
+    s->ctx_step = 0;   // whatever the key, from/to are set again before the next step
     return 0;
 }
 

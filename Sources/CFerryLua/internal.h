@@ -69,6 +69,9 @@ struct ferry_lua {
     int poisoned_ref, readonly_ref, next_ref, env_mt_ref, randomseed_ref;
     const void *array_mt, *object_mt, *bignum_mt;
     int32_t nsteps;
+    // The step (its slot + 1; 0: none yet) whose from/to are in ctx now: set again only when
+    // another step runs (ctx is read-only to steps, so what was set is still there).
+    int32_t ctx_step;
 
     ferry_buf out, err, scratch;
 

@@ -39,9 +39,12 @@ public struct BulkRequestBuilder: Sendable {
     public private(set) var body: [UInt8] = []
     /// Start of each item's action line in `body`; item `i` ends where item `i + 1` starts.
     public private(set) var itemOffsets: [Int] = []
-    private var cachedIndexName: String?
-    private var cachedIndexJSON: [UInt8] = []
+    /// `{"<action>":{"_index":"<index>"` (and `,"_id":"` when an id follows) of the last item:
+    /// a batch's items share them, so each is one append.
+    private var cachedPrefix: (action: BulkAction, index: String, withID: Bool)?
+    private var cachedPrefixBytes: [UInt8] = []
     private var cachedVersionType: String?
+    /// `,"version_type":"<type>"`
     private var cachedVersionTypeJSON: [UInt8] = []
 
     public init(reservingCapacity bytes: Int = 0) {
@@ -119,18 +122,16 @@ public struct BulkRequestBuilder: Sendable {
     ) {
         precondition((action == .delete) == (source == nil), "bulk \(action.rawValue) needs a source iff not delete")
         itemOffsets.append(body.count)
-        switch action {
-        case .index: append(static: "{\"index\":{\"_index\":")
-        case .create: append(static: "{\"create\":{\"_index\":")
-        case .delete: append(static: "{\"delete\":{\"_index\":")
+        let withID = rawID != nil
+        if let cached = cachedPrefix, cached.action == action, cached.withID == withID, cached.index == index {
+            body.append(contentsOf: cachedPrefixBytes)
+        } else {
+            cachedPrefix = (action, index, withID)
+            cachedPrefixBytes = Array("{\"\(action.rawValue)\":{\"_index\":\(JSONValue.quoted(index))".utf8)
+            if withID { cachedPrefixBytes.append(contentsOf: ",\"_id\":\"".utf8) }
+            body.append(contentsOf: cachedPrefixBytes)
         }
-        if cachedIndexName != index {
-            cachedIndexName = index
-            cachedIndexJSON = Array(JSONValue.quoted(index).utf8)
-        }
-        body.append(contentsOf: cachedIndexJSON)
         if let rawID {
-            append(static: ",\"_id\":\"")
             body.append(contentsOf: rawID)
             append(static: "\"")
         }
@@ -141,10 +142,9 @@ public struct BulkRequestBuilder: Sendable {
         if let version = options.version {
             append(static: ",\"version\":")
             append(integer: version)
-            append(static: ",\"version_type\":")
             if cachedVersionType != options.versionType {
                 cachedVersionType = options.versionType
-                cachedVersionTypeJSON = Array(JSONValue.quoted(options.versionType).utf8)
+                cachedVersionTypeJSON = Array(",\"version_type\":\(JSONValue.quoted(options.versionType))".utf8)
             }
             body.append(contentsOf: cachedVersionTypeJSON)
         }

@@ -22,7 +22,7 @@ enum BulkResponseScanner {
                     if decode {
                         items.append(try scanItem(&s, buffer: buffer, position: count))
                     } else {
-                        try s.skipValue()
+                        try s.skipValue(shortStrings: true)
                     }
                     count += 1
                 }

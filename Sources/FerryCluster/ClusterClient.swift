@@ -50,9 +50,8 @@ public final class ClusterClient {
         _ method: HTTPMethod, _ path: RequestPath, body: [UInt8]? = nil, contentType: String = ContentType.json,
         accept: (Int) -> Bool = { (200..<300).contains($0) }
     ) throws -> ClusterResponse {
-        try withResponse(method, path, body: body, contentType: contentType, accept: accept) { status, bytes in
-            ClusterResponse(status: status, body: Array(bytes))
-        }
+        let status = try exchange(method, path, body: body, contentType: contentType, accept: accept)
+        return ClusterResponse(status: status, body: connection.takeResponseBody())
     }
 
     /// Sends `body` (JSON) and hands the response bytes, valid only inside `handle`, to `handle`.
@@ -61,18 +60,27 @@ public final class ClusterClient {
         accept: (Int) -> Bool = { (200..<300).contains($0) },
         _ handle: (Int, UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
+        let status = try exchange(method, path, body: body, contentType: contentType, accept: accept)
+        return try connection.withResponseBody { try handle(status, $0) }
+    }
+
+    /// Sends `body` and returns the status, which `accept` said yes to; the body stays in the connection.
+    private func exchange(
+        _ method: HTTPMethod, _ path: RequestPath, body: [UInt8]?, contentType: String, accept: (Int) -> Bool
+    ) throws -> Int {
         let (status, attempts): (Int, Int)
         if let body {
             (status, attempts) = try body.withUnsafeBytes { try send(method, path, body: $0, contentType: contentType) }
         } else {
             (status, attempts) = try send(method, path, body: nil, contentType: contentType)
         }
-        let bytes = connection.responseBody
         guard accept(status) else {
-            throw ClusterError.fromResponse(
-                method: method, path: path.path, endpoint: config.url, status: status, body: bytes, attempts: attempts)
+            throw connection.withResponseBody { bytes in
+                ClusterError.fromResponse(
+                    method: method, path: path.path, endpoint: config.url, status: status, body: bytes, attempts: attempts)
+            }
         }
-        return try handle(status, bytes)
+        return status
     }
 
     /// A request whose response is small JSON (envelopes, settings, mappings).
@@ -100,8 +108,8 @@ public final class ClusterClient {
     }
 
     /// One request with retries, through the circuit breaker. Returns the final status
-    /// (possibly an error status once the retries are spent); the body is in
-    /// `connection.responseBody`.
+    /// (possibly an error status once the retries are spent); the body is in the connection
+    /// (`withResponseBody`, `takeResponseBody`).
     func send(
         _ method: HTTPMethod, _ path: RequestPath, body: UnsafeRawBufferPointer?, contentType: String
     ) throws -> (status: Int, attempts: Int) {

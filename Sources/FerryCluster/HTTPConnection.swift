@@ -59,7 +59,7 @@ extension TransportFailure {
 public final class HTTPConnection {
     private let handle: UnsafeMutableRawPointer
     private let config: ClusterConfig
-    private let response: UnsafeMutablePointer<ferry_buffer>
+    private let response: ResponseSink
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// A valid pointer for zero-length bodies (curl wants non-NULL POSTFIELDS).
     private let emptyBody: UnsafeMutableRawPointer
@@ -76,8 +76,7 @@ public final class HTTPConnection {
         }
         self.handle = handle
         self.config = config
-        response = .allocate(capacity: 1)
-        ferry_buffer_init(response)
+        response = ResponseSink(handle: handle)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         emptyBody = .allocate(byteCount: 1, alignment: 1)
@@ -88,22 +87,18 @@ public final class HTTPConnection {
     deinit {
         curl_easy_cleanup(handle)
         for list in headerLists.values { curl_slist_free_all(UnsafeMutablePointer(list)) }
-        ferry_buffer_free(response)
-        response.deallocate()
         errorBuffer.deallocate()
         emptyBody.deallocate()
     }
 
-    /// The body of the last response; valid until the next `perform`.
-    public var responseBody: UnsafeRawBufferPointer {
-        let buffer = response.pointee
-        guard let data = buffer.data, buffer.len > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: data, count: buffer.len)
+    /// Calls `read` with the body of the last response (until the next `perform`, unless taken).
+    public func withResponseBody<R>(_ read: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try response.bytes.withUnsafeBytes(read)
     }
 
-    /// A copy of the last response body.
-    public func responseBytes() -> [UInt8] {
-        Array(responseBody)
+    /// The body of the last response, handed over without a copy (the connection keeps none).
+    public func takeResponseBody() -> [UInt8] {
+        response.take()
     }
 
     /// Performs one request, no retries. `target` is the already-encoded path and query
@@ -113,7 +108,7 @@ public final class HTTPConnection {
         _ method: HTTPMethod, target: String, body: UnsafeRawBufferPointer?, contentType: String, timeout: Duration? = nil
     ) -> HTTPOutcome {
         let timeout = timeout ?? config.requestTimeout
-        ferry_buffer_reset(response)
+        response.reset()
         errorBuffer[0] = 0
         // Reset keeps live connections, DNS and TLS session caches; it only clears options,
         // so nothing from the previous request (NOBODY, CUSTOMREQUEST, ...) leaks into this one.
@@ -160,7 +155,7 @@ public final class HTTPConnection {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             var message = String(cString: curl_easy_strerror(code))
-            if response.pointee.oom != 0 { message = "out of memory while reading the response" }
+            if response.tooLarge { message = "response larger than \(ResponseSink.limit) bytes" }
             if code == CURLE_OPERATION_TIMEDOUT { message = timeoutMessage(detail, timeout: timeout) }
             // For TLS the cause is in curl's detail ("unable to get local issuer certificate",
             // "no alternative certificate subject name matches ..."), not in the generic text.
@@ -197,7 +192,7 @@ public final class HTTPConnection {
 
     private func applyCommonOptions(_ setup: inout OptionSetter, headers: OpaquePointer?, timeout: Duration) {
         let h = handle
-        setup.check(ferry_curl_set_write_buffer(h, response), "CURLOPT_WRITEFUNCTION")
+        setup.check(ferry_curl_set_write_function(h, ResponseSink.write, response.context), "CURLOPT_WRITEFUNCTION")
         setup.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
         // No signals: timeouts must not longjmp through a multi-threaded process.
         setup.long(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")

@@ -112,7 +112,7 @@ enum SearchPageScanner {
                 source = try s.skipValue()
             } else if s.matches(key, "_id") {
                 _ = try s.peek()
-                let (range, escaped) = try s.stringContents()
+                let (range, escaped) = try s.shortStringContents()
                 rawID = range
                 id = try s.decode(range, escaped: escaped)
             } else if s.matches(key, "_index") {
@@ -128,7 +128,7 @@ enum SearchPageScanner {
             } else if s.matches(key, "_routing") {
                 routing = try s.string()
             } else if s.matches(key, "sort") {
-                sort = try s.skipValue()
+                sort = try s.skipValue(shortStrings: true)
             } else {
                 try s.skipValue()
             }

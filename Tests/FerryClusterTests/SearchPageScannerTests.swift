@@ -160,6 +160,34 @@ extension SearchPageScannerTests {
 }
 
 @Suite struct BulkRequestBuilderTests {
+    /// Action-line prefixes and version types are cached from one item to the next: items that
+    /// switch action, index, id or version type back and forth each get their own.
+    @Test func eachItemGetsItsOwnActionIndexIdAndVersionType() throws {
+        var builder = BulkRequestBuilder()
+        let source = Array("{}".utf8)
+        builder.append(.index, index: "a", id: "1", source: source, options: BulkItemOptions(version: 1, versionType: "external_gte"))
+        builder.append(.index, index: "a", id: nil, source: source)
+        builder.append(.index, index: "b", id: "2", source: source, options: BulkItemOptions(version: 2))
+        builder.append(.create, index: "b", id: "3", source: source, options: BulkItemOptions(version: 3, versionType: "external_gte"))
+        builder.append(.index, index: "a", id: "4", source: source)
+        builder.append(.index, index: "a", id: nil, source: source)
+        #expect(String(decoding: builder.body, as: UTF8.self) == #"""
+            {"index":{"_index":"a","_id":"1","version":1,"version_type":"external_gte"}}
+            {}
+            {"index":{"_index":"a"}}
+            {}
+            {"index":{"_index":"b","_id":"2","version":2,"version_type":"external"}}
+            {}
+            {"create":{"_index":"b","_id":"3","version":3,"version_type":"external_gte"}}
+            {}
+            {"index":{"_index":"a","_id":"4"}}
+            {}
+            {"index":{"_index":"a"}}
+            {}
+
+            """#)
+    }
+
     @Test func buildsActionLinesAndTracksSize() throws {
         var builder = BulkRequestBuilder()
         builder.append(.index, index: "blog", id: "a\"1", source: Array(#"{"n":1}"#.utf8))
@@ -224,5 +252,40 @@ extension SearchPageScannerTests {
         let action = try JSONValue.parse(String(lines[0]))
         #expect(action["index"]?["_id"]?.stringValue == page.hits[0].id)
         #expect(try JSONValue.parse(String(lines[1])) == JSONValue.parse(page.source(of: page.hits[0])!))
+    }
+}
+
+/// Keys, ids, `sort` values and bulk item strings are stepped over byte by byte up to a few
+/// bytes, then by memchr: strings on both sides of that length, with escapes and brackets
+/// inside, must end where they end.
+@Suite struct ShortStringScanTests {
+    static let lengths = [0, 1, 23, 24, 25, 26, 60]
+
+    static func text(_ n: Int) -> String {
+        String(String(repeating: "}]x\"{[", count: 12).prefix(n))
+    }
+
+    @Test(arguments: lengths) func bulkItemStringsOfAnyLengthAreCountedExactly(_ n: Int) throws {
+        let id = JSONValue.quoted(Self.text(n))
+        let item = #"{"index":{"_index":"a","_id":\#(id),"result":"created","_shards":{"total":1},"status":201}}"#
+        let body = #"{"took":1,"errors":false,"items":[\#(item),\#(item),\#(item)]}"#
+        let response = try Array(body.utf8).withUnsafeBytes { try BulkResponseScanner.scan($0) }
+        #expect(response.itemCount == 3)
+        #expect(!response.errors)
+    }
+
+    @Test(arguments: lengths) func idsKeysAndSortValuesOfAnyLengthEndWhereTheyEnd(_ n: Int) throws {
+        let text = Self.text(n)
+        let id = JSONValue.quoted(text)
+        let body = #"""
+            {"hits":{"hits":[
+             {"_index":"i","_id":\#(id),\#(id):1,"_source":{"k":\#(id)},"sort":[1,\#(id)]},
+             {"_index":"i","_id":"next","_source":{"n":2},"sort":[2,\#(id)]}
+            ]}}
+            """#
+        let page = try SearchPage(body: Array(body.utf8))
+        #expect(page.hits.map(\.id) == [text, "next"])
+        #expect(try JSONValue.parse(page.source(of: page.hits[0])!) == ["k": .string(text)])
+        #expect(try JSONValue.parse(page.sortValues(of: page.hits[1])!) == [2, .string(text)])
     }
 }

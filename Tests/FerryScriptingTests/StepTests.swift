@@ -27,6 +27,27 @@ import FerryScripting
         #expect(again == .kept(#"{"published_date":"x","seen":{"from":"1.0","second":["2.0","3.0","doc-2","posts-v1","2024-05-01T00:00:00Z"],"to":"2.0"}}"#))
     }
 
+    /// ctx.index, ctx.from and ctx.to are only set again when they change: whatever ran before,
+    /// a document sees its own.
+    @Test func ctxFollowsTheIndexAndStepOfEachDocument() throws {
+        let project = try TempProject()
+        let engine = try project.engine()
+        let script = "return function(doc, ctx) return {seen = {ctx.from, ctx.to, ctx.index, ctx.id}} end"
+        let a = try project.step(engine, "a.lua", script)
+        let b = try project.step(engine, "b.lua", script, from: "2.0", to: "3.0")
+        let runs: [(LoadedStep, String, String, String)] = [
+            (a, "i1", "1", #"["1.0","2.0","i1","1"]"#), (a, "i1", "2", #"["1.0","2.0","i1","2"]"#),
+            (b, "i1", "3", #"["2.0","3.0","i1","3"]"#), (b, "i2", "4", #"["2.0","3.0","i2","4"]"#),
+            (a, "i2", "5", #"["1.0","2.0","i2","5"]"#), (a, "", "6", #"["1.0","2.0","","6"]"#),
+            (a, "i1", "7", #"["1.0","2.0","i1","7"]"#),
+        ]
+        for (step, index, id, seen) in runs {
+            #expect(try run(engine, "{}", id: id, index: index, steps: [step]) == .kept(#"{"seen":\#(seen)}"#))
+        }
+        #expect(try run(engine, "{}", id: "8", index: "i1", steps: [a, b]) == .kept(#"{"seen":["2.0","3.0","i1","8"]}"#))
+        #expect(try run(engine, "{}", id: "9", index: "i1", steps: [a]) == .kept(#"{"seen":["1.0","2.0","i1","9"]}"#))
+    }
+
     @Test func transformStepRunsExactlyOneStep() throws {
         let project = try TempProject()
         let engine = try project.engine()

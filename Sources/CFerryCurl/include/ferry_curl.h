@@ -15,20 +15,6 @@ extern "C" {
 /// curl's auth bitmasks are macros with casts that Swift does not import.
 static const long FERRY_CURLAUTH_BASIC = (long)CURLAUTH_BASIC;
 
-/// A growable byte buffer owned by the caller; curl's write callback appends to it.
-/// Reset `len` to 0 between requests to reuse the allocation.
-typedef struct ferry_buffer {
-    unsigned char *data;
-    size_t len;
-    size_t cap;
-    /// Set when an allocation failed; the write callback then aborts the transfer.
-    int oom;
-} ferry_buffer;
-
-void ferry_buffer_init(ferry_buffer *buf);
-void ferry_buffer_reset(ferry_buffer *buf);
-void ferry_buffer_free(ferry_buffer *buf);
-
 /// curl_global_init(CURL_GLOBAL_DEFAULT) exactly once per process, whichever thread asks first.
 /// Returns the result of that one call.
 CURLcode ferry_curl_global_init(void);
@@ -38,8 +24,8 @@ CURLcode ferry_curl_setopt_string(CURL *handle, CURLoption option, const char *v
 CURLcode ferry_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode ferry_curl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value);
 
-/// Installs the write callback that appends the response body to `buf`.
-CURLcode ferry_curl_set_write_buffer(CURL *handle, ferry_buffer *buf);
+/// Installs the write callback (CURLOPT_WRITEFUNCTION) and its argument (CURLOPT_WRITEDATA).
+CURLcode ferry_curl_set_write_function(CURL *handle, curl_write_callback write, void *data);
 
 CURLcode ferry_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode ferry_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
