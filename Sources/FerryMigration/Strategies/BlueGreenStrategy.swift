@@ -62,7 +62,7 @@ struct BlueGreenStrategy: MigrationStrategy {
     /// Everything verified assumed writes were blocked; if the block is gone (lifted by hand),
     /// catch up and freeze again rather than switch on a moving source.
     func switchOver(_ scope: RunScope) throws -> Phase {
-        let (plan, journal) = (scope.plan, scope.journal)
+        let journal = scope.journal
         guard try scope.switchUnderTheBlock() else { return .catchingUp }
         Failpoints.hit("after-switch")
         if let frozenAt = try journal.frozenAt(scope.runID) {
