@@ -2,7 +2,8 @@
 # What osmem-server's own primitives cost, in its CPU (from /proc/<pid>/stat), at each index
 # size: the requests the write freeze makes (range on the changed_field, _count, _refresh,
 # _settings, an ids lookup, a small _bulk) and what a reader does to the application's writes
-# (a single PUT with nothing open, after a scroll is opened, after a point in time is opened,
+# (overwriting existing documents one by one and in a _bulk of 100, as the frozen pass does in
+# the new index; a single PUT with nothing open, after a scroll is opened, after a point in time is opened,
 # and the first PUT to a copy-on-write clone). It explains freeze figures on osmem: the cluster's
 # cost, not ferry's. Usage: bench/osmem-costs.sh [N ...]   (default 20000 200000)
 set -euo pipefail
@@ -63,6 +64,20 @@ for n in "${sizes[@]}"; do
     each "_settings (write block off)" curl -sf -XPUT "$url/$index/_settings" "${json[@]}" -d '{"index":{"blocks":{"write":null}}}'
     each "ids query, 1 document" curl -sf -XPOST "$url/$index/_search" "${json[@]}" -d '{"size":1,"query":{"ids":{"values":["post-000011"]}},"_source":false,"version":true}'
     each "id scan page (5,000 ids and versions)" curl -sf -XPOST "$url/$index/_search?size=5000" "${json[@]}" -d '{"_source":false,"sort":["_doc"],"version":true}'
+    # Overwriting documents that were bulk-loaded: what the application's updates and the
+    # frozen pass's re-copies into the new index cost (new ids: the `put` above).
+    overwrite=0
+    overwrite_one() { overwrite=$((overwrite + 1)); curl -sf -XPUT "$url/$index/_doc/post-$(printf %06d $(( (overwrite * 7919) % n + 1 )))" "${json[@]}" -d '{"title":"edited","updated_at":1}'; }
+    each "PUT over an existing document (spread ids)" overwrite_one
+    bulk_overwrite() {
+        local lines="" k id
+        for k in $(seq 1 100); do
+            overwrite=$((overwrite + 1)); id=$(printf %06d $(( (overwrite * 7919) % n + 1 )))
+            lines+="{\"index\":{\"_index\":\"$index\",\"_id\":\"post-$id\",\"version\":9,\"version_type\":\"external_gte\"}}"$'\n'"{\"title\":\"edited\"}"$'\n'
+        done
+        printf '%s' "$lines" | curl -sf -XPOST "$url/_bulk" -H 'content-type: application/x-ndjson' --data-binary @-
+    }
+    once "_bulk over 100 existing documents (external_gte)" bulk_overwrite
     once "PUT, nothing open" put
     curl -sf -XPOST "$url/$index/_search?scroll=5m&size=10" "${json[@]}" -d '{"sort":["_doc"]}' > /dev/null
     once "first PUT after a scroll is opened" put
