@@ -8,7 +8,8 @@ and the longest stretch of refused writes (the freeze as the application sees it
 
 blog_posts (the default, bench/freeze.sh): updates pick existing ids post-000001 ..
 post-<EXISTING_COUNT> (the whole document written again, stamping `updated_at`, epoch ms); one
-write in five creates a new `app-N` document. No deletes. The rate is kept steady: a late
+write in five creates a new `app-N` document (--creates-only: every write does). No deletes.
+The rate is kept steady: a late
 answer does not make the next writes go out back to back.
 
 events (scripts/demo-events.sh): whole-document writes of recipes/events documents, to ids
@@ -47,6 +48,8 @@ parser.add_argument("--shape", choices=["blog_posts", "events"], default="blog_p
 parser.add_argument("--id-prefix", default="post-")
 parser.add_argument("--log")
 parser.add_argument("--deletes", action="store_true")
+parser.add_argument("--creates-only", action="store_true",
+                    help="blog_posts: every write creates a new app-N document (an append-only application)")
 args = parser.parse_args()
 url, alias = args.url.rstrip("/"), args.alias
 running = True
@@ -105,7 +108,7 @@ def acknowledge(op, doc_id, index, body=None):
 
 def blog_write(n, created):
     now_ms = int(time.time() * 1000)
-    if rng.random() < 0.2:
+    if args.creates_only or rng.random() < 0.2:
         doc_id = f"app-{created + 1:06d}"
         body = {"title": f"app post {created + 1}", "content": "written during the migration", "author": "alice",
                 "created_date": "2026-01-01T00:00:00Z", "updated_at": now_ms}

@@ -16,7 +16,8 @@
 # (BASELINE_BIN=none: no baseline). RECIPES="stamped" runs one recipe. FERRY_ARGS gives this
 # checkout's runs their flags (default "--reader scroll": on osmem the first write after a point
 # in time is opened copies the index, docs/compatibility.md; FERRY_ARGS= for none), BASELINE_ARGS
-# the baseline's (it has no --reader).
+# the baseline's (it has no --reader). APP_ARGS="--creates-only": an application that only adds
+# documents (osmem copies the whole index for a _bulk that overwrites, docs/compatibility.md).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -63,8 +64,15 @@ for recipe in "${recipes[@]}"; do
         python3 scripts/generate-blog-posts.py --count "$n" --index "$write_alias" | python3 scripts/bulk-load.py "$url" 2>/dev/null
         for name in "${!bins[@]}"; do
             case_id="$name-$recipe-$n"
-            clone=$(curl -s -XPOST "$url/_osmem/clones" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
-            python3 bench/app_writer.py "$clone" "$write_alias" "$n" 50 > "$work/$case_id.app" &
+            # A clone per binary when there are two (each starts from the same load); one binary
+            # runs on the loaded server itself: a clone's first write copies the whole index.
+            if [[ ${#bins[@]} -gt 1 ]]; then
+                clone=$(curl -s -XPOST "$url/_osmem/clones" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+            else
+                clone=$url
+            fi
+            # shellcheck disable=SC2086 # APP_ARGS is split on purpose
+            python3 bench/app_writer.py "$clone" "$write_alias" "$n" 50 ${APP_ARGS:-} > "$work/$case_id.app" &
             writer=$!
             # A run that fails (e.g. three freezes past --max-freeze on a stalling server) is
             # reported as such; the other cases still run.
