@@ -1,6 +1,7 @@
 import FerryCluster
 import FerryCore
 import FerryMigration
+import FerryRecipes
 import FerryTestSupport
 import Foundation
 import Testing
@@ -15,14 +16,9 @@ struct VersionMigrationTests {
         ("OpenSearch 2.17.1", RecordedAnswers.openSearchRoot("2.17.1")),
     ])
     func slicedScrollMigration(_ product: String, _ root: String) throws {
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let recipe = try realRecipe()
-        let source = try makeMigrator(recipe, clone).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 300)
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
+        let cluster = try SeededCluster()
+        defer { cluster.close() }
+        let (client, recipe, source, proxy) = (cluster.client, cluster.recipe, cluster.source, cluster.proxy)
         proxy.addRule(FaultRule(.respond(status: 200, body: root), method: "GET", path: .exact("/")))
         let state = NSTemporaryDirectory() + "ferry-version-\(UUID().uuidString)/state.db"
 
@@ -43,14 +39,9 @@ struct VersionMigrationTests {
 
     @Test("--reader scroll scrolls where the cluster has point-in-time paging, and the report says so")
     func readerScrollOnPointInTimeCluster() throws {
-        let clone = try OsmemServer.shared().clone()
-        defer { clone.close() }
-        let client = try clone.client()
-        let recipe = try realRecipe()
-        let source = try makeMigrator(recipe, clone).initialize(version: "1.0")
-        try seedBlogPosts(client, into: recipe.writeAlias, count: 300)
-        let proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
-        defer { proxy.stop() }
+        let cluster = try SeededCluster()
+        defer { cluster.close() }
+        let (client, recipe, source, proxy) = (cluster.client, cluster.recipe, cluster.source, cluster.proxy)
         let state = NSTemporaryDirectory() + "ferry-reader-\(UUID().uuidString)/state.db"
 
         let run = try FerryProcess(url: proxy.url, state: state).run(["run", "blog_posts", "--yes", "--slices", "2", "--reader", "scroll"])
@@ -64,5 +55,29 @@ struct VersionMigrationTests {
         let wrong = try FerryProcess(url: proxy.url, state: state).run(["run", "blog_posts", "--yes", "--reader", "pit"])
         #expect(wrong.status == 64)
         #expect(wrong.stderr.contains("--reader"), "\(wrong.stderr)")
+    }
+}
+
+/// 300 v1 blog posts in a fresh clone of the shared osmem, behind a proxy that records every
+/// request ferry makes.
+private struct SeededCluster {
+    let clone: OsmemClone
+    let client: ClusterClient
+    let recipe: Recipe
+    let source: String
+    let proxy: FaultProxy
+
+    init() throws {
+        clone = try OsmemServer.shared().clone()
+        client = try clone.client()
+        recipe = try realRecipe()
+        source = try makeMigrator(recipe, clone).initialize(version: "1.0")
+        try seedBlogPosts(client, into: recipe.writeAlias, count: 300)
+        proxy = try FaultProxy(upstream: clone.url, captureRequests: true)
+    }
+
+    func close() {
+        proxy.stop()
+        clone.close()
     }
 }
