@@ -27,7 +27,7 @@ struct CopyOptions: ParsableArguments {
     var maxDocsPerSecond: Double?
 
     @Option(help: ArgumentHelp(
-        "How copy passes read the source: 'auto' (default) reads by point in time + search_after where the cluster pages that way, else by sliced scroll; 'scroll' always scrolls. On osmem, scroll while the application writes during the run: there every write to an index with an open point in time copies the index (docs/compatibility.md).",
+        "How copy passes read the source: 'auto' (default) reads by point in time + search_after where the cluster pages that way, else by sliced scroll; 'scroll' always scrolls. On osmem, scroll while the application writes during the run: there the first write after each point in time is opened copies the whole index (docs/compatibility.md).",
         valueName: "auto|scroll"))
     var reader: ReaderChoice = .auto
 

@@ -4,6 +4,7 @@ public enum ReaderChoice: String, Sendable, CaseIterable {
     /// (`ClusterInfo.readStrategy`).
     case auto
     /// Sliced scroll on every cluster: for a cluster whose point in time costs its writers
-    /// (osmem copies an index on every write while one is open; docs/compatibility.md).
+    /// (on osmem the first write after each point in time is opened copies the whole index;
+    /// docs/compatibility.md).
     case scroll
 }
