@@ -12,7 +12,7 @@ final class OutputBuffer {
 
     init(fd: Int32, capacity: Int = 1 << 20) {
         self.fd = fd
-        self.capacity = capacity
+        self.capacity = max(capacity, 1)
         buffer = .allocate(byteCount: capacity, alignment: 16)
     }
 
@@ -38,6 +38,13 @@ final class OutputBuffer {
     func flush() throws {
         if count > 0 { try writeAll(buffer, count) }
         count = 0
+    }
+
+    /// Writes `bytes` after what is buffered, without copying them into the buffer: for
+    /// callers that already hold large runs of output.
+    func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
+        try flush()
+        if let base = bytes.baseAddress, !bytes.isEmpty { try writeAll(base, bytes.count) }
     }
 
     private func writeAll(_ pointer: UnsafeRawPointer, _ length: Int) throws {

@@ -1,100 +1,136 @@
-// `ferry transform --workers N`: a reader thread cuts the input into batches of lines, one
-// thread per Lua state transforms them, and the calling thread writes the results in input
-// order. At most `window` batches are in flight, so memory stays bounded however far ahead
-// the reader or one slow worker gets.
+// `ferry transform --workers N`: N threads, one Lua state each, and nothing else. A worker
+// takes the next run of whole lines from the input (in turn, under a lock), transforms it
+// into its own buffer, and hands it to the ordered output; whichever worker finds the next
+// run in input order ready writes it. So there are exactly as many busy threads as workers,
+// bytes are copied once on the way in (read(2) into the run) and once on the way out (the
+// engine's output into the run's buffer, written from there), and at most `window` runs
+// are in flight, which bounds memory however far one worker gets ahead of another.
 import Foundation
 import FerryCore
 
-/// Lines in input order: their bytes back to back and where each one ends.
-struct LineBatch: Sendable {
+/// A transformed run waiting for its turn to be written.
+struct FinishedRun {
     let sequence: Int
-    let firstLine: Int
-    var bytes: [UInt8] = []
-    var ends: [Int] = []
-
-    static let maxLines = 512
-    static let maxBytes = 512 << 10
-
-    var isFull: Bool { ends.count >= Self.maxLines || bytes.count >= Self.maxBytes }
-}
-
-/// What a worker made of a batch.
-struct BatchResult: Sendable {
-    let sequence: Int
-    var output: [UInt8] = []
+    let output: ReusableBuffer
+    /// Line numbers here count from the run's first line; the writer makes them absolute.
     var failures: [NDJSONFailure] = []
     var stats = NDJSONStats()
 }
 
-/// A batch's output buffer.
-final class ChunkBuffer: ByteSink {
-    var bytes: [UInt8] = []
+/// The input shared by the workers: whose turn it is to read, and the run's number.
+final class SharedInput: @unchecked Sendable {
+    private let lock = NSLock()
+    private let reader: LineRunReader
+    private var sequence = 0
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    init(fd: Int32, runBytes: Int) { reader = LineRunReader(fd: fd, target: runBytes) }
 
-    func append(_ other: UnsafeRawBufferPointer) { bytes.append(contentsOf: other) }
-    func append(byte: UInt8) { bytes.append(byte) }
+    var runBytes: Int { reader.target }
+
+    /// The next run into `run` and its number; nil when the input is done or the run stopped.
+    func next(into run: ReusableBuffer, output: OrderedOutput) throws -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard output.waitForRoom(sequence), try reader.next(into: run) else { return nil }
+        defer { sequence += 1 }
+        return sequence
+    }
 }
 
-/// The hand-offs between reader, workers and writer, under one lock.
-final class ReorderWindow: @unchecked Sendable {
+/// Runs written in input order by whichever worker holds the next one, with the counts and
+/// failures reported on the way. Only the worker in the writer role touches the fd, the
+/// counts and `report`, so `report` is called on one thread at a time, in input order.
+final class OrderedOutput: @unchecked Sendable {
     private let condition = NSCondition()
-    private let capacity: Int
-    private var queue: [LineBatch] = []
-    private var results: [Int: BatchResult] = [:]
-    private var inFlight = 0        // submitted and not yet written
-    private var submitted = 0
-    private var closed = false
-    private var aborted = false
-    private var readError: Error?
+    private let out: OutputBuffer
+    private let window: Int
+    private var report: ((NDJSONFailure) -> Void)?
+    private var pending: [Int: FinishedRun] = [:]
+    private var nextToWrite = 0
+    private var writing = false
+    private var spare: [ReusableBuffer] = []
+    private var stopped: Error?
+    // The writer role's own state.
+    private var linesBefore = 0
+    private(set) var stats = NDJSONStats()
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(fd: Int32, window: Int, report: @escaping (NDJSONFailure) -> Void) {
+        out = OutputBuffer(fd: fd, capacity: 1)   // runs are written straight from their buffers
+        self.window = window
+        self.report = report
+    }
 
-    private func locked<T>(_ body: () -> T) -> T {
+    /// Waits until run `sequence` fits in the window; false once the run has stopped.
+    func waitForRoom(_ sequence: Int) -> Bool {
         condition.lock()
-        defer { condition.broadcast(); condition.unlock() }
-        return body()
+        defer { condition.unlock() }
+        while sequence >= nextToWrite + window && stopped == nil { condition.wait() }
+        return stopped == nil
     }
 
-    /// Reader: waits for room in the window; false once the run is aborted.
-    func submit(_ batch: LineBatch) -> Bool {
-        locked {
-            while inFlight >= capacity && !aborted { condition.wait() }
-            guard !aborted else { return false }
-            queue.append(batch)
-            inFlight += 1
-            submitted += 1
-            return true
+    /// An output buffer for a run, reused from one already written when there is one.
+    func buffer(capacity: Int) -> ReusableBuffer {
+        condition.lock()
+        let reused = spare.popLast()
+        condition.unlock()
+        guard let reused else { return ReusableBuffer(capacity: capacity) }
+        reused.count = 0
+        return reused
+    }
+
+    /// Hands over a finished run; writes it, and every run after it that is ready, when it
+    /// is next in input order and no other worker is writing.
+    func deliver(_ run: FinishedRun) {
+        condition.lock()
+        pending[run.sequence] = run
+        guard !writing, stopped == nil else { return condition.unlock() }
+        writing = true
+        while let next = pending.removeValue(forKey: nextToWrite) {
+            condition.unlock()
+            let failed = write(next)
+            condition.lock()
+            spare.append(next.output)
+            nextToWrite += 1
+            if let failed, stopped == nil { stopped = failed }
+            condition.broadcast()
+            if stopped != nil { break }
         }
+        writing = false
+        condition.unlock()
     }
 
-    /// Reader: no more batches (and why, if reading failed).
-    func close(error: Error?) { locked { closed = true; readError = error } }
-
-    /// Worker: the next batch, or nil when there are no more.
-    func take() -> LineBatch? {
-        locked {
-            while queue.isEmpty && !closed && !aborted { condition.wait() }
-            return aborted || queue.isEmpty ? nil : queue.removeFirst()
+    private func write(_ run: FinishedRun) -> Error? {
+        for failure in run.failures {
+            report?(NDJSONFailure(line: linesBefore + failure.line, id: failure.id, message: failure.message))
         }
-    }
-
-    func finish(_ result: BatchResult) { locked { results[result.sequence] = result } }
-
-    /// Writer: the result of batch `sequence`, waiting for it; nil after the last batch.
-    func next(_ sequence: Int) -> BatchResult? {
-        locked {
-            while results[sequence] == nil && !(closed && sequence >= submitted) && !aborted { condition.wait() }
-            guard let result = results.removeValue(forKey: sequence) else { return nil }
-            inFlight -= 1
-            return result
+        linesBefore += run.stats.lines
+        stats.add(run.stats)
+        do {
+            try out.writeThrough(run.output.bytes)
+        } catch {
+            return error
         }
+        stats.bytesOut = out.written
+        return nil
     }
 
-    /// Stops the reader and the workers (the writer could not write).
-    func abort() { locked { aborted = true } }
+    /// Lets go of `report` once every worker has finished (it must not outlive the call).
+    func dropReport() { report = nil }
 
-    var error: Error? { locked { readError } }
+    /// Stops every worker at its next turn (reading or writing failed).
+    func stop(_ error: Error) {
+        condition.lock()
+        if stopped == nil { stopped = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Why the run stopped early, if it did; read after every worker has finished.
+    var failure: Error? {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
 }
 
 /// Lets a value owned by one thread at a time cross into the thread that will own it.
@@ -102,35 +138,20 @@ private struct Handoff<T>: @unchecked Sendable { let value: T }
 
 extension NDJSONTransformer {
     func runParallel(input: Int32, output: Int32, onFailure: (NDJSONFailure) -> Void) throws -> NDJSONStats {
-        let window = ReorderWindow(capacity: lanes.count * 4)
-        let group = DispatchGroup()
-        spawn(group) { Self.readBatches(fd: input, into: window) }
-        for lane in lanes {
-            let lane = Handoff(value: lane)
-            spawn(group) {
-                while let batch = window.take() { window.finish(Self.transform(batch, lane: lane.value)) }
+        try withoutActuallyEscaping(onFailure) { onFailure in
+            let shared = SharedInput(fd: input, runBytes: runBytes)
+            let ordered = OrderedOutput(fd: output, window: lanes.count * 4, report: onFailure)
+            defer { ordered.dropReport() }
+            let group = DispatchGroup()
+            for lane in lanes.dropFirst() {
+                let lane = Handoff(value: lane)
+                spawn(group) { Self.work(lane: lane.value, input: shared, output: ordered) }
             }
-        }
-        let out = OutputBuffer(fd: output)
-        var stats = NDJSONStats()
-        var sequence = 0
-        do {
-            while let result = window.next(sequence) {
-                try result.output.withUnsafeBytes { try out.append($0) }
-                result.failures.forEach(onFailure)
-                stats.add(result.stats)
-                sequence += 1
-            }
-            try out.flush()
-        } catch {
-            window.abort()
+            Self.work(lane: lanes[0], input: shared, output: ordered)   // this thread is a worker too
             group.wait()
-            throw error
+            if let failure = ordered.failure { throw failure }
+            return ordered.stats
         }
-        group.wait()
-        if let error = window.error { throw error }
-        stats.bytesOut = out.written
-        return stats
     }
 
     private func spawn(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
@@ -143,45 +164,23 @@ extension NDJSONTransformer {
         thread.start()
     }
 
-    private static func readBatches(fd: Int32, into window: ReorderWindow) {
-        struct Aborted: Error {}
-        var batch: LineBatch?
-        var sequence = 0
+    private static func work(lane: NDJSONLane, input: SharedInput, output: OrderedOutput) {
+        let run = ReusableBuffer(capacity: input.runBytes + (64 << 10))
         do {
-            try LineReader(fd: fd).forEachLine { line, number in
-                if batch == nil { batch = LineBatch(sequence: sequence, firstLine: number) }
-                batch!.bytes.append(contentsOf: line)
-                batch!.ends.append(batch!.bytes.count)
-                if batch!.isFull {
-                    guard window.submit(batch!) else { throw Aborted() }
-                    batch = nil
-                    sequence += 1
+            while let sequence = try input.next(into: run, output: output) {
+                var finished = FinishedRun(sequence: sequence, output: output.buffer(capacity: run.count + run.count / 2))
+                var line = 0
+                LineRunReader.forEachLine(in: run.bytes) { bytes in
+                    line += 1
+                    // A memory buffer cannot fail to take bytes.
+                    if let failure = try? lane.transform(bytes, number: line, into: finished.output, stats: &finished.stats) {
+                        finished.failures.append(failure)
+                    }
                 }
+                output.deliver(finished)
             }
-            if let last = batch { _ = window.submit(last) }
-            window.close(error: nil)
-        } catch is Aborted {
-            window.close(error: nil)
         } catch {
-            window.close(error: error)
+            output.stop(error)
         }
-    }
-
-    private static func transform(_ batch: LineBatch, lane: NDJSONLane) -> BatchResult {
-        var result = BatchResult(sequence: batch.sequence)
-        let out = ChunkBuffer(capacity: batch.bytes.count + batch.bytes.count / 2)
-        batch.bytes.withUnsafeBytes { all in
-            var start = 0
-            for (i, end) in batch.ends.enumerated() {
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                // A memory buffer cannot fail to take bytes.
-                if let failure = try? lane.transform(line, number: batch.firstLine + i, into: out, stats: &result.stats) {
-                    result.failures.append(failure)
-                }
-                start = end
-            }
-        }
-        result.output = out.bytes
-        return result
     }
 }

@@ -42,9 +42,9 @@ public struct NDJSONFailure: Sendable, CustomStringConvertible {
 /// sandbox and lookups as `ferry run`. A line is either a bare `_source` or an object with a
 /// `_source` member (`{"_id": ..., "_source": {...}}`, other members kept byte for byte);
 /// the output line has the same shape. With one worker, lines stream through one reusable
-/// buffer and the engine's bytes go straight to a buffered writer; with more, batches of
-/// lines go to one Lua state per worker and come back in input order through a bounded
-/// window (NDJSONParallel.swift), so memory stays flat either way.
+/// buffer and the engine's bytes go straight to a buffered writer; with more, each worker
+/// thread takes runs of whole lines in turn and the output is written in input order
+/// through a bounded window (NDJSONParallel.swift), so memory stays flat either way.
 public final class NDJSONTransformer {
     public let recipe: Recipe
     public let steps: [StepSpec]
@@ -52,6 +52,9 @@ public final class NDJSONTransformer {
     let lanes: [NDJSONLane]
 
     public var workers: Int { lanes.count }
+
+    /// The bytes of input a worker takes at a time (tests make it small to cross many runs).
+    var runBytes = 256 << 10
 
     public init(
         recipe: Recipe, from: String, to: String, runStartedAt: String, limits: SandboxLimits = .default,

@@ -13,10 +13,12 @@ struct NDJSONTransformerTests {
     }
 
     func transform(
-        _ input: String, recipe: FerryRecipes.Recipe? = nil, from: String = "1.0", to: String = "3.0", workers: Int = 1
+        _ input: String, recipe: FerryRecipes.Recipe? = nil, from: String = "1.0", to: String = "3.0", workers: Int = 1,
+        runBytes: Int? = nil
     ) throws -> Run {
         let transformer = try NDJSONTransformer(
             recipe: try recipe ?? realRecipe(), from: from, to: to, runStartedAt: "2026-01-01T00:00:00Z", workers: workers)
+        if let runBytes { transformer.runBytes = runBytes }
         let inPath = try temporaryFile(input)
         let outPath = try temporaryFile("")
         defer {
@@ -153,14 +155,73 @@ struct NDJSONTransformerTests {
         }
         let input = lines.joined(separator: "\n")
         let one = try transform(input, workers: 1)
-        let three = try transform(input, workers: 3)
         #expect(one.stats.written == 3000 - 36)
-        #expect(three.output == one.output)
-        #expect(three.failures.map(\.description) == one.failures.map(\.description))
-        #expect(three.failures.map(\.line) == three.failures.map(\.line).sorted())
-        #expect(three.stats.written == one.stats.written && three.stats.failed == one.stats.failed)
-        #expect(three.stats.blank == one.stats.blank && three.stats.lines == one.stats.lines)
-        #expect(three.stats.bytesIn == one.stats.bytesIn && three.stats.bytesOut == one.stats.bytesOut)
+        #expect(one.failures.count == 24)
+        // The default runs (256 KiB, a handful here), and runs of a few lines each: hundreds
+        // of hand-overs, with workers held back by the window while one run is slow.
+        for runBytes in [nil, 700] {
+            let three = try transform(input, workers: 3, runBytes: runBytes)
+            #expect(three.output == one.output)
+            #expect(three.failures.map(\.description) == one.failures.map(\.description))
+            #expect(three.failures.map(\.line) == three.failures.map(\.line).sorted())
+            #expect(three.stats.written == one.stats.written && three.stats.failed == one.stats.failed)
+            #expect(three.stats.blank == one.stats.blank && three.stats.lines == one.stats.lines)
+            #expect(three.stats.bytesIn == one.stats.bytesIn && three.stats.bytesOut == one.stats.bytesOut)
+        }
+    }
+
+    @Test("an output that cannot be written stops every worker and the run says why")
+    func unwritableOutputStopsTheWorkers() throws {
+        let input = (1...2000).map { #"{"_id":"p-\#($0)","_source":{"title":"Post \#($0)","content":"<p>x</p>","author":"alice"}}"# }
+        let inPath = try temporaryFile(input.joined(separator: "\n"))
+        let outPath = try temporaryFile("")
+        defer {
+            try? FileManager.default.removeItem(atPath: inPath)
+            try? FileManager.default.removeItem(atPath: outPath)
+        }
+        for workers in [1, 3] {
+            let transformer = try NDJSONTransformer(
+                recipe: try realRecipe(), from: "1.0", to: "3.0", runStartedAt: "2026-01-01T00:00:00Z", workers: workers)
+            transformer.runBytes = 700
+            let inFD = open(inPath, O_RDONLY)
+            let readOnly = open(outPath, O_RDONLY)   // write(2) on it fails with EBADF
+            defer {
+                close(inFD)
+                close(readOnly)
+            }
+            let error = #expect(throws: FerryError.self, "\(workers) worker(s)") {
+                _ = try transformer.run(input: inFD, output: readOnly) { _ in }
+            }
+            #expect(error?.description.hasPrefix("cannot write the output: Bad file descriptor") == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test("workers share the input in runs of whole lines: runs end at a line end and put the input back together byte for byte")
+    func lineRunsAreWholeLines() throws {
+        let lines = ["short", String(repeating: "x", count: 100), "", "crlf\r", "é東🗼", String(repeating: "y", count: 9), "tail-without-newline"]
+        let input = lines.joined(separator: "\n")
+        let path = try temporaryFile(input)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for target in [1, 7, 16, 64, 4096] {
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            let reader = LineRunReader(fd: fd, target: target)
+            let run = ReusableBuffer(capacity: 8)
+            var joined: [UInt8] = []
+            var seen: [String] = []
+            var runs = 0
+            while try reader.next(into: run) {
+                runs += 1
+                joined += run.bytes
+                let endsAtLineEnd = run.bytes.last == 0x0A || joined.count == input.utf8.count
+                #expect(endsAtLineEnd, "target \(target): run \(runs) ends inside a line")
+                LineRunReader.forEachLine(in: run.bytes) { seen.append(String(decoding: $0, as: UTF8.self)) }
+            }
+            #expect(joined == Array(input.utf8), "target \(target)")
+            #expect(seen == lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }, "target \(target)")
+            if target == 1 { #expect(runs == lines.count, "a run of one line each") }
+            if target == 4096 { #expect(runs == 1, "the whole input in one run") }
+        }
     }
 
     @Test("the line reader hands out lines that cross its buffer boundaries, and lines longer than the buffer")
