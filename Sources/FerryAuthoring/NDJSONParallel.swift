@@ -133,21 +133,28 @@ final class OrderedOutput: @unchecked Sendable {
     }
 }
 
-/// Lets a value owned by one thread at a time cross into the thread that will own it.
-private struct Handoff<T>: @unchecked Sendable { let value: T }
-
 extension NDJSONTransformer {
     func runParallel(input: Int32, output: Int32, onFailure: (NDJSONFailure) -> Void) throws -> NDJSONStats {
         try withoutActuallyEscaping(onFailure) { onFailure in
             let shared = SharedInput(fd: input, runBytes: runBytes)
-            let ordered = OrderedOutput(fd: output, window: lanes.count * 4, report: onFailure)
+            let ordered = OrderedOutput(fd: output, window: workers * 4, report: onFailure)
             defer { ordered.dropReport() }
             let group = DispatchGroup()
-            for lane in lanes.dropFirst() {
-                let lane = Handoff(value: lane)
-                spawn(group) { Self.work(lane: lane.value, input: shared, output: ordered) }
+            let (recipe, steps, runStartedAt, limits) = (recipe, steps, runStartedAt, limits)
+            for _ in 1..<workers {
+                spawn(group) {
+                    // Built on the thread that runs it: the state's memory then comes from this
+                    // thread's malloc arena, not the creating thread's (whose lock and cache
+                    // lines every realloc of the Lua stack or string table would otherwise share).
+                    do {
+                        let lane = try NDJSONLane(recipe: recipe, steps: steps, runStartedAt: runStartedAt, limits: limits)
+                        Self.work(lane: lane, input: shared, output: ordered)
+                    } catch {
+                        ordered.stop(error)
+                    }
+                }
             }
-            Self.work(lane: lanes[0], input: shared, output: ordered)   // this thread is a worker too
+            Self.work(lane: firstLane, input: shared, output: ordered)   // this thread is a worker too
             group.wait()
             if let failure = ordered.failure { throw failure }
             return ordered.stats

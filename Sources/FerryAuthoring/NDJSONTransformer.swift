@@ -48,10 +48,13 @@ public struct NDJSONFailure: Sendable, CustomStringConvertible {
 public final class NDJSONTransformer {
     public let recipe: Recipe
     public let steps: [StepSpec]
-    /// One per worker: each has its own Lua state and lookups.
-    let lanes: [NDJSONLane]
-
-    public var workers: Int { lanes.count }
+    public let workers: Int
+    /// The first worker's Lua state and lookups, built here so that a recipe that cannot
+    /// load fails before any input is read. The other workers build their own on the thread
+    /// that runs them (NDJSONParallel.swift).
+    let firstLane: NDJSONLane
+    let runStartedAt: String
+    let limits: SandboxLimits
 
     /// The bytes of input a worker takes at a time (tests make it small to cross many runs).
     var runBytes = 256 << 10
@@ -64,16 +67,17 @@ public final class NDJSONTransformer {
         self.recipe = recipe
         let steps = try recipe.graph.path(from: from, to: to)
         self.steps = steps
-        lanes = try (0..<workers).map { _ in
-            try NDJSONLane(recipe: recipe, steps: steps, runStartedAt: runStartedAt, limits: limits)
-        }
+        self.workers = workers
+        self.runStartedAt = runStartedAt
+        self.limits = limits
+        firstLane = try NDJSONLane(recipe: recipe, steps: steps, runStartedAt: runStartedAt, limits: limits)
     }
 
     /// Transforms every line of `input` into `output`, in input order; failures go to
     /// `onFailure` in input order too.
     public func run(input: Int32, output: Int32, onFailure: (NDJSONFailure) -> Void) throws -> NDJSONStats {
         let started = ContinuousClock.now
-        var stats = lanes.count == 1
+        var stats = workers == 1
             ? try runInline(input: input, output: output, onFailure: onFailure)
             : try runParallel(input: input, output: output, onFailure: onFailure)
         stats.seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
@@ -82,7 +86,7 @@ public final class NDJSONTransformer {
 
     private func runInline(input: Int32, output: Int32, onFailure: (NDJSONFailure) -> Void) throws -> NDJSONStats {
         let out = OutputBuffer(fd: output)
-        let lane = lanes[0]
+        let lane = firstLane
         var stats = NDJSONStats()
         try LineReader(fd: input).forEachLine { line, number in
             if let failure = try lane.transform(line, number: number, into: out, stats: &stats) {
