@@ -34,6 +34,19 @@ typedef struct {
 
 typedef struct ferry_thread_timer ferry_thread_timer;
 
+// A state's heap for Lua's blocks of up to SMALL_MAX bytes (small_heap.c); larger ones are
+// malloc's. `old` and `n` are the exact sizes Lua gives its allocator.
+#define SMALL_STEP 16
+#define SMALL_MAX 512
+typedef struct {
+    void *free_lists[SMALL_MAX / SMALL_STEP];
+    char *bump, *end;   // the unused tail of the newest slab
+    void *slabs;        // the newest slab; each begins with a link to the one before
+} small_heap;
+void *small_heap_realloc(small_heap *h, void *p, size_t old, size_t n);   // p NULL: allocate
+void small_heap_free(small_heap *h, void *p, size_t n);
+void small_heap_release(small_heap *h);
+
 struct ferry_lua {
     lua_State *L;
     uint64_t id;
@@ -41,6 +54,7 @@ struct ferry_lua {
     // Sandbox limits (limits.c). Work is counted in units: one VM instruction, one step of
     // a C loop, or 64 allocated bytes.
     size_t mem_limit, mem_used;
+    small_heap heap;         // where the counting allocator takes Lua's small blocks from
     int64_t time_limit_ms;
     uint64_t work_budget;    // units per call; 0 = unlimited
     int armed;               // a call is running under the limits

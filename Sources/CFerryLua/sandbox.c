@@ -47,7 +47,7 @@ static void *ferry_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     ferry_lua *s = ud;
     if (nsize == 0) {
         if (ptr) {
-            free(ptr);
+            small_heap_free(&s->heap, ptr, osize);
             s->mem_used -= osize;
         }
         return NULL;
@@ -57,7 +57,7 @@ static void *ferry_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         s->mem_hit = 1;
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p = small_heap_realloc(&s->heap, ptr, old, nsize);
     if (!p) {
         s->mem_hit = 1;
         return NULL;
@@ -235,6 +235,7 @@ int ferry_lua_open(ferry_lua *s) {
 void ferry_lua_destroy(ferry_lua *s) {
     if (!s) return;
     if (s->L) lua_close(s->L);
+    small_heap_release(&s->heap);   // after lua_close, which frees its blocks into it
     for (size_t i = 0; i < s->nroots; i++) free(s->roots[i]);
     free(s->roots);
     free(s->out.p);

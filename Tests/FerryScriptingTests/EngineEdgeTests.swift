@@ -42,3 +42,40 @@ import FerryScripting
         #expect(try run(engine, #"{"a":1}"#, steps: [ok]) == .kept(#"{"a":1,"id":"42"}"#))
     }
 }
+
+/// The state's own heap for Lua's small blocks (small_heap.c): blocks that grow and shrink
+/// across the small/large boundary and between size classes keep their contents, and memory
+/// freed by one document is there for the next.
+@Suite struct SmallHeapTests {
+    @Test func blocksThatMoveBetweenSizeClassesAndMallocKeepTheirContents() throws {
+        let project = try TempProject()
+        let engine = try project.engine()
+        // Tables grow their array part 4, 8, ... 1024 slots (16 bytes each: through every class
+        // up to 512 bytes, then malloc) and their hash part likewise; strings from 1 to 1,100
+        // bytes land in every class and past it. Every value is read back after the growth.
+        let step = try project.step(engine, "heap.lua", """
+            return function(doc, ctx)
+              local n = doc.n
+              local array, hash, parts = {}, {}, {}
+              for i = 1, n do
+                array[i] = i * 3
+                hash["k" .. i] = string.rep(string.char(97 + i % 26), i)
+              end
+              local sum, bytes = 0, 0
+              for i = 1, n do
+                sum = sum + array[i]
+                local s = hash["k" .. i]
+                assert(#s == i and s == string.rep(string.char(97 + i % 26), i), "string " .. i)
+                bytes = bytes + #s
+              end
+              for i = n, 1, -1 do array[i] = nil; hash["k" .. i] = nil end
+              doc.sum, doc.bytes = sum, bytes
+              return doc
+            end
+            """)
+        for n in [1, 31, 32, 33, 64, 500, 1100, 7, 1100] {   // grow, shrink, and grow again in one state
+            let expected = #"{"bytes":\#(n * (n + 1) / 2),"n":\#(n),"sum":\#(3 * n * (n + 1) / 2)}"#
+            #expect(try run(engine, #"{"n":\#(n)}"#, steps: [step]) == .kept(expected), "n = \(n)")
+        }
+    }
+}
