@@ -19,9 +19,10 @@ struct TransformCommand: ParsableCommand {
             Same Lua bridge, sandbox and lookups as `ferry run`, and no cluster: it is also \
             the offline benchmark of the transform pipeline.
 
-            --workers N runs N Lua states side by side (default: one per core). The output \
-            keeps the input order whatever N is, failures are reported in input order, and \
-            at most 4 batches of up to 512 lines per worker are held at once.
+            --workers N runs N Lua states side by side, one thread each (default: one per \
+            core). The output keeps the input order whatever N is, failures are reported in \
+            input order, and at most 4 runs of ~256 KiB of input per worker are held at \
+            once (a line longer than that is one run of its own).
 
             Examples:
               ferry transform blog_posts < v1.ndjson > v3.ndjson
