@@ -209,6 +209,7 @@ struct FamilyRollbackTests {
         let discarded = try ferry.run(["rollback", "events", "--yes", "--discard-writes-since-switch", "--discarded-ids", file])
         #expect(discarded.status == 0, "\(discarded.stderr)")
         let perMember = String(file.dropLast(".ndjson".count)) + "-\(f.members[1]).ndjson"
+        defer { try? FileManager.default.removeItem(atPath: perMember) }
         let ids = try String(contentsOfFile: perMember, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(Array($0.utf8))["id"]?.stringValue }
         #expect(Set(ids.compactMap { $0 }) == Set(expected.oracle.entries.filter { if case .untouched = $0.value { false } else { true } }.keys))
         #expect(!FileManager.default.fileExists(atPath: String(file.dropLast(".ndjson".count)) + "-\(f.members[0]).ndjson"), "nothing left behind there")

@@ -145,6 +145,7 @@ struct RollbackCrashTests {
         #expect(try sourceBytes(s.client, s.old) == s.atSwitch)
 
         let file = NSTemporaryDirectory() + "ferry-discarded-\(UUID().uuidString).ndjson"
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let discarded = try s.ferry.run(["rollback", "blog_posts", "--yes", "--discard-writes-since-switch", "--discarded-ids", file])
         #expect(discarded.status == 0, "\(discarded.stdout) \(discarded.stderr)")
         #expect(discarded.stdout.contains(file), "\(discarded.stdout)")
