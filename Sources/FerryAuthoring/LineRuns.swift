@@ -1,5 +1,5 @@
-// Whole-line runs of an input for workers that take turns reading it: each turn hands out the
-// next ~256 KiB ending at a line end, straight from read(2) into the worker's own buffer.
+// Whole-line runs of an input: each turn hands out the next ~256 KiB ending at a line end,
+// straight from read(2) into the caller's buffer (one worker's, when several take turns).
 import Foundation
 import FerryCore
 
@@ -101,16 +101,16 @@ final class LineRunReader {
     }
 
     /// Calls `body` with every line of a run (without its "\n" or "\r\n"), the last one even
-    /// without a final newline, as `LineReader` does.
-    static func forEachLine(in run: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+    /// without a final newline.
+    static func forEachLine(in run: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         guard let base = run.baseAddress else { return }
         var start = 0
         while start < run.count, let hit = memchr(base + start, 0x0A, run.count - start) {
             let end = base.distance(to: UnsafeRawPointer(hit))
-            body(trimmed(run, start, end))
+            try body(trimmed(run, start, end))
             start = end + 1
         }
-        if start < run.count { body(trimmed(run, start, run.count)) }
+        if start < run.count { try body(trimmed(run, start, run.count)) }
     }
 
     private static func trimmed(_ run: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> UnsafeRawBufferPointer {

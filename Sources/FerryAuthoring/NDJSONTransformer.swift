@@ -41,8 +41,8 @@ public struct NDJSONFailure: Sendable, CustomStringConvertible {
 /// `ferry transform`: NDJSON documents in, transformed NDJSON out, through the same bridge,
 /// sandbox and lookups as `ferry run`. A line is either a bare `_source` or an object with a
 /// `_source` member (`{"_id": ..., "_source": {...}}`, other members kept byte for byte);
-/// the output line has the same shape. With one worker, lines stream through one reusable
-/// buffer and the engine's bytes go straight to a buffered writer; with more, each worker
+/// the output line has the same shape. With one worker, runs of whole lines stream through
+/// one reusable buffer and the engine's bytes go straight to a buffered writer; with more, each worker
 /// thread takes runs of whole lines in turn and the output is written in input order
 /// through a bounded window (NDJSONParallel.swift), so memory stays flat either way.
 public final class NDJSONTransformer {
@@ -88,9 +88,15 @@ public final class NDJSONTransformer {
         let out = OutputBuffer(fd: output)
         let lane = firstLane
         var stats = NDJSONStats()
-        try LineReader(fd: input).forEachLine { line, number in
-            if let failure = try lane.transform(line, number: number, into: out, stats: &stats) {
-                onFailure(failure)
+        let reader = LineRunReader(fd: input, target: runBytes)
+        let run = ReusableBuffer(capacity: runBytes + (64 << 10))
+        var number = 0
+        while try reader.next(into: run) {
+            try LineRunReader.forEachLine(in: run.bytes) { line in
+                number += 1
+                if let failure = try lane.transform(line, number: number, into: out, stats: &stats) {
+                    onFailure(failure)
+                }
             }
         }
         try out.flush()
