@@ -34,14 +34,14 @@ typedef struct {
 
 typedef struct ferry_thread_timer ferry_thread_timer;
 
-// A state's heap for Lua's blocks of up to SMALL_MAX bytes (small_heap.c); larger ones are
-// malloc's. `old` and `n` are the exact sizes Lua gives its allocator.
+// A state's cache of freed blocks of up to SMALL_MAX bytes, by size class (small_heap.c);
+// every block comes from malloc. `old` and `n` are the exact sizes Lua gives its allocator.
 #define SMALL_STEP 16
 #define SMALL_MAX 512
+#define SMALL_CACHE_BYTES (2u << 20)
 typedef struct {
-    void *free_lists[SMALL_MAX / SMALL_STEP];
-    char *bump, *end;   // the unused tail of the newest slab
-    void *slabs;        // the newest slab; each begins with a link to the one before
+    void *free_lists[SMALL_MAX / SMALL_STEP];   // linked through the blocks' first word
+    size_t cached;                              // bytes on the lists, <= SMALL_CACHE_BYTES
 } small_heap;
 void *small_heap_realloc(small_heap *h, void *p, size_t old, size_t n);   // p NULL: allocate
 void small_heap_free(small_heap *h, void *p, size_t n);

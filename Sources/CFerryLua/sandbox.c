@@ -235,7 +235,7 @@ int ferry_lua_open(ferry_lua *s) {
 void ferry_lua_destroy(ferry_lua *s) {
     if (!s) return;
     if (s->L) lua_close(s->L);
-    small_heap_release(&s->heap);   // after lua_close, which frees its blocks into it
+    small_heap_release(&s->heap);   // after lua_close, which frees its blocks into the cache
     for (size_t i = 0; i < s->nroots; i++) free(s->roots[i]);
     free(s->roots);
     free(s->out.p);

@@ -1,43 +1,35 @@
-// The state's own heap for Lua's small blocks (strings, table nodes, closures: most of what a
-// document makes). Lua hands every block's size back when it frees or resizes it, so blocks
-// need no header: each size class is a free list threaded through its free blocks, refilled
-// from 64 KiB slabs. A state runs on one thread at a time, so nothing here takes a lock,
-// unlike malloc in a process with several workers. Slabs go back to the system when the
-// state closes; until then a class keeps its free blocks for the next document.
+// The state's own cache of Lua's small blocks (strings, table parts, closures: most of what a
+// document makes). Lua hands every block's size back when it frees or resizes it, so a freed
+// block of up to SMALL_MAX bytes goes on its 16-byte size class's free list, and the next
+// block of that class comes from there: no malloc call, and no lock (a state runs on one
+// thread at a time, while malloc locks its arena in a process with several workers). What the
+// lists hold is capped at SMALL_CACHE_BYTES per state, past which blocks go back to malloc, so
+// the memory limit still bounds what a state keeps: what Lua holds plus at most that cap.
 
 #include <stdlib.h>
 #include "internal.h"
 
-#define SLAB_BYTES (64 * 1024)
-#define SLAB_HEADER 16   // the link to the previous slab, keeping blocks 16-byte aligned
-
 static size_t class_of(size_t n) { return (n - 1) / SMALL_STEP; }
+static size_t class_size(size_t c) { return (c + 1) * SMALL_STEP; }
 
 static void *small_alloc(small_heap *h, size_t n) {
     size_t c = class_of(n);
     void *p = h->free_lists[c];
-    if (p) {
-        h->free_lists[c] = *(void **)p;
-        return p;
-    }
-    size_t size = (c + 1) * SMALL_STEP;
-    if ((size_t)(h->end - h->bump) < size) {
-        char *slab = malloc(SLAB_BYTES);
-        if (!slab) return NULL;
-        *(void **)slab = h->slabs;
-        h->slabs = slab;
-        h->bump = slab + SLAB_HEADER;
-        h->end = slab + SLAB_BYTES;
-    }
-    p = h->bump;
-    h->bump += size;
+    if (!p) return malloc(class_size(c));   // a whole class's size: any block of the class fits any use
+    h->free_lists[c] = *(void **)p;
+    h->cached -= class_size(c);
     return p;
 }
 
 static void small_free(small_heap *h, void *p, size_t n) {
     size_t c = class_of(n);
+    if (h->cached + class_size(c) > SMALL_CACHE_BYTES) {
+        free(p);
+        return;
+    }
     *(void **)p = h->free_lists[c];
     h->free_lists[c] = p;
+    h->cached += class_size(c);
 }
 
 void small_heap_free(small_heap *h, void *p, size_t n) {
@@ -58,10 +50,12 @@ void *small_heap_realloc(small_heap *h, void *p, size_t old, size_t n) {
 }
 
 void small_heap_release(small_heap *h) {
-    for (void *slab = h->slabs; slab;) {
-        void *previous = *(void **)slab;
-        free(slab);
-        slab = previous;
+    for (size_t c = 0; c < SMALL_MAX / SMALL_STEP; c++) {
+        for (void *p = h->free_lists[c]; p;) {
+            void *next = *(void **)p;
+            free(p);
+            p = next;
+        }
     }
     memset(h, 0, sizeof *h);
 }

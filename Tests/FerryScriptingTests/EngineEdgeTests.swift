@@ -43,9 +43,9 @@ import FerryScripting
     }
 }
 
-/// The state's own heap for Lua's small blocks (small_heap.c): blocks that grow and shrink
-/// across the small/large boundary and between size classes keep their contents, and memory
-/// freed by one document is there for the next.
+/// The state's cache of Lua's small blocks (small_heap.c): blocks that grow and shrink across
+/// the small/large boundary and between size classes keep their contents, document after
+/// document in one state (so blocks freed by one are reused by the next).
 @Suite struct SmallHeapTests {
     @Test func blocksThatMoveBetweenSizeClassesAndMallocKeepTheirContents() throws {
         let project = try TempProject()
@@ -56,7 +56,7 @@ import FerryScripting
         let step = try project.step(engine, "heap.lua", """
             return function(doc, ctx)
               local n = doc.n
-              local array, hash, parts = {}, {}, {}
+              local array, hash = {}, {}
               for i = 1, n do
                 array[i] = i * 3
                 hash["k" .. i] = string.rep(string.char(97 + i % 26), i)
@@ -68,12 +68,20 @@ import FerryScripting
                 assert(#s == i and s == string.rep(string.char(97 + i % 26), i), "string " .. i)
                 bytes = bytes + #s
               end
-              for i = n, 1, -1 do array[i] = nil; hash["k" .. i] = nil end
+              -- Shrink: keep the first fifth of the array and add hash keys, so the next
+              -- rehash gives the array part fewer slots (a realloc to a smaller block, from
+              -- malloc's sizes into a class for n = 100), and read the kept values back.
+              -- The kept values are new, so a stale copy of them in a reused block can't pass.
+              local kept = n // 5
+              for i = 1, kept do array[i] = -i end
+              for i = kept + 1, n do array[i] = nil end
+              for i = 1, n do array["h" .. i] = i end
+              for i = 1, kept do assert(array[i] == -i, "kept " .. i) end
               doc.sum, doc.bytes = sum, bytes
               return doc
             end
             """)
-        for n in [1, 31, 32, 33, 64, 500, 1100, 7, 1100] {   // grow, shrink, and grow again in one state
+        for n in [1, 31, 32, 33, 64, 100, 500, 1100, 7, 1100] {   // grow, shrink, and grow again in one state
             let expected = #"{"bytes":\#(n * (n + 1) / 2),"n":\#(n),"sum":\#(3 * n * (n + 1) / 2)}"#
             #expect(try run(engine, #"{"n":\#(n)}"#, steps: [step]) == .kept(expected), "n = \(n)")
         }
