@@ -13,7 +13,7 @@ final class OutputBuffer {
     init(fd: Int32, capacity: Int = 1 << 20) {
         self.fd = fd
         self.capacity = max(capacity, 1)
-        buffer = .allocate(byteCount: capacity, alignment: 16)
+        buffer = .allocate(byteCount: self.capacity, alignment: 16)
     }
 
     deinit { buffer.deallocate() }

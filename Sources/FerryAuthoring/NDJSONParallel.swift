@@ -28,10 +28,17 @@ final class SharedInput: @unchecked Sendable {
     var runBytes: Int { reader.target }
 
     /// The next run into `run` and its number; nil when the input is done or the run stopped.
-    func next(into run: ReusableBuffer, output: OrderedOutput) throws -> Int? {
+    /// A read error stops the run before the lock is let go: the next worker must not read on
+    /// from the middle of a line under the same number.
+    func next(into run: ReusableBuffer, output: OrderedOutput) -> Int? {
         lock.lock()
         defer { lock.unlock() }
-        guard output.waitForRoom(sequence), try reader.next(into: run) else { return nil }
+        do {
+            guard output.waitForRoom(sequence), try reader.next(into: run) else { return nil }
+        } catch {
+            output.stop(error)
+            return nil
+        }
         defer { sequence += 1 }
         return sequence
     }
@@ -173,21 +180,17 @@ extension NDJSONTransformer {
 
     private static func work(lane: NDJSONLane, input: SharedInput, output: OrderedOutput) {
         let run = ReusableBuffer(capacity: input.runBytes + (64 << 10))
-        do {
-            while let sequence = try input.next(into: run, output: output) {
-                var finished = FinishedRun(sequence: sequence, output: output.buffer(capacity: run.count + run.count / 2))
-                var line = 0
-                LineRunReader.forEachLine(in: run.bytes) { bytes in
-                    line += 1
-                    // A memory buffer cannot fail to take bytes.
-                    if let failure = try? lane.transform(bytes, number: line, into: finished.output, stats: &finished.stats) {
-                        finished.failures.append(failure)
-                    }
+        while let sequence = input.next(into: run, output: output) {
+            var finished = FinishedRun(sequence: sequence, output: output.buffer(capacity: run.count + run.count / 2))
+            var line = 0
+            LineRunReader.forEachLine(in: run.bytes) { bytes in
+                line += 1
+                // A memory buffer cannot fail to take bytes.
+                if let failure = try? lane.transform(bytes, number: line, into: finished.output, stats: &finished.stats) {
+                    finished.failures.append(failure)
                 }
-                output.deliver(finished)
             }
-        } catch {
-            output.stop(error)
+            output.deliver(finished)
         }
     }
 }
