@@ -171,53 +171,43 @@ struct NDJSONTransformerTests {
         }
     }
 
-    @Test("an output that cannot be written stops every worker and the run says why", .timeLimit(.minutes(1)))
-    func unwritableOutputStopsTheWorkers() throws {
-        // ~2 MB of output: more than one worker's 1 MiB write buffer, so it fails mid-run too.
-        let input = (1...20000).map { #"{"_id":"p-\#($0)","_source":{"title":"Post \#($0)","content":"<p>x</p>","author":"alice"}}"# }
-        let inPath = try temporaryFile(input.joined(separator: "\n"))
+    /// Runs `input` with the input file opened with `inputFlags` and the output file with
+    /// `outputFlags` (a wrong mode makes read(2) or write(2) fail with EBADF); the error thrown.
+    func ioFailure(_ input: String, inputFlags: Int32, outputFlags: Int32, workers: Int, runBytes: Int? = nil) throws -> FerryError? {
+        let inPath = try temporaryFile(input)
         let outPath = try temporaryFile("")
         defer {
             try? FileManager.default.removeItem(atPath: inPath)
             try? FileManager.default.removeItem(atPath: outPath)
         }
+        let transformer = try NDJSONTransformer(
+            recipe: try realRecipe(), from: "1.0", to: "3.0", runStartedAt: "2026-01-01T00:00:00Z", workers: workers)
+        if let runBytes { transformer.runBytes = runBytes }
+        let inFD = open(inPath, inputFlags)
+        let outFD = open(outPath, outputFlags)
+        defer {
+            close(inFD)
+            close(outFD)
+        }
+        return #expect(throws: FerryError.self, "\(workers) worker(s)") {
+            _ = try transformer.run(input: inFD, output: outFD) { _ in }
+        }
+    }
+
+    @Test("an output that cannot be written stops every worker and the run says why", .timeLimit(.minutes(1)))
+    func unwritableOutputStopsTheWorkers() throws {
+        // ~2 MB of output: more than one worker's 1 MiB write buffer, so it fails mid-run too.
+        let input = (1...20000).map { #"{"_id":"p-\#($0)","_source":{"title":"Post \#($0)","content":"<p>x</p>","author":"alice"}}"# }
         for workers in [1, 3] {
-            let transformer = try NDJSONTransformer(
-                recipe: try realRecipe(), from: "1.0", to: "3.0", runStartedAt: "2026-01-01T00:00:00Z", workers: workers)
-            transformer.runBytes = 700
-            let inFD = open(inPath, O_RDONLY)
-            let readOnly = open(outPath, O_RDONLY)   // write(2) on it fails with EBADF
-            defer {
-                close(inFD)
-                close(readOnly)
-            }
-            let error = #expect(throws: FerryError.self, "\(workers) worker(s)") {
-                _ = try transformer.run(input: inFD, output: readOnly) { _ in }
-            }
+            let error = try ioFailure(input.joined(separator: "\n"), inputFlags: O_RDONLY, outputFlags: O_RDONLY, workers: workers, runBytes: 700)
             #expect(error?.description.hasPrefix("cannot write the output: Bad file descriptor") == true, "\(String(describing: error))")
         }
     }
 
     @Test("an input that cannot be read stops every worker and the run says why", .timeLimit(.minutes(1)))
     func unreadableInputStopsTheWorkers() throws {
-        let inPath = try temporaryFile(#"{"title":"a"}"# + "\n")
-        let outPath = try temporaryFile("")
-        defer {
-            try? FileManager.default.removeItem(atPath: inPath)
-            try? FileManager.default.removeItem(atPath: outPath)
-        }
         for workers in [1, 3] {
-            let transformer = try NDJSONTransformer(
-                recipe: try realRecipe(), from: "1.0", to: "3.0", runStartedAt: "2026-01-01T00:00:00Z", workers: workers)
-            let writeOnly = open(inPath, O_WRONLY)   // read(2) on it fails with EBADF
-            let outFD = open(outPath, O_WRONLY | O_TRUNC)
-            defer {
-                close(writeOnly)
-                close(outFD)
-            }
-            let error = #expect(throws: FerryError.self, "\(workers) worker(s)") {
-                _ = try transformer.run(input: writeOnly, output: outFD) { _ in }
-            }
+            let error = try ioFailure(#"{"title":"a"}"# + "\n", inputFlags: O_WRONLY, outputFlags: O_WRONLY | O_TRUNC, workers: workers)
             #expect(error?.description.hasPrefix("cannot read the input: Bad file descriptor") == true, "\(String(describing: error))")
         }
     }
